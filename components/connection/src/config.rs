@@ -1,0 +1,102 @@
+//! Settings from Spin variables, parsed once per request.
+
+/// What to do with a charge point that is not in the registry (Spin variable
+/// `unknown_charge_points`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnknownChargePoints {
+    /// Refuse the WebSocket handshake with 404 (the default).
+    Reject,
+    /// Let it connect; its BootNotification is answered Pending and it is
+    /// registered as Pending for an operator to accept.
+    Pending,
+    /// Register it as Accepted on its first BootNotification.
+    Accept,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub unknown_charge_points: UnknownChargePoints,
+    /// BootNotification's heartbeat interval in seconds.
+    pub heartbeat_interval: i64,
+    /// When set, every request must carry a valid Grip-Sig signed with it.
+    pub grip_sig_key: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            unknown_charge_points: UnknownChargePoints::Reject,
+            heartbeat_interval: 300,
+            grip_sig_key: None,
+        }
+    }
+}
+
+/// A variable has a value this component cannot use.
+#[derive(Debug, thiserror::Error)]
+#[error("variable {name} = {value:?}: {expected}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub value: String,
+    pub expected: &'static str,
+}
+
+impl Config {
+    /// Builds the config from variable values (`None` = not set / empty).
+    pub fn from_variables(
+        unknown_charge_points: Option<&str>,
+        heartbeat_interval: Option<&str>,
+        grip_sig_key: Option<&str>,
+    ) -> Result<Self, ConfigError> {
+        let unknown = match unknown_charge_points.unwrap_or("reject") {
+            "reject" => UnknownChargePoints::Reject,
+            "pending" => UnknownChargePoints::Pending,
+            "accept" => UnknownChargePoints::Accept,
+            other => {
+                return Err(ConfigError {
+                    name: "unknown_charge_points",
+                    value: other.to_owned(),
+                    expected: "one of reject, pending, accept",
+                })
+            }
+        };
+        let heartbeat_interval = match heartbeat_interval {
+            None => 300,
+            Some(text) => match text.parse::<i64>() {
+                Ok(v) if v > 0 => v,
+                _ => {
+                    return Err(ConfigError {
+                        name: "heartbeat_interval",
+                        value: text.to_owned(),
+                        expected: "a positive number of seconds",
+                    })
+                }
+            },
+        };
+        Ok(Self {
+            unknown_charge_points: unknown,
+            heartbeat_interval,
+            grip_sig_key: grip_sig_key.filter(|k| !k.is_empty()).map(str::to_owned),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_reject_unknown_charge_points_and_beat_every_five_minutes() {
+        let c = Config::from_variables(None, None, Some("")).unwrap();
+        assert_eq!(c.unknown_charge_points, UnknownChargePoints::Reject);
+        assert_eq!(c.heartbeat_interval, 300);
+        assert!(c.grip_sig_key.is_none());
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let e = Config::from_variables(Some("maybe"), None, None).unwrap_err();
+        assert!(e.to_string().contains("unknown_charge_points"));
+        assert!(Config::from_variables(None, Some("0"), None).is_err());
+    }
+}

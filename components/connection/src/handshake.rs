@@ -1,0 +1,97 @@
+//! Accepting or refusing a WebSocket (the GRIP OPEN event).
+//!
+//! The gateway does not negotiate anything itself: the subprotocol the
+//! charge point gets is the one this component names, and a non-2xx answer
+//! makes the gateway fail the upgrade with that status.
+
+use crate::registry;
+use crate::session::{Env, GripRequest};
+use crate::UnknownChargePoints;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use csms_store::credentials::verify_password;
+use csms_store::{KeyValue, Sql, StoreError};
+use ocpp_protocol::OcppVersion;
+
+/// The versions this central system fully supports, offered to charge points.
+pub const SUPPORTED_VERSIONS: &[OcppVersion] = &[OcppVersion::V16];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handshake {
+    Accept { version: OcppVersion },
+    Refuse { status: u16, reason: String },
+}
+
+fn refuse(status: u16, reason: impl Into<String>) -> Handshake {
+    Handshake::Refuse {
+        status,
+        reason: reason.into(),
+    }
+}
+
+pub fn open<S: Sql, K: KeyValue, C: crate::forward::Chain>(
+    env: &Env<'_, S, K, C>,
+    req: &GripRequest,
+    charge_point_id: &str,
+) -> Result<Handshake, StoreError> {
+    let offered = req.header("sec-websocket-protocol").unwrap_or_default();
+    let Some(version) = OcppVersion::negotiate(offered, SUPPORTED_VERSIONS) else {
+        return Ok(refuse(
+            400,
+            format!("no supported OCPP subprotocol offered ({offered:?}); this central system speaks ocpp1.6"),
+        ));
+    };
+    let accept = Handshake::Accept { version };
+    Ok(match registry::find(env.sql, charge_point_id)? {
+        None => match env.config.unknown_charge_points {
+            UnknownChargePoints::Reject => refuse(404, format!("charge point {charge_point_id:?} is not registered")),
+            UnknownChargePoints::Pending | UnknownChargePoints::Accept => accept,
+        },
+        Some(cp) => match &cp.password_hash {
+            None => accept,
+            Some(hash) if basic_auth_matches(req.header("authorization"), charge_point_id, hash) => accept,
+            Some(_) => refuse(401, "HTTP Basic authentication with the charge point id and its password is required"),
+        },
+    })
+}
+
+/// Security profile 1: `Authorization: Basic base64(<charge point id>:<password>)`.
+fn basic_auth_matches(header: Option<&str>, charge_point_id: &str, stored_hash: &str) -> bool {
+    let Some((scheme, encoded)) = header.and_then(|h| h.trim().split_once(' ')) else {
+        return false;
+    };
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return false;
+    }
+    let Ok(decoded) = STANDARD.decode(encoded.trim()) else {
+        return false;
+    };
+    let Ok(credentials) = String::from_utf8(decoded) else {
+        return false;
+    };
+    match credentials.split_once(':') {
+        Some((user, password)) => user == charge_point_id && verify_password(password, stored_hash),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use csms_store::credentials::hash_password;
+
+    fn basic(user: &str, password: &str) -> String {
+        format!("Basic {}", STANDARD.encode(format!("{user}:{password}")))
+    }
+
+    #[test]
+    fn basic_auth_needs_the_charge_point_id_and_its_password() {
+        let hash = hash_password("secret-key-0123456").unwrap();
+        assert!(basic_auth_matches(Some(&basic("CP1", "secret-key-0123456")), "CP1", &hash));
+        assert!(!basic_auth_matches(Some(&basic("CP2", "secret-key-0123456")), "CP1", &hash));
+        assert!(!basic_auth_matches(Some(&basic("CP1", "wrong")), "CP1", &hash));
+        assert!(!basic_auth_matches(Some("Bearer abc"), "CP1", &hash));
+        assert!(!basic_auth_matches(Some("Basic !!!"), "CP1", &hash));
+        assert!(!basic_auth_matches(None, "CP1", &hash));
+    }
+}

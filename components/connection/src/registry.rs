@@ -1,0 +1,44 @@
+//! The charge point registry rows this component reads and creates.
+
+use csms_store::{Sql, SqlValue, StoreError};
+
+/// What the connection component needs to know about a charge point.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChargePoint {
+    pub id: String,
+    pub password_hash: Option<String>,
+    /// `Accepted`, `Pending` or `Rejected`, as BootNotification answers it.
+    pub registration_status: String,
+}
+
+impl ChargePoint {
+    pub fn is_accepted(&self) -> bool {
+        self.registration_status == "Accepted"
+    }
+}
+
+pub fn find(sql: &impl Sql, id: &str) -> Result<Option<ChargePoint>, StoreError> {
+    let rows = sql.execute(
+        "SELECT id, password_hash, registration_status FROM charge_points WHERE id = ?",
+        &[id.into()],
+    )?;
+    rows.first()
+        .map(|row| {
+            Ok(ChargePoint {
+                id: row.text(0, "charge_points.id")?,
+                password_hash: row.opt_text(1, "charge_points.password_hash")?,
+                registration_status: row.text(2, "charge_points.registration_status")?,
+            })
+        })
+        .transpose()
+}
+
+/// Registers a charge point seen for the first time (no-op if it exists).
+pub fn register(sql: &impl Sql, id: &str, status: &str, now: &str) -> Result<(), StoreError> {
+    sql.execute(
+        "INSERT INTO charge_points (id, registration_status, created_at, updated_at) VALUES (?, ?, ?, ?) \
+         ON CONFLICT(id) DO NOTHING",
+        &[id.into(), status.into(), now.into(), SqlValue::from(now)],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,154 @@
+//! One GRIP request: verify it came through the gateway, then answer each
+//! WebSocket event in order.
+
+use crate::handshake::{self, Handshake};
+use crate::{charge_point_id, connection_state, dispatch, forward::Chain, Config};
+use chrono::{DateTime, Utc};
+use csms_store::{KeyValue, Sql};
+use grip::events::{self, WsEvent};
+use ocpp_protocol::timestamp::format_utc;
+use ocpp_protocol::OcppVersion;
+
+/// What the component needs from the HTTP request.
+#[derive(Debug, Clone, Default)]
+pub struct GripRequest {
+    pub path: String,
+    /// Header names in any case; looked up case-insensitively.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl GripRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GripResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl GripResponse {
+    fn plain(status: u16, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type".into(), "text/plain; charset=utf-8".into())],
+            body: message.into().into_bytes(),
+        }
+    }
+
+    /// The events in the body, for tests and logs.
+    pub fn events(&self) -> Vec<WsEvent> {
+        events::decode(&self.body).unwrap_or_default()
+    }
+}
+
+/// Everything a request is handled with: stores, other components, settings,
+/// and the time (injected, so tests are deterministic).
+pub struct Env<'a, S, K, C> {
+    pub sql: &'a S,
+    pub kv: &'a K,
+    pub chain: &'a C,
+    pub config: &'a Config,
+    pub now: DateTime<Utc>,
+}
+
+/// The GRIP channel a charge point's socket is subscribed to; publishing to
+/// it reaches the charge point (CSMS-initiated calls).
+pub fn channel(charge_point_id: &str) -> String {
+    format!("ocpp:{charge_point_id}")
+}
+
+pub fn handle<S: Sql, K: KeyValue, C: Chain>(req: &GripRequest, env: &Env<'_, S, K, C>) -> GripResponse {
+    if let Some(key) = &env.config.grip_sig_key {
+        let now = u64::try_from(env.now.timestamp()).unwrap_or_default();
+        let valid = req
+            .header("grip-sig")
+            .is_some_and(|token| grip::sig::verify(key.as_bytes(), token, now).is_ok());
+        if !valid {
+            return GripResponse::plain(401, "missing or invalid Grip-Sig");
+        }
+    }
+    let Some(cp_id) = charge_point_id::from_path(&req.path) else {
+        return GripResponse::plain(404, "the URL must end with the charge point id");
+    };
+    let incoming = match events::decode(&req.body) {
+        Ok(events) => events,
+        Err(e) => return GripResponse::plain(400, format!("malformed websocket-events body: {e}")),
+    };
+    let connection_id = req.header("connection-id").unwrap_or_default().to_owned();
+    let now = format_utc(env.now);
+    let mut version: Option<OcppVersion> = req.header("meta-ocpp-version").and_then(|v| v.parse().ok());
+    let mut headers: Vec<(String, String)> = vec![
+        ("content-type".into(), "application/websocket-events".into()),
+        ("sec-websocket-extensions".into(), "grip; message-prefix=\"\"".into()),
+    ];
+    let mut out = Vec::new();
+    for event in incoming {
+        match event {
+            WsEvent::Open => match handshake::open(env, req, &cp_id) {
+                Ok(Handshake::Accept { version: v }) => {
+                    if let Err(e) =
+                        connection_state::opened(env.kv, &cp_id, &connection_id, v.subprotocol(), &now)
+                    {
+                        return GripResponse::plain(500, format!("recording the connection: {e}"));
+                    }
+                    version = Some(v);
+                    headers.push(("sec-websocket-protocol".into(), v.subprotocol().into()));
+                    headers.push(("set-meta-ocpp-version".into(), v.subprotocol().into()));
+                    out.push(WsEvent::Open);
+                    out.push(WsEvent::Text(grip::control::subscribe(&channel(&cp_id)).into()));
+                }
+                Ok(Handshake::Refuse { status, reason }) => return GripResponse::plain(status, reason),
+                Err(e) => return GripResponse::plain(500, format!("reading the registry: {e}")),
+            },
+            WsEvent::Text(bytes) => {
+                let v = *version.get_or_insert_with(|| remembered_version(env.kv, &cp_id));
+                let text = String::from_utf8_lossy(&bytes);
+                if let Some(answer) = dispatch::on_text(env, &cp_id, &connection_id, v, &text) {
+                    out.push(WsEvent::Text(answer.into()));
+                }
+            }
+            WsEvent::Close(payload) => {
+                mark_offline(env.kv, &cp_id, &connection_id, &now);
+                out.push(WsEvent::Close(payload));
+            }
+            WsEvent::Disconnect => mark_offline(env.kv, &cp_id, &connection_id, &now),
+            WsEvent::Ping(payload) => out.push(WsEvent::Pong(payload)),
+            // OCPP-J is text only; binary frames and pongs carry nothing to answer.
+            WsEvent::Binary(_) | WsEvent::Pong(_) => {}
+        }
+    }
+    // Liveness only: a failure here loses no charge point data.
+    let _ = connection_state::update_current(env.kv, &cp_id, &connection_id, |s| {
+        s.last_seen_at = now.clone();
+    });
+    GripResponse {
+        status: 200,
+        headers,
+        body: events::encode(&out),
+    }
+}
+
+/// The version negotiated at OPEN, for a gateway that does not echo `Meta-*`.
+fn remembered_version(kv: &impl KeyValue, charge_point_id: &str) -> OcppVersion {
+    connection_state::load(kv, charge_point_id)
+        .ok()
+        .flatten()
+        .and_then(|s| s.ocpp_version.parse().ok())
+        .unwrap_or(OcppVersion::V16)
+}
+
+fn mark_offline(kv: &impl KeyValue, charge_point_id: &str, connection_id: &str, now: &str) {
+    // Liveness only, as above.
+    let _ = connection_state::update_current(kv, charge_point_id, connection_id, |s| {
+        s.online = false;
+        s.disconnected_at = Some(now.to_owned());
+    });
+}

@@ -1,0 +1,71 @@
+//! The Spin adapter: HTTP in, stores and service chaining from the host.
+
+use crate::forward::{Chain, ForwardError};
+use crate::{handle, Config, Env, GripRequest};
+use anyhow::Context as _;
+use csms_store::spin::{SpinKeyValue, SpinSql};
+use serde_json::Value;
+use spin_sdk::http::{IntoResponse, Method, Request, Response};
+use spin_sdk::http_component;
+use spin_sdk::variables;
+
+struct SpinChain;
+
+impl Chain for SpinChain {
+    fn post_json(&self, url: &str, body: &Value) -> Result<(u16, Value), ForwardError> {
+        let request = Request::builder()
+            .method(Method::Post)
+            .uri(url)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .build();
+        let response: Response = spin_sdk::http::run(spin_sdk::http::send(request)).map_err(|e| {
+            ForwardError::Transport {
+                url: url.to_owned(),
+                message: e.to_string(),
+            }
+        })?;
+        let status = *response.status();
+        let body = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
+        Ok((status, body))
+    }
+}
+
+fn variable(name: &str) -> anyhow::Result<Option<String>> {
+    let value = variables::get(name).with_context(|| format!("reading variable {name}"))?;
+    Ok((!value.is_empty()).then_some(value))
+}
+
+#[http_component]
+fn handle_request(req: Request) -> anyhow::Result<impl IntoResponse> {
+    let config = Config::from_variables(
+        variable("unknown_charge_points")?.as_deref(),
+        variable("heartbeat_interval")?.as_deref(),
+        variable("grip_sig_key")?.as_deref(),
+    )?;
+    let sql = SpinSql::open_default().context("opening the default database")?;
+    csms_store::migrate(&sql).context("migrating the database")?;
+    let kv = SpinKeyValue::open_default().context("opening the default key-value store")?;
+    let grip_request = GripRequest {
+        path: req.path().to_owned(),
+        headers: req
+            .headers()
+            .filter_map(|(name, value)| Some((name.to_owned(), value.as_str()?.to_owned())))
+            .collect(),
+        body: req.body().to_vec(),
+    };
+    let env = Env {
+        sql: &sql,
+        kv: &kv,
+        chain: &SpinChain,
+        config: &config,
+        now: chrono::Utc::now(),
+    };
+    let answer = handle(&grip_request, &env);
+    let mut response = Response::builder();
+    response.status(answer.status);
+    for (name, value) in answer.headers {
+        response.header(name, value);
+    }
+    Ok(response.body(answer.body).build())
+}

@@ -1,0 +1,224 @@
+//! The CSMS schema, created idempotently by whichever component runs first.
+//!
+//! Each migration runs once, recorded in `schema_migrations`, inside the same
+//! transaction as its statements, so two components starting together on a
+//! fresh database cannot both apply it. Money is TEXT holding a decimal (never
+//! REAL), energy INTEGER Wh, times TEXT in RFC 3339 UTC with `Z`, which sorts
+//! chronologically as text.
+
+use crate::{Sql, SqlValue, StoreError};
+
+/// The newest migration; components compare it to decide whether to migrate.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: registry, connectors, authorization, transactions, meter values,
+    //    tariffs, charge detail records, station events, idempotency.
+    r#"
+    CREATE TABLE IF NOT EXISTS charge_points (
+        id TEXT PRIMARY KEY,
+        password_hash TEXT,
+        time_zone TEXT NOT NULL DEFAULT 'UTC',
+        tariff_id TEXT,
+        registration_status TEXT NOT NULL DEFAULT 'Accepted',
+        vendor TEXT, model TEXT, serial_number TEXT, charge_box_serial_number TEXT,
+        firmware_version TEXT, iccid TEXT, imsi TEXT, meter_type TEXT, meter_serial_number TEXT,
+        ocpp_version TEXT,
+        last_boot_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS connectors (
+        charge_point_id TEXT NOT NULL,
+        connector_id INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        error_code TEXT NOT NULL,
+        info TEXT, vendor_id TEXT, vendor_error_code TEXT,
+        status_at TEXT NOT NULL,
+        PRIMARY KEY (charge_point_id, connector_id)
+    );
+    CREATE TABLE IF NOT EXISTS connector_status_history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        charge_point_id TEXT NOT NULL,
+        connector_id INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        error_code TEXT NOT NULL,
+        info TEXT, vendor_id TEXT, vendor_error_code TEXT,
+        status_at TEXT NOT NULL,
+        received_at TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS connector_status_history_by_cp
+        ON connector_status_history (charge_point_id, connector_id, status_at);
+    CREATE TABLE IF NOT EXISTS id_tags (
+        id_tag TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        expiry_date TEXT,
+        parent_id_tag TEXT,
+        max_active_transactions INTEGER,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS transactions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        charge_point_id TEXT NOT NULL,
+        connector_id INTEGER NOT NULL,
+        id_tag TEXT NOT NULL,
+        start_auth_status TEXT NOT NULL,
+        flagged INTEGER NOT NULL DEFAULT 0,
+        flag_reason TEXT,
+        reservation_id INTEGER,
+        meter_start_wh INTEGER NOT NULL,
+        started_at TEXT NOT NULL,
+        meter_stop_wh INTEGER,
+        stopped_at TEXT,
+        stop_reason TEXT,
+        stop_id_tag TEXT,
+        energy_wh INTEGER,
+        energy_check TEXT,
+        closed_by TEXT,
+        created_at TEXT NOT NULL,
+        UNIQUE (charge_point_id, connector_id, id_tag, started_at, meter_start_wh)
+    );
+    CREATE INDEX IF NOT EXISTS transactions_open
+        ON transactions (charge_point_id, connector_id) WHERE stopped_at IS NULL;
+    CREATE INDEX IF NOT EXISTS transactions_by_id_tag ON transactions (id_tag);
+    CREATE TABLE IF NOT EXISTS meter_values (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        charge_point_id TEXT NOT NULL,
+        connector_id INTEGER NOT NULL,
+        transaction_id INTEGER,
+        source TEXT NOT NULL,
+        sampled_at TEXT NOT NULL,
+        value TEXT NOT NULL,
+        value_wh INTEGER,
+        measurand TEXT NOT NULL,
+        phase TEXT, unit TEXT, context TEXT, location TEXT, format TEXT,
+        received_at TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS meter_values_by_tx ON meter_values (transaction_id, sampled_at);
+    CREATE TABLE IF NOT EXISTS unknown_transaction_stops (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        charge_point_id TEXT NOT NULL,
+        transaction_id INTEGER NOT NULL,
+        payload TEXT NOT NULL,
+        received_at TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS tariffs (
+        id TEXT PRIMARY KEY,
+        definition TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS charge_detail_records (
+        transaction_id INTEGER PRIMARY KEY,
+        tariff_id TEXT,
+        currency TEXT,
+        energy_wh INTEGER NOT NULL,
+        duration_s INTEGER NOT NULL,
+        charging_s INTEGER NOT NULL,
+        idle_s INTEGER NOT NULL,
+        total_excl_vat TEXT,
+        vat_amount TEXT,
+        total_incl_vat TEXT,
+        priced TEXT,
+        pricing_error TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS station_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        charge_point_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        received_at TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS processed_messages (
+        charge_point_id TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        response TEXT NOT NULL,
+        processed_at TEXT NOT NULL,
+        PRIMARY KEY (charge_point_id, message_id)
+    );
+    "#,
+];
+
+/// Brings the database to [`SCHEMA_VERSION`]. Cheap when already there: one
+/// read of `schema_migrations`.
+pub fn migrate(db: &impl Sql) -> Result<(), StoreError> {
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+        &[],
+    )?;
+    let current = current_version(db)?;
+    if current >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    db.transaction(|db| {
+        // Re-read under the write lock: another instance may have won the race.
+        let current = current_version(db)?;
+        for (index, migration) in MIGRATIONS.iter().enumerate() {
+            let version = index as i64 + 1;
+            if version <= current {
+                continue;
+            }
+            for statement in migration.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+                db.execute(statement, &[])?;
+            }
+            db.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
+                &[SqlValue::Integer(version)],
+            )?;
+        }
+        Ok::<(), StoreError>(())
+    })
+}
+
+fn current_version(db: &impl Sql) -> Result<i64, StoreError> {
+    let rows = db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])?;
+    match rows.first() {
+        Some(row) => row.i64(0, "schema_migrations"),
+        None => Ok(0),
+    }
+}
+
+#[cfg(all(test, feature = "native"))]
+mod tests {
+    use super::*;
+    use crate::native::NativeSql;
+
+    #[test]
+    fn migrating_twice_is_harmless_and_records_the_version() {
+        let dir = std::env::temp_dir().join(format!("csms-store-migrate-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("db.sqlite");
+        let _ = std::fs::remove_file(&path);
+        let db = NativeSql::open(&path).unwrap();
+        migrate(&db).unwrap();
+        migrate(&db).unwrap();
+        let again = NativeSql::open(&path).unwrap();
+        migrate(&again).unwrap();
+        assert_eq!(current_version(&again).unwrap(), SCHEMA_VERSION);
+        let tables = again
+            .execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'transactions'", &[])
+            .unwrap();
+        assert_eq!(tables[0].i64(0, "count").unwrap(), 1);
+    }
+
+    #[test]
+    fn a_failed_transaction_leaves_nothing_behind() {
+        let dir = std::env::temp_dir().join(format!("csms-store-tx-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("db.sqlite");
+        let _ = std::fs::remove_file(&path);
+        let db = NativeSql::open(&path).unwrap();
+        migrate(&db).unwrap();
+        let result: Result<(), StoreError> = db.transaction(|db| {
+            db.execute(
+                "INSERT INTO tariffs (id, definition, updated_at) VALUES ('t', '{}', 'now')",
+                &[],
+            )?;
+            Err(StoreError::Sql("simulated failure".into()))
+        });
+        assert!(result.is_err());
+        let rows = db.execute("SELECT count(*) FROM tariffs", &[]).unwrap();
+        assert_eq!(rows[0].i64(0, "count").unwrap(), 0);
+    }
+}
