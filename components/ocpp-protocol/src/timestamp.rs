@@ -1,6 +1,6 @@
 //! Timestamps: accept every RFC 3339 form charge points send, emit UTC with `Z`.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use ocpp_types::OcppTimestamp;
 
 /// The instant a charge point reported, in UTC whatever offset it wrote.
@@ -18,9 +18,10 @@ pub fn parse_utc(text: &str) -> Option<DateTime<Utc>> {
     OcppTimestamp::parse_rfc3339(text).ok().map(to_utc)
 }
 
-/// Formats an instant the way this backend always emits it.
+/// Formats an instant the way this backend always emits it: UTC, `Z`, and
+/// milliseconds at most (what chargers parse; the clock's nanoseconds are noise).
 pub fn format_utc(instant: DateTime<Utc>) -> String {
-    from_utc(instant).to_string()
+    from_utc(instant.trunc_subsecs(3)).to_string()
 }
 
 #[cfg(test)]
@@ -49,6 +50,12 @@ mod tests {
         assert_eq!(format_utc(t), "2026-10-25T01:30:00.250Z");
         let whole = parse_utc("2026-10-25T03:00:00+02:00").unwrap();
         assert_eq!(format_utc(whole), "2026-10-25T01:00:00Z");
+    }
+
+    #[test]
+    fn output_carries_at_most_milliseconds() {
+        let t = parse_utc("2026-11-23T20:10:08.199076504Z").unwrap();
+        assert_eq!(format_utc(t), "2026-11-23T20:10:08.199Z");
     }
 
     #[test]

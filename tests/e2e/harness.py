@@ -1,0 +1,164 @@
+"""Starts the real backend for end-to-end tests: the release .wasm components
+under devhost, either with devhost's embedded gateway or behind a real Pushpin.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+API_TOKEN = "e2e-api-token"
+
+
+def target_dir() -> Path:
+    return Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}")
+        with contextlib.suppress(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{what} did not listen on {port} within {timeout}s")
+
+
+def build_once() -> Path:
+    """Builds the components (release wasm) and devhost; returns devhost's path.
+    DEVHOST_BIN names an already built devhost and skips building (for
+    iterating on the tests alone)."""
+    if os.environ.get("DEVHOST_BIN"):
+        return Path(os.environ["DEVHOST_BIN"])
+    subprocess.run([str(ROOT / "scripts" / "build-components")], check=True, cwd=ROOT)
+    subprocess.run(["cargo", "build", "--quiet", "-p", "devhost"], check=True, cwd=ROOT)
+    return target_dir() / "debug" / "devhost"
+
+
+@dataclass
+class Backend:
+    """A running backend: where charge points and operators reach it."""
+
+    ws_url: str
+    api_url: str
+    state_dir: Path
+    processes: list = field(default_factory=list)
+    log_files: list = field(default_factory=list)
+
+    def api(self, method: str, path: str, body=None, token: str | None = API_TOKEN):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.api_url + path, data=data, method=method)
+        req.add_header("content-type", "application/json")
+        if token is not None:
+            req.add_header("authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                raw = resp.read()
+                return resp.status, (json.loads(raw) if raw else None)
+        except urllib.error.HTTPError as e:
+            raw = e.read()
+            try:
+                return e.code, json.loads(raw)
+            except ValueError:
+                return e.code, raw.decode(errors="replace")
+
+    def stop(self) -> None:
+        for p in reversed(self.processes):
+            p.terminate()
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        for f in self.log_files:
+            f.close()
+
+    def logs(self) -> str:
+        return "\n".join(Path(f.name).read_text(errors="replace")[-4000:] for f in self.log_files)
+
+
+def start_devhost(devhost: Path, state_dir: Path, *, gateway: bool, variables: dict[str, str]) -> tuple[subprocess.Popen, int, object]:
+    port = free_port()
+    args = [
+        str(devhost), "up", "-f", str(ROOT / "spin.toml"),
+        "--listen", f"127.0.0.1:{port}",
+        "--state-dir", str(state_dir),
+    ]
+    if gateway:
+        args += ["--publish-listen", f"127.0.0.1:{free_port()}"]
+    else:
+        args.append("--no-gateway")
+    for k, v in variables.items():
+        args += ["--variable", f"{k}={v}"]
+    log = open(state_dir / "devhost.log", "w")
+    proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+                            env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "info")})
+    wait_for_port(port, proc, "devhost")
+    return proc, port, log
+
+
+PUSHPIN_CONF = """
+[global]
+include={{libdir}}/internal.conf
+rundir={rundir}
+ipc_prefix=pushpin-
+port_offset=0
+stats_connection_ttl=120
+stats_connection_send=true
+
+[runner]
+services=condure,zurl,pushpin-proxy,pushpin-handler
+http_port={http_port}
+logdir={rundir}/log
+log_level=2
+
+[proxy]
+routesfile={rundir}/routes
+sig_key={sig_key}
+zurl_out_specs=ipc://{{rundir}}/{{ipc_prefix}}zurl-in
+zurl_out_stream_specs=ipc://{{rundir}}/{{ipc_prefix}}zurl-in-stream
+zurl_in_specs=ipc://{{rundir}}/{{ipc_prefix}}zurl-out
+
+[handler]
+push_in_spec=tcp://127.0.0.1:{push_port}
+push_in_http_addr=127.0.0.1
+push_in_http_port={publish_port}
+"""
+
+
+def start_pushpin(state_dir: Path, backend_port: int, sig_key: str) -> tuple[subprocess.Popen, int, int, object]:
+    if shutil.which("pushpin") is None:
+        raise RuntimeError("pushpin is not installed (scripts/setup installs it)")
+    rundir = state_dir / "pushpin"
+    (rundir / "log").mkdir(parents=True, exist_ok=True)
+    http_port, publish_port = free_port(), free_port()
+    (rundir / "routes").write_text(f"* 127.0.0.1:{backend_port},over_http\n")
+    conf = rundir / "pushpin.conf"
+    conf.write_text(PUSHPIN_CONF.format(rundir=rundir, http_port=http_port, sig_key=sig_key,
+                                        push_port=free_port(), publish_port=publish_port))
+    log = open(rundir / "pushpin.out", "w")
+    proc = subprocess.Popen(["pushpin", "--config", str(conf)], stdout=log, stderr=subprocess.STDOUT)
+    wait_for_port(http_port, proc, "pushpin")
+    return proc, http_port, publish_port, log
+
+
+def basic_auth(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
