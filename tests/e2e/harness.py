@@ -157,7 +157,27 @@ def start_pushpin(state_dir: Path, backend_port: int, sig_key: str) -> tuple[sub
     log = open(rundir / "pushpin.out", "w")
     proc = subprocess.Popen(["pushpin", "--config", str(conf)], stdout=log, stderr=subprocess.STDOUT)
     wait_for_port(http_port, proc, "pushpin")
+    wait_until_proxying(http_port, proc)
     return proc, http_port, publish_port, log
+
+
+def wait_until_proxying(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
+    """Pushpin's listener opens before its proxy and zurl are connected; until
+    they are, requests fail with 502/503 from Pushpin itself."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"pushpin exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/__ready__", timeout=2):
+                return
+        except urllib.error.HTTPError as e:
+            if e.code not in (502, 503):
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("pushpin did not start proxying")
 
 
 def basic_auth(user: str, password: str) -> str:
