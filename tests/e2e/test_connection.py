@@ -24,6 +24,7 @@ async def test_boot_heartbeat_and_status_are_accepted(backend):
         await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Available"))
         await cp.call(call.DiagnosticsStatusNotification(status="Idle"))
         await cp.call(call.FirmwareStatusNotification(status="Installed"))
+        await cp.call(call.SecurityEventNotification(type="StartupOfTheDevice", timestamp="2026-11-23T08:00:00+01:00", tech_info="cold boot"))
         transfer = await cp.call(call.DataTransfer(vendor_id="com.acme", data="hello"))
         assert transfer.status == "UnknownVendorId"
 
@@ -50,6 +51,7 @@ async def test_malformed_frames_get_16_error_codes_and_the_session_continues(bac
             ('[2,"e","StatusNotification",{"connectorId":1,"errorCode":"Melted","status":"Available"}]', "PropertyConstraintViolation"),
             ('[2,"f","Teleport",{}]', "NotImplemented"),
             ('[2,"g","RemoteStartTransaction",{"idTag":"X"}]', "NotSupported"),
+            ('[2,"g2","SignCertificate",{"csr":"MIIB"}]', "NotSupported"),
             ('[2,"' + "x" * 37 + '","Heartbeat",{}]', "FormationViolation"),
             ('[7,"h","Heartbeat",{}]', "FormationViolation"),
         ]
