@@ -1,0 +1,350 @@
+//! `fermyon:spin/sqlite@2.0.0` and `spin:sqlite/sqlite@3.0.0`, backed by local
+//! SQLite files (label `default` = `<state-dir>/sqlite_db.db`, as `spin up`).
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::types::{Value as SqlValue, ValueRef};
+use wasmtime::component::Resource;
+
+use super::bindings::fermyon::spin::sqlite as v2;
+use super::bindings::spin::sqlite::sqlite as v3;
+use super::HostState;
+
+/// Why a database could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum SqliteError {
+    #[error("cannot open SQLite database '{label}' at {path}: {source}")]
+    Open {
+        label: String,
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("cannot create directory {path}: {source}")]
+    Dir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("running start-up statements on database '{label}': {source}")]
+    Statements {
+        label: String,
+        source: rusqlite::Error,
+    },
+    #[error("database '{0}' lock poisoned")]
+    Poisoned(String),
+}
+
+/// One SQLite database file (or in-memory database).
+#[derive(Clone)]
+pub struct SqliteBackend {
+    label: String,
+    conn: Arc<Mutex<rusqlite::Connection>>,
+}
+
+impl SqliteBackend {
+    pub fn open(label: &str, path: Option<&Path>) -> Result<Self, SqliteError> {
+        let open_err = |source| SqliteError::Open {
+            label: label.to_string(),
+            path: path.map(Path::to_path_buf).unwrap_or_default(),
+            source,
+        };
+        let conn = match path {
+            Some(p) => {
+                if let Some(dir) = p.parent() {
+                    std::fs::create_dir_all(dir).map_err(|source| SqliteError::Dir {
+                        path: dir.to_path_buf(),
+                        source,
+                    })?;
+                }
+                rusqlite::Connection::open(p).map_err(open_err)?
+            }
+            None => rusqlite::Connection::open_in_memory().map_err(open_err)?,
+        };
+        Ok(Self {
+            label: label.to_string(),
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Runs a script of statements (the `--sqlite @file.sql` flag).
+    pub fn execute_batch(&self, sql: &str) -> Result<(), SqliteError> {
+        let conn = self
+            .conn
+            .lock()
+            .map_err(|_| SqliteError::Poisoned(self.label.clone()))?;
+        conn.execute_batch(sql)
+            .map_err(|source| SqliteError::Statements {
+                label: self.label.clone(),
+                source,
+            })
+    }
+
+    fn execute(&self, sql: &str, params: Vec<SqlValue>) -> Result<Executed, String> {
+        let conn = self
+            .conn
+            .lock()
+            .map_err(|_| "database lock poisoned".to_string())?;
+        let mut stmt = conn.prepare(sql).map_err(|e| e.to_string())?;
+        let columns: Vec<String> = stmt.column_names().map(|c| c.to_string()).collect();
+        let n = columns.len();
+        let mut rows_out = Vec::new();
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(params))
+            .map_err(|e| e.to_string())?;
+        while let Some(row) = rows.next().map_err(|e| e.to_string())? {
+            let mut values = Vec::with_capacity(n);
+            for i in 0..n {
+                let v = row.get_ref(i).map_err(|e| e.to_string())?;
+                values.push(match v {
+                    ValueRef::Null => SqlValue::Null,
+                    ValueRef::Integer(i) => SqlValue::Integer(i),
+                    ValueRef::Real(f) => SqlValue::Real(f),
+                    ValueRef::Text(t) => SqlValue::Text(String::from_utf8_lossy(t).into_owned()),
+                    ValueRef::Blob(b) => SqlValue::Blob(b.to_vec()),
+                });
+            }
+            rows_out.push(values);
+        }
+        drop(rows);
+        drop(stmt);
+        Ok(Executed {
+            columns,
+            rows: rows_out,
+            last_insert_rowid: conn.last_insert_rowid(),
+            changes: conn.changes(),
+        })
+    }
+}
+
+struct Executed {
+    columns: Vec<String>,
+    rows: Vec<Vec<SqlValue>>,
+    last_insert_rowid: i64,
+    changes: u64,
+}
+
+/// All databases of the app, by label.
+#[derive(Clone, Default)]
+pub struct SqliteDatabases {
+    dbs: BTreeMap<String, SqliteBackend>,
+}
+
+impl SqliteDatabases {
+    pub fn insert(&mut self, label: &str, backend: SqliteBackend) {
+        self.dbs.insert(label.to_string(), backend);
+    }
+    pub fn get(&self, label: &str) -> Option<&SqliteBackend> {
+        self.dbs.get(label)
+    }
+    pub fn contains(&self, label: &str) -> bool {
+        self.dbs.contains_key(label)
+    }
+}
+
+/// What one component may open: the labels in its `sqlite_databases`.
+pub struct ComponentSqlite {
+    pub(crate) allowed: Arc<HashSet<String>>,
+    pub(crate) dbs: Arc<SqliteDatabases>,
+}
+
+/// The resource behind a `connection` handle (both interface versions).
+pub struct ConnectionHandle {
+    backend: SqliteBackend,
+    last_insert_rowid: i64,
+    changes: u64,
+}
+
+enum OpenError {
+    AccessDenied,
+    NoSuchDatabase,
+}
+
+impl HostState {
+    fn sqlite_open(&mut self, label: &str) -> Result<ConnectionHandle, OpenError> {
+        if !self.sqlite.allowed.contains(label) {
+            return Err(OpenError::AccessDenied);
+        }
+        let backend = self
+            .sqlite
+            .dbs
+            .get(label)
+            .cloned()
+            .ok_or(OpenError::NoSuchDatabase)?;
+        Ok(ConnectionHandle {
+            backend,
+            last_insert_rowid: 0,
+            changes: 0,
+        })
+    }
+}
+
+// ---- fermyon:spin/sqlite@2.0.0 ---------------------------------------------
+
+fn v2_to_sql(v: v2::Value) -> SqlValue {
+    match v {
+        v2::Value::Integer(i) => SqlValue::Integer(i),
+        v2::Value::Real(f) => SqlValue::Real(f),
+        v2::Value::Text(t) => SqlValue::Text(t),
+        v2::Value::Blob(b) => SqlValue::Blob(b),
+        v2::Value::Null => SqlValue::Null,
+    }
+}
+
+fn sql_to_v2(v: SqlValue) -> v2::Value {
+    match v {
+        SqlValue::Integer(i) => v2::Value::Integer(i),
+        SqlValue::Real(f) => v2::Value::Real(f),
+        SqlValue::Text(t) => v2::Value::Text(t),
+        SqlValue::Blob(b) => v2::Value::Blob(b),
+        SqlValue::Null => v2::Value::Null,
+    }
+}
+
+impl v2::Host for HostState {}
+
+impl v2::HostConnection for HostState {
+    fn open(
+        &mut self,
+        database: String,
+    ) -> wasmtime::Result<Result<Resource<ConnectionHandle>, v2::Error>> {
+        match self.sqlite_open(&database) {
+            Ok(h) => Ok(Ok(self.table.push(h)?)),
+            Err(OpenError::AccessDenied) => Ok(Err(v2::Error::AccessDenied)),
+            Err(OpenError::NoSuchDatabase) => Ok(Err(v2::Error::NoSuchDatabase)),
+        }
+    }
+
+    fn execute(
+        &mut self,
+        conn: Resource<ConnectionHandle>,
+        statement: String,
+        parameters: Vec<v2::Value>,
+    ) -> wasmtime::Result<Result<v2::QueryResult, v2::Error>> {
+        let h = self.table.get_mut(&conn)?;
+        let params = parameters.into_iter().map(v2_to_sql).collect();
+        Ok(match h.backend.execute(&statement, params) {
+            Ok(ex) => {
+                h.last_insert_rowid = ex.last_insert_rowid;
+                h.changes = ex.changes;
+                Ok(v2::QueryResult {
+                    columns: ex.columns,
+                    rows: ex
+                        .rows
+                        .into_iter()
+                        .map(|r| v2::RowResult {
+                            values: r.into_iter().map(sql_to_v2).collect(),
+                        })
+                        .collect(),
+                })
+            }
+            Err(e) => Err(v2::Error::Io(e)),
+        })
+    }
+
+    fn drop(&mut self, conn: Resource<ConnectionHandle>) -> wasmtime::Result<()> {
+        self.table.delete(conn)?;
+        Ok(())
+    }
+}
+
+// ---- spin:sqlite/sqlite@3.0.0 ----------------------------------------------
+
+fn v3_to_sql(v: v3::Value) -> SqlValue {
+    match v {
+        v3::Value::Integer(i) => SqlValue::Integer(i),
+        v3::Value::Real(f) => SqlValue::Real(f),
+        v3::Value::Text(t) => SqlValue::Text(t),
+        v3::Value::Blob(b) => SqlValue::Blob(b),
+        v3::Value::Null => SqlValue::Null,
+    }
+}
+
+fn sql_to_v3(v: SqlValue) -> v3::Value {
+    match v {
+        SqlValue::Integer(i) => v3::Value::Integer(i),
+        SqlValue::Real(f) => v3::Value::Real(f),
+        SqlValue::Text(t) => v3::Value::Text(t),
+        SqlValue::Blob(b) => v3::Value::Blob(b),
+        SqlValue::Null => v3::Value::Null,
+    }
+}
+
+impl v3::Host for HostState {}
+
+impl v3::HostConnection for HostState {
+    fn open(
+        &mut self,
+        database: String,
+    ) -> wasmtime::Result<Result<Resource<ConnectionHandle>, v3::Error>> {
+        match self.sqlite_open(&database) {
+            Ok(h) => Ok(Ok(self.table.push(h)?)),
+            Err(OpenError::AccessDenied) => Ok(Err(v3::Error::AccessDenied)),
+            Err(OpenError::NoSuchDatabase) => Ok(Err(v3::Error::NoSuchDatabase)),
+        }
+    }
+
+    fn execute(
+        &mut self,
+        conn: Resource<ConnectionHandle>,
+        statement: String,
+        parameters: Vec<v3::Value>,
+    ) -> wasmtime::Result<Result<v3::QueryResult, v3::Error>> {
+        let h = self.table.get_mut(&conn)?;
+        let params = parameters.into_iter().map(v3_to_sql).collect();
+        Ok(match h.backend.execute(&statement, params) {
+            Ok(ex) => {
+                h.last_insert_rowid = ex.last_insert_rowid;
+                h.changes = ex.changes;
+                Ok(v3::QueryResult {
+                    columns: ex.columns,
+                    rows: ex
+                        .rows
+                        .into_iter()
+                        .map(|r| v3::RowResult {
+                            values: r.into_iter().map(sql_to_v3).collect(),
+                        })
+                        .collect(),
+                })
+            }
+            Err(e) => Err(v3::Error::Io(e)),
+        })
+    }
+
+    fn last_insert_rowid(&mut self, conn: Resource<ConnectionHandle>) -> wasmtime::Result<i64> {
+        Ok(self.table.get(&conn)?.last_insert_rowid)
+    }
+
+    fn changes(&mut self, conn: Resource<ConnectionHandle>) -> wasmtime::Result<u64> {
+        Ok(self.table.get(&conn)?.changes)
+    }
+
+    fn drop(&mut self, conn: Resource<ConnectionHandle>) -> wasmtime::Result<()> {
+        self.table.delete(conn)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn execute_returns_columns_rows_and_counters() -> Result<(), Box<dyn std::error::Error>> {
+        let db = SqliteBackend::open("default", None)?;
+        db.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);")?;
+        let ins = db.execute(
+            "INSERT INTO t (name) VALUES (?1)",
+            vec![SqlValue::Text("a".into())],
+        )?;
+        assert_eq!((ins.last_insert_rowid, ins.changes), (1, 1));
+        let q = db.execute("SELECT id, name FROM t", vec![])?;
+        assert_eq!(q.columns, vec!["id".to_string(), "name".to_string()]);
+        assert_eq!(
+            q.rows,
+            vec![vec![SqlValue::Integer(1), SqlValue::Text("a".into())]]
+        );
+        assert!(db.execute("SELECT * FROM missing", vec![]).is_err());
+        Ok(())
+    }
+}
