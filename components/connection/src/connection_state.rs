@@ -23,13 +23,20 @@ pub fn key(charge_point_id: &str) -> String {
     format!("cp:{charge_point_id}:connection")
 }
 
-pub fn load(kv: &impl KeyValue, charge_point_id: &str) -> Result<Option<ConnectionState>, StoreError> {
+pub fn load(
+    kv: &impl KeyValue,
+    charge_point_id: &str,
+) -> Result<Option<ConnectionState>, StoreError> {
     Ok(kv
         .get(&key(charge_point_id))?
         .and_then(|bytes| serde_json::from_slice(&bytes).ok()))
 }
 
-fn save(kv: &impl KeyValue, charge_point_id: &str, state: &ConnectionState) -> Result<(), StoreError> {
+fn save(
+    kv: &impl KeyValue,
+    charge_point_id: &str,
+    state: &ConnectionState,
+) -> Result<(), StoreError> {
     let bytes = serde_json::to_vec(state).map_err(|e| StoreError::KeyValue(e.to_string()))?;
     kv.set(&key(charge_point_id), &bytes)
 }

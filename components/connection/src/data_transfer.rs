@@ -17,7 +17,14 @@ pub fn handle<S: Sql, K: KeyValue, C: crate::forward::Chain>(
     env.sql.transaction(|sql| {
         station_events::insert(sql, charge_point_id, "DataTransfer", payload, &now)?;
         let response = json!({"status": "UnknownVendorId"});
-        idempotency::record(sql, charge_point_id, message_id, "DataTransfer", &response, &now)?;
+        idempotency::record(
+            sql,
+            charge_point_id,
+            message_id,
+            "DataTransfer",
+            &response,
+            &now,
+        )?;
         Ok(response)
     })
 }

@@ -46,7 +46,9 @@ pub fn on_text<S: Sql, K: KeyValue, C: forward::Chain>(
     text: &str,
 ) -> Option<String> {
     match Frame::parse(text) {
-        Ok(Frame::Call(call)) => Some(on_call(env, charge_point_id, connection_id, version, &call).to_text()),
+        Ok(Frame::Call(call)) => {
+            Some(on_call(env, charge_point_id, connection_id, version, &call).to_text())
+        }
         // Answers to central-system calls; nothing is owed in return.
         Ok(Frame::CallResult(_) | Frame::CallError(_)) => None,
         Err(e) => e
@@ -75,7 +77,12 @@ fn on_call<S: Sql, K: KeyValue, C: forward::Chain>(
     match idempotency::lookup(env.sql, charge_point_id, &call.message_id, &call.action) {
         Ok(Some(answer)) => return answer_with(&call.message_id, answer),
         Ok(None) => {}
-        Err(e) => return fail(ErrorCode::InternalError, &format!("checking for a retransmission: {e}")),
+        Err(e) => {
+            return fail(
+                ErrorCode::InternalError,
+                &format!("checking for a retransmission: {e}"),
+            )
+        }
     }
     if !ALLOWED_BEFORE_ACCEPTED.contains(&call.action.as_str()) {
         match registry::find(env.sql, charge_point_id) {
@@ -94,7 +101,10 @@ fn on_call<S: Sql, K: KeyValue, C: forward::Chain>(
             Ok(_) => answer_with(&call.message_id, payload),
             Err(e) => fail(
                 ErrorCode::InternalError,
-                &format!("the central system produced an invalid {} answer: {e}", call.action),
+                &format!(
+                    "the central system produced an invalid {} answer: {e}",
+                    call.action
+                ),
             ),
         },
         Err(e) => fail(ErrorCode::InternalError, &format!("{}: {e}", call.action)),
@@ -115,7 +125,11 @@ fn apply<S: Sql, K: KeyValue, C: forward::Chain>(
     connection_id: &str,
     call: &Call,
 ) -> Result<Value, HandlerError> {
-    let (action, id, payload) = (call.action.as_str(), call.message_id.as_str(), &call.payload);
+    let (action, id, payload) = (
+        call.action.as_str(),
+        call.message_id.as_str(),
+        &call.payload,
+    );
     Ok(match action {
         "BootNotification" => boot_notification::handle(env, charge_point_id, id, payload)?,
         "Heartbeat" => heartbeat::handle(env, charge_point_id, connection_id)?,

@@ -18,7 +18,11 @@ pub enum ForwardError {
     #[error("calling {url}: {message}")]
     Transport { url: String, message: String },
     #[error("{url} answered {status}: {body}")]
-    Status { url: String, status: u16, body: String },
+    Status {
+        url: String,
+        status: u16,
+        body: String,
+    },
 }
 
 fn post_ok(chain: &impl Chain, url: String, body: &Value) -> Result<Value, ForwardError> {
@@ -35,7 +39,11 @@ fn post_ok(chain: &impl Chain, url: String, body: &Value) -> Result<Value, Forwa
 }
 
 /// Authorize: the authorization component decides; its idTagInfo is the answer.
-pub fn authorize(chain: &impl Chain, charge_point_id: &str, payload: &Value) -> Result<Value, ForwardError> {
+pub fn authorize(
+    chain: &impl Chain,
+    charge_point_id: &str,
+    payload: &Value,
+) -> Result<Value, ForwardError> {
     let answer = post_ok(
         chain,
         format!("{AUTHORIZATION}/authorize"),

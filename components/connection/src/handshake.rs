@@ -44,13 +44,23 @@ pub fn open<S: Sql, K: KeyValue, C: crate::forward::Chain>(
     let accept = Handshake::Accept { version };
     Ok(match registry::find(env.sql, charge_point_id)? {
         None => match env.config.unknown_charge_points {
-            UnknownChargePoints::Reject => refuse(404, format!("charge point {charge_point_id:?} is not registered")),
+            UnknownChargePoints::Reject => refuse(
+                404,
+                format!("charge point {charge_point_id:?} is not registered"),
+            ),
             UnknownChargePoints::Pending | UnknownChargePoints::Accept => accept,
         },
         Some(cp) => match &cp.password_hash {
             None => accept,
-            Some(hash) if basic_auth_matches(req.header("authorization"), charge_point_id, hash) => accept,
-            Some(_) => refuse(401, "HTTP Basic authentication with the charge point id and its password is required"),
+            Some(hash)
+                if basic_auth_matches(req.header("authorization"), charge_point_id, hash) =>
+            {
+                accept
+            }
+            Some(_) => refuse(
+                401,
+                "HTTP Basic authentication with the charge point id and its password is required",
+            ),
         },
     })
 }
@@ -87,9 +97,21 @@ mod tests {
     #[test]
     fn basic_auth_needs_the_charge_point_id_and_its_password() {
         let hash = hash_password("secret-key-0123456").unwrap();
-        assert!(basic_auth_matches(Some(&basic("CP1", "secret-key-0123456")), "CP1", &hash));
-        assert!(!basic_auth_matches(Some(&basic("CP2", "secret-key-0123456")), "CP1", &hash));
-        assert!(!basic_auth_matches(Some(&basic("CP1", "wrong")), "CP1", &hash));
+        assert!(basic_auth_matches(
+            Some(&basic("CP1", "secret-key-0123456")),
+            "CP1",
+            &hash
+        ));
+        assert!(!basic_auth_matches(
+            Some(&basic("CP2", "secret-key-0123456")),
+            "CP1",
+            &hash
+        ));
+        assert!(!basic_auth_matches(
+            Some(&basic("CP1", "wrong")),
+            "CP1",
+            &hash
+        ));
         assert!(!basic_auth_matches(Some("Bearer abc"), "CP1", &hash));
         assert!(!basic_auth_matches(Some("Basic !!!"), "CP1", &hash));
         assert!(!basic_auth_matches(None, "CP1", &hash));

@@ -65,7 +65,10 @@ pub fn channel(charge_point_id: &str) -> String {
     format!("ocpp:{charge_point_id}")
 }
 
-pub fn handle<S: Sql, K: KeyValue, C: Chain>(req: &GripRequest, env: &Env<'_, S, K, C>) -> GripResponse {
+pub fn handle<S: Sql, K: KeyValue, C: Chain>(
+    req: &GripRequest,
+    env: &Env<'_, S, K, C>,
+) -> GripResponse {
     if let Some(key) = &env.config.grip_sig_key {
         let now = u64::try_from(env.now.timestamp()).unwrap_or_default();
         let valid = req
@@ -84,28 +87,40 @@ pub fn handle<S: Sql, K: KeyValue, C: Chain>(req: &GripRequest, env: &Env<'_, S,
     };
     let connection_id = req.header("connection-id").unwrap_or_default().to_owned();
     let now = format_utc(env.now);
-    let mut version: Option<OcppVersion> = req.header("meta-ocpp-version").and_then(|v| v.parse().ok());
+    let mut version: Option<OcppVersion> =
+        req.header("meta-ocpp-version").and_then(|v| v.parse().ok());
     let mut headers: Vec<(String, String)> = vec![
         ("content-type".into(), "application/websocket-events".into()),
-        ("sec-websocket-extensions".into(), "grip; message-prefix=\"\"".into()),
+        (
+            "sec-websocket-extensions".into(),
+            "grip; message-prefix=\"\"".into(),
+        ),
     ];
     let mut out = Vec::new();
     for event in incoming {
         match event {
             WsEvent::Open => match handshake::open(env, req, &cp_id) {
                 Ok(Handshake::Accept { version: v }) => {
-                    if let Err(e) =
-                        connection_state::opened(env.kv, &cp_id, &connection_id, v.subprotocol(), &now)
-                    {
+                    if let Err(e) = connection_state::opened(
+                        env.kv,
+                        &cp_id,
+                        &connection_id,
+                        v.subprotocol(),
+                        &now,
+                    ) {
                         return GripResponse::plain(500, format!("recording the connection: {e}"));
                     }
                     version = Some(v);
                     headers.push(("sec-websocket-protocol".into(), v.subprotocol().into()));
                     headers.push(("set-meta-ocpp-version".into(), v.subprotocol().into()));
                     out.push(WsEvent::Open);
-                    out.push(WsEvent::Text(grip::control::subscribe(&channel(&cp_id)).into()));
+                    out.push(WsEvent::Text(
+                        grip::control::subscribe(&channel(&cp_id)).into(),
+                    ));
                 }
-                Ok(Handshake::Refuse { status, reason }) => return GripResponse::plain(status, reason),
+                Ok(Handshake::Refuse { status, reason }) => {
+                    return GripResponse::plain(status, reason)
+                }
                 Err(e) => return GripResponse::plain(500, format!("reading the registry: {e}")),
             },
             WsEvent::Text(bytes) => {

@@ -19,12 +19,13 @@ impl Chain for SpinChain {
             .header("content-type", "application/json")
             .body(body.to_string())
             .build();
-        let response: Response = spin_sdk::http::run(spin_sdk::http::send(request)).map_err(|e| {
-            ForwardError::Transport {
-                url: url.to_owned(),
-                message: e.to_string(),
-            }
-        })?;
+        let response: Response =
+            spin_sdk::http::run(spin_sdk::http::send(request)).map_err(|e| {
+                ForwardError::Transport {
+                    url: url.to_owned(),
+                    message: e.to_string(),
+                }
+            })?;
         let status = *response.status();
         let body = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
         Ok((status, body))

@@ -11,7 +11,10 @@ fn readme_rows() -> Vec<(String, String)> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
     let readme = std::fs::read_to_string(path).unwrap();
     let marker = "checked against components/connection/src/dispatch.rs SUPPORTED_16";
-    let section = readme.split(marker).nth(1).expect("marker comment in README");
+    let section = readme
+        .split(marker)
+        .nth(1)
+        .expect("marker comment in README");
     section
         .lines()
         .skip_while(|l| !l.starts_with('|'))

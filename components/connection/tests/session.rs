@@ -23,11 +23,18 @@ impl Chain for FakeChain {
     fn post_json(&self, url: &str, body: &Value) -> Result<(u16, Value), ForwardError> {
         self.calls.borrow_mut().push((url.to_owned(), body.clone()));
         if url.ends_with("/authorize") {
-            let status = if body["id_tag"] == "GOOD" { "Accepted" } else { "Invalid" };
+            let status = if body["id_tag"] == "GOOD" {
+                "Accepted"
+            } else {
+                "Invalid"
+            };
             return Ok((200, json!({"idTagInfo": {"status": status}})));
         }
         if url.ends_with("/ocpp16/StartTransaction") {
-            return Ok((200, json!({"payload": {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}})));
+            return Ok((
+                200,
+                json!({"payload": {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}}),
+            ));
         }
         if url.ends_with("/ocpp16/MeterValues") {
             return Ok((500, json!({"error": "database locked"})));
@@ -55,8 +62,13 @@ impl Harness {
             _dir: dir,
             sql,
             kv,
-            chain: FakeChain { calls: RefCell::new(Vec::new()) },
-            config: Config { unknown_charge_points: policy, ..Config::default() },
+            chain: FakeChain {
+                calls: RefCell::new(Vec::new()),
+            },
+            config: Config {
+                unknown_charge_points: policy,
+                ..Config::default()
+            },
             now: Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap(),
         }
     }
@@ -64,18 +76,35 @@ impl Harness {
     fn send(&self, cp: &str, headers: &[(&str, &str)], events: &[WsEvent]) -> GripResponse {
         let mut all = vec![("connection-id".to_owned(), format!("conn-{cp}"))];
         all.extend(headers.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let req = GripRequest { path: format!("/ocpp/{cp}"), headers: all, body: encode(events) };
-        let env = Env { sql: &self.sql, kv: &self.kv, chain: &self.chain, config: &self.config, now: self.now };
+        let req = GripRequest {
+            path: format!("/ocpp/{cp}"),
+            headers: all,
+            body: encode(events),
+        };
+        let env = Env {
+            sql: &self.sql,
+            kv: &self.kv,
+            chain: &self.chain,
+            config: &self.config,
+            now: self.now,
+        };
         handle(&req, &env)
     }
 
     fn open(&self, cp: &str) -> GripResponse {
-        self.send(cp, &[("sec-websocket-protocol", "ocpp1.6")], &[WsEvent::Open])
+        self.send(
+            cp,
+            &[("sec-websocket-protocol", "ocpp1.6")],
+            &[WsEvent::Open],
+        )
     }
 
     /// Sends CALL texts on an open socket and returns the parsed answers.
     fn calls(&self, cp: &str, texts: &[&str]) -> Vec<Value> {
-        let events: Vec<WsEvent> = texts.iter().map(|t| WsEvent::Text(t.to_string().into())).collect();
+        let events: Vec<WsEvent> = texts
+            .iter()
+            .map(|t| WsEvent::Text(t.to_string().into()))
+            .collect();
         let response = self.send(cp, &[("meta-ocpp-version", "ocpp1.6")], &events);
         assert_eq!(response.status, 200);
         response
@@ -98,30 +127,53 @@ impl Harness {
     }
 
     fn count(&self, sql: &str) -> i64 {
-        self.sql.execute(sql, &[]).unwrap()[0].i64(0, "count").unwrap()
+        self.sql.execute(sql, &[]).unwrap()[0]
+            .i64(0, "count")
+            .unwrap()
     }
 }
 
 fn boot(id: &str) -> String {
-    json!([2, id, "BootNotification", {"chargePointVendor": "Acme", "chargePointModel": "Fast-1"}]).to_string()
+    json!([2, id, "BootNotification", {"chargePointVendor": "Acme", "chargePointModel": "Fast-1"}])
+        .to_string()
 }
 
 #[test]
 fn open_picks_ocpp16_and_subscribes_the_socket() {
     let h = Harness::new(UnknownChargePoints::Accept);
-    let r = h.send("CP1", &[("sec-websocket-protocol", "ocpp2.0.1, ocpp1.6")], &[WsEvent::Open]);
+    let r = h.send(
+        "CP1",
+        &[("sec-websocket-protocol", "ocpp2.0.1, ocpp1.6")],
+        &[WsEvent::Open],
+    );
     assert_eq!(r.status, 200);
-    assert!(r.headers.contains(&("sec-websocket-protocol".into(), "ocpp1.6".into())));
-    assert!(r.headers.contains(&("sec-websocket-extensions".into(), "grip; message-prefix=\"\"".into())));
+    assert!(r
+        .headers
+        .contains(&("sec-websocket-protocol".into(), "ocpp1.6".into())));
+    assert!(r.headers.contains(&(
+        "sec-websocket-extensions".into(),
+        "grip; message-prefix=\"\"".into()
+    )));
     let events = r.events();
     assert_eq!(events[0], WsEvent::Open);
-    assert_eq!(events[1], WsEvent::Text(r#"c:{"channel":"ocpp:CP1","type":"subscribe"}"#.to_string().into()));
+    assert_eq!(
+        events[1],
+        WsEvent::Text(r#"c:{"channel":"ocpp:CP1","type":"subscribe"}"#.to_string().into())
+    );
 }
 
 #[test]
 fn socket_offering_no_supported_version_is_refused() {
     let h = Harness::new(UnknownChargePoints::Accept);
-    assert_eq!(h.send("CP1", &[("sec-websocket-protocol", "ocpp2.0.1")], &[WsEvent::Open]).status, 400);
+    assert_eq!(
+        h.send(
+            "CP1",
+            &[("sec-websocket-protocol", "ocpp2.0.1")],
+            &[WsEvent::Open]
+        )
+        .status,
+        400
+    );
     assert_eq!(h.send("CP1", &[], &[WsEvent::Open]).status, 400);
 }
 
@@ -151,9 +203,17 @@ fn password_protected_charge_point_needs_basic_auth() {
     let proto = ("sec-websocket-protocol", "ocpp1.6");
     assert_eq!(h.send("CP3", &[proto], &[WsEvent::Open]).status, 401);
     let wrong = format!("Basic {}", STANDARD.encode("CP3:nope"));
-    assert_eq!(h.send("CP3", &[proto, ("authorization", &wrong)], &[WsEvent::Open]).status, 401);
+    assert_eq!(
+        h.send("CP3", &[proto, ("authorization", &wrong)], &[WsEvent::Open])
+            .status,
+        401
+    );
     let right = format!("Basic {}", STANDARD.encode("CP3:0123456789abcdef"));
-    assert_eq!(h.send("CP3", &[proto, ("authorization", &right)], &[WsEvent::Open]).status, 200);
+    assert_eq!(
+        h.send("CP3", &[proto, ("authorization", &right)], &[WsEvent::Open])
+            .status,
+        200
+    );
 }
 
 #[test]
@@ -162,11 +222,23 @@ fn requests_without_a_valid_grip_sig_are_refused_when_a_key_is_set() {
     h.config.grip_sig_key = Some("k3y".into());
     assert_eq!(h.open("CP1").status, 401);
     let forged = grip::sig::sign(b"other", h.now.timestamp() as u64).unwrap();
-    assert_eq!(h.send("CP1", &[("grip-sig", &forged)], &[WsEvent::Open]).status, 401);
+    assert_eq!(
+        h.send("CP1", &[("grip-sig", &forged)], &[WsEvent::Open])
+            .status,
+        401
+    );
     let good = grip::sig::sign(b"k3y", h.now.timestamp() as u64).unwrap();
-    let r = h.send("CP1", &[("grip-sig", &good), ("sec-websocket-protocol", "ocpp1.6")], &[WsEvent::Open]);
+    let r = h.send(
+        "CP1",
+        &[("grip-sig", &good), ("sec-websocket-protocol", "ocpp1.6")],
+        &[WsEvent::Open],
+    );
     assert_eq!(r.status, 200);
-    assert_eq!(h.count("SELECT count(*) FROM charge_points"), 0, "nothing processed for refused requests");
+    assert_eq!(
+        h.count("SELECT count(*) FROM charge_points"),
+        0,
+        "nothing processed for refused requests"
+    );
 }
 
 #[test]
@@ -182,13 +254,34 @@ fn boot_heartbeat_and_status_are_answered_in_order_in_one_request() {
         ],
     );
     assert_eq!(answers.len(), 3);
-    assert_eq!(answers[0], json!([3, "1", {"currentTime": "2026-11-23T08:00:00Z", "interval": 300, "status": "Accepted"}]));
-    assert_eq!(answers[1], json!([3, "2", {"currentTime": "2026-11-23T08:00:00Z"}]));
+    assert_eq!(
+        answers[0],
+        json!([3, "1", {"currentTime": "2026-11-23T08:00:00Z", "interval": 300, "status": "Accepted"}])
+    );
+    assert_eq!(
+        answers[1],
+        json!([3, "2", {"currentTime": "2026-11-23T08:00:00Z"}])
+    );
     assert_eq!(answers[2], json!([3, "3", {}]));
-    let rows = h.sql.execute("SELECT status, status_at FROM connectors WHERE charge_point_id = 'CP1'", &[]).unwrap();
+    let rows = h
+        .sql
+        .execute(
+            "SELECT status, status_at FROM connectors WHERE charge_point_id = 'CP1'",
+            &[],
+        )
+        .unwrap();
     assert_eq!(rows[0].text(0, "status").unwrap(), "Charging");
-    assert_eq!(rows[0].text(1, "status_at").unwrap(), "2026-11-23T08:00:00Z");
-    let vendor = h.sql.execute("SELECT vendor, model FROM charge_points WHERE id = 'CP1'", &[]).unwrap();
+    assert_eq!(
+        rows[0].text(1, "status_at").unwrap(),
+        "2026-11-23T08:00:00Z"
+    );
+    let vendor = h
+        .sql
+        .execute(
+            "SELECT vendor, model FROM charge_points WHERE id = 'CP1'",
+            &[],
+        )
+        .unwrap();
     assert_eq!(vendor[0].text(0, "vendor").unwrap(), "Acme");
 }
 
@@ -220,7 +313,10 @@ fn malformed_frames_get_the_16_spelling_and_the_session_continues() {
             r#"[2,"g","Heartbeat",{}]"#,
         ],
     );
-    let codes: Vec<&str> = answers.iter().map(|a| a[2].as_str().unwrap_or("(result)")).collect();
+    let codes: Vec<&str> = answers
+        .iter()
+        .map(|a| a[2].as_str().unwrap_or("(result)"))
+        .collect();
     assert_eq!(
         codes,
         [
@@ -242,9 +338,15 @@ fn data_transfer_from_an_unknown_vendor_is_kept_and_answered_unknown_vendor() {
     let h = Harness::new(UnknownChargePoints::Accept);
     h.open("CP1");
     h.calls("CP1", &[&boot("1")]);
-    let answers = h.calls("CP1", &[r#"[2,"d","DataTransfer",{"vendorId":"com.acme","data":"x"}]"#]);
+    let answers = h.calls(
+        "CP1",
+        &[r#"[2,"d","DataTransfer",{"vendorId":"com.acme","data":"x"}]"#],
+    );
     assert_eq!(answers[0][2], json!({"status": "UnknownVendorId"}));
-    assert_eq!(h.count("SELECT count(*) FROM station_events WHERE action = 'DataTransfer'"), 1);
+    assert_eq!(
+        h.count("SELECT count(*) FROM station_events WHERE action = 'DataTransfer'"),
+        1
+    );
 }
 
 #[test]
@@ -260,11 +362,20 @@ fn authorize_and_transaction_messages_are_forwarded_and_failures_are_internal_er
             r#"[2,"m","MeterValues",{"connectorId":1,"meterValue":[{"timestamp":"2026-11-23T08:01:00Z","sampledValue":[{"value":"10"}]}]}]"#,
         ],
     );
-    assert_eq!(answers[0], json!([3, "a", {"idTagInfo": {"status": "Accepted"}}]));
+    assert_eq!(
+        answers[0],
+        json!([3, "a", {"idTagInfo": {"status": "Accepted"}}])
+    );
     assert_eq!(answers[1][2]["transactionId"], 7);
-    assert_eq!(answers[2][2], "InternalError", "not committed, so the charge point must retry");
+    assert_eq!(
+        answers[2][2], "InternalError",
+        "not committed, so the charge point must retry"
+    );
     let calls = h.chain.calls.borrow();
-    assert_eq!(calls[1].0, "http://transactions.spin.internal/ocpp16/StartTransaction");
+    assert_eq!(
+        calls[1].0,
+        "http://transactions.spin.internal/ocpp16/StartTransaction"
+    );
     assert_eq!(calls[1].1["message_id"], "s");
     assert_eq!(calls[1].1["charge_point_id"], "CP1");
 }
@@ -275,14 +386,25 @@ fn a_reconnect_replaces_the_old_connection_and_its_close_does_not_mark_offline()
     h.open("CP1");
     let second = GripRequest {
         path: "/ocpp/CP1".into(),
-        headers: vec![("connection-id".into(), "second".into()), ("sec-websocket-protocol".into(), "ocpp1.6".into())],
+        headers: vec![
+            ("connection-id".into(), "second".into()),
+            ("sec-websocket-protocol".into(), "ocpp1.6".into()),
+        ],
         body: encode(&[WsEvent::Open]),
     };
-    let env = Env { sql: &h.sql, kv: &h.kv, chain: &h.chain, config: &h.config, now: h.now };
+    let env = Env {
+        sql: &h.sql,
+        kv: &h.kv,
+        chain: &h.chain,
+        config: &h.config,
+        now: h.now,
+    };
     assert_eq!(handle(&second, &env).status, 200);
     let close = h.send("CP1", &[], &[WsEvent::close_with_code(1000)]);
     assert_eq!(close.events(), vec![WsEvent::close_with_code(1000)]);
-    let state = connection::connection_state::load(&h.kv, "CP1").unwrap().unwrap();
+    let state = connection::connection_state::load(&h.kv, "CP1")
+        .unwrap()
+        .unwrap();
     assert_eq!(state.connection_id, "second");
     assert!(state.online);
 }
@@ -292,7 +414,17 @@ fn ping_is_answered_with_pong_and_bad_bodies_with_400() {
     let h = Harness::new(UnknownChargePoints::Accept);
     let r = h.send("CP1", &[], &[WsEvent::Ping("x".to_string().into())]);
     assert_eq!(r.events(), vec![WsEvent::Pong("x".to_string().into())]);
-    let req = GripRequest { path: "/ocpp/CP1".into(), headers: vec![], body: b"GARBAGE".to_vec() };
-    let env = Env { sql: &h.sql, kv: &h.kv, chain: &h.chain, config: &h.config, now: h.now };
+    let req = GripRequest {
+        path: "/ocpp/CP1".into(),
+        headers: vec![],
+        body: b"GARBAGE".to_vec(),
+    };
+    let env = Env {
+        sql: &h.sql,
+        kv: &h.kv,
+        chain: &h.chain,
+        config: &h.config,
+        now: h.now,
+    };
     assert_eq!(handle(&req, &env).status, 400);
 }

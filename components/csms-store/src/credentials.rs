@@ -25,15 +25,23 @@ pub fn hash_password(password: &str) -> Result<String, getrandom::Error> {
 fn hash_with(password: &str, salt: &[u8], iterations: u32) -> String {
     let mut out = [0u8; 32];
     pbkdf2::pbkdf2_hmac::<Sha256>(password.as_bytes(), salt, iterations, &mut out);
-    format!("{SCHEME}${iterations}${}${}", B64.encode(salt), B64.encode(out))
+    format!(
+        "{SCHEME}${iterations}${}${}",
+        B64.encode(salt),
+        B64.encode(out)
+    )
 }
 
 /// Whether `password` matches `stored`; a malformed `stored` never matches.
 pub fn verify_password(password: &str, stored: &str) -> bool {
     let mut parts = stored.split('$');
-    let (Some(SCHEME), Some(iterations), Some(salt), Some(_), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    let (Some(SCHEME), Some(iterations), Some(salt), Some(_), None) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
         return false;
     };
     let (Ok(iterations), Ok(salt)) = (iterations.parse::<u32>(), B64.decode(salt)) else {
@@ -69,7 +77,13 @@ mod tests {
 
     #[test]
     fn malformed_stored_hashes_never_match() {
-        for stored in ["", "plain", "pbkdf2-sha256$0$AA$AA", "md5$1$AA$AA", "pbkdf2-sha256$x$AA$AA"] {
+        for stored in [
+            "",
+            "plain",
+            "pbkdf2-sha256$0$AA$AA",
+            "md5$1$AA$AA",
+            "pbkdf2-sha256$x$AA$AA",
+        ] {
             assert!(!verify_password("plain", stored), "{stored}");
         }
     }

@@ -92,7 +92,10 @@ const MIGRATIONS: &[&str] = &[
         value_wh INTEGER,
         measurand TEXT NOT NULL,
         phase TEXT, unit TEXT, context TEXT, location TEXT, format TEXT,
-        received_at TEXT NOT NULL
+        received_at TEXT NOT NULL,
+        -- the transactionId the charge point sent when we know no such transaction
+        -- (transaction_id is then NULL): such values are kept, never dropped
+        reported_transaction_id INTEGER
     );
     CREATE INDEX IF NOT EXISTS meter_values_by_tx ON meter_values (transaction_id, sampled_at);
     CREATE TABLE IF NOT EXISTS unknown_transaction_stops (
@@ -172,7 +175,10 @@ pub fn migrate(db: &impl Sql) -> Result<(), StoreError> {
 }
 
 fn current_version(db: &impl Sql) -> Result<i64, StoreError> {
-    let rows = db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])?;
+    let rows = db.execute(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+        &[],
+    )?;
     match rows.first() {
         Some(row) => row.i64(0, "schema_migrations"),
         None => Ok(0),
@@ -197,7 +203,10 @@ mod tests {
         migrate(&again).unwrap();
         assert_eq!(current_version(&again).unwrap(), SCHEMA_VERSION);
         let tables = again
-            .execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'transactions'", &[])
+            .execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'transactions'",
+                &[],
+            )
             .unwrap();
         assert_eq!(tables[0].i64(0, "count").unwrap(), 1);
     }

@@ -71,12 +71,18 @@ impl NativeKeyValue {
 
 impl KeyValue for NativeKeyValue {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let rows = self.0.execute("SELECT value FROM spin_key_value WHERE key = ?", &[key.into()])?;
-        Ok(rows.into_iter().next().and_then(|r| match r.0.into_iter().next() {
-            Some(SqlValue::Blob(b)) => Some(b),
-            Some(SqlValue::Text(t)) => Some(t.into_bytes()),
-            _ => None,
-        }))
+        let rows = self.0.execute(
+            "SELECT value FROM spin_key_value WHERE key = ?",
+            &[key.into()],
+        )?;
+        Ok(rows
+            .into_iter()
+            .next()
+            .and_then(|r| match r.0.into_iter().next() {
+                Some(SqlValue::Blob(b)) => Some(b),
+                Some(SqlValue::Text(t)) => Some(t.into_bytes()),
+                _ => None,
+            }))
     }
 
     fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
@@ -88,7 +94,8 @@ impl KeyValue for NativeKeyValue {
     }
 
     fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.0.execute("DELETE FROM spin_key_value WHERE key = ?", &[key.into()])?;
+        self.0
+            .execute("DELETE FROM spin_key_value WHERE key = ?", &[key.into()])?;
         Ok(())
     }
 }

@@ -64,14 +64,20 @@ impl SpinKeyValue {
 
 impl KeyValue for SpinKeyValue {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.0.get(key).map_err(|e| StoreError::KeyValue(format!("get {key}: {e}")))
+        self.0
+            .get(key)
+            .map_err(|e| StoreError::KeyValue(format!("get {key}: {e}")))
     }
 
     fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        self.0.set(key, value).map_err(|e| StoreError::KeyValue(format!("set {key}: {e}")))
+        self.0
+            .set(key, value)
+            .map_err(|e| StoreError::KeyValue(format!("set {key}: {e}")))
     }
 
     fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.0.delete(key).map_err(|e| StoreError::KeyValue(format!("delete {key}: {e}")))
+        self.0
+            .delete(key)
+            .map_err(|e| StoreError::KeyValue(format!("delete {key}: {e}")))
     }
 }

@@ -109,7 +109,11 @@ impl Row {
         })
     }
 
-    pub fn opt_text(&self, index: usize, context: &'static str) -> Result<Option<String>, StoreError> {
+    pub fn opt_text(
+        &self,
+        index: usize,
+        context: &'static str,
+    ) -> Result<Option<String>, StoreError> {
         match self.column(index, context)? {
             SqlValue::Null => Ok(None),
             SqlValue::Text(v) => Ok(Some(v.clone())),

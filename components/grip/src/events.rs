@@ -137,7 +137,8 @@ mod tests {
         ]);
         assert_eq!(
             body,
-            b"OPEN\r\nTEXT 10\r\nhello world, 16b\r\nCLOSE 2\r\n\x03\xe8\r\nDISCONNECT\r\n".to_vec()
+            b"OPEN\r\nTEXT 10\r\nhello world, 16b\r\nCLOSE 2\r\n\x03\xe8\r\nDISCONNECT\r\n"
+                .to_vec()
         );
     }
 

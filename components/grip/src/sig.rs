@@ -47,7 +47,8 @@ pub fn sign(key: &[u8], now_unix: u64) -> Result<String, GripSigError> {
 /// Verifies a token as a backend would (signature, alg, iss, exp).
 pub fn verify(key: &[u8], token: &str, now_unix: u64) -> Result<(), GripSigError> {
     let mut parts = token.split('.');
-    let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(c), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(GripSigError::Malformed);
     };
