@@ -1,0 +1,377 @@
+//! The operator API component: REST under `/api/v1` with bearer-token auth.
+//!
+//! Operators register charge points (password, time zone, tariff), id tags and tariffs, and
+//! read back charge points (with their boot information, live connection state and connector
+//! statuses) and transactions (with their priced charge detail record). The routes are listed
+//! in [`router`] and described by the OpenAPI 3.1 document served at `/api/v1/openapi.json`;
+//! errors are RFC 9457 problem details (`application/problem+json`).
+//!
+//! Handling is split in two so that requests which are refused (no or wrong token, unknown
+//! route, wrong method) or answered statically (the OpenAPI document) never open a store:
+//! [`prepare`] routes and authenticates, [`execute`] runs the call against the stores. Both
+//! take everything from their arguments (stores as [`csms_store::Sql`] and
+//! [`csms_store::KeyValue`], the clock as `now`), so the domain code is tested natively
+//! against SQLite files; `spin_component` is the thin Spin adapter.
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+mod auth;
+mod charge_points;
+mod id_tags;
+mod json_body;
+mod openapi;
+mod problem;
+pub mod router;
+mod tariffs;
+mod transactions;
+
+#[cfg(test)]
+mod test_support;
+
+// The Spin SDK's export macro expands to unsafe code.
+#[cfg(target_arch = "wasm32")]
+#[allow(unsafe_code)]
+mod spin_component;
+
+use chrono::{DateTime, Utc};
+use csms_store::{KeyValue, Sql};
+
+pub use openapi::OPENAPI_JSON;
+use problem::{ApiError, Problem};
+use router::{Method, Resource};
+
+/// An HTTP request as the API needs it, independent of the host's types.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// `GET`, `PUT`, ... as sent.
+    pub method: &'a str,
+    /// The full path (`/api/v1/...`), still percent-encoded; a query string is ignored.
+    pub path: &'a str,
+    /// The `Authorization` header, if any.
+    pub authorization: Option<&'a str>,
+    pub body: &'a [u8],
+}
+
+/// An HTTP response: status, headers (`content-type` always among them) and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    fn new(status: u16, content_type: &str, body: Vec<u8>) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type".to_owned(), content_type.to_owned())],
+            body,
+        }
+    }
+
+    fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_owned(), value.into()));
+        self
+    }
+
+    /// The first header called `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What [`prepare`] decided.
+#[derive(Debug)]
+pub enum Prepared<'a> {
+    /// Answered without the stores: refused, or the OpenAPI document.
+    Respond(Response),
+    /// Authenticated and routed; hand it to [`execute`].
+    Execute(Call<'a>),
+}
+
+/// An authenticated request to one resource, ready to run against the stores.
+#[derive(Debug)]
+pub struct Call<'a> {
+    resource: Resource,
+    method: Method,
+    /// The path parameter, percent-decoded (empty for routes without one).
+    id: String,
+    body: &'a [u8],
+}
+
+/// Routes and authenticates `request` against the configured `api_token`.
+///
+/// The OpenAPI document is public; every other path, known or not, needs the bearer token
+/// first, so the API does not tell strangers which resources exist.
+pub fn prepare<'a>(request: &Request<'a>, api_token: &str) -> Prepared<'a> {
+    let path = request.path.split(['?', '#']).next().unwrap_or_default();
+    let resolved = router::resolve(path);
+    if let Ok(matched) = &resolved {
+        if matched.route.resource == Resource::OpenApi {
+            return Prepared::Respond(match matched.route.method(request.method) {
+                Some(_) => openapi::response(),
+                None => router::method_not_allowed(matched.route, request.method).response(),
+            });
+        }
+    }
+    if let Err(problem) = auth::check(request.authorization, api_token) {
+        return Prepared::Respond(problem.response());
+    }
+    let matched = match resolved {
+        Ok(matched) => matched,
+        Err(problem) => return Prepared::Respond(problem.response()),
+    };
+    let Some(method) = matched.route.method(request.method) else {
+        return Prepared::Respond(
+            router::method_not_allowed(matched.route, request.method).response(),
+        );
+    };
+    Prepared::Execute(Call {
+        resource: matched.route.resource,
+        method,
+        id: matched.param,
+        body: request.body,
+    })
+}
+
+/// Runs an authenticated call; store failures become 500 problems saying what was being done.
+pub fn execute(
+    call: &Call<'_>,
+    sql: &impl Sql,
+    kv: &impl KeyValue,
+    now: DateTime<Utc>,
+) -> Response {
+    let id = call.id.as_str();
+    let body = call.body;
+    let result = match (call.resource, call.method) {
+        (Resource::OpenApi, Method::Get) => return openapi::response(),
+        (Resource::ChargePoint, Method::Get) => charge_points::get(sql, kv, id),
+        (Resource::ChargePoint, Method::Put) => charge_points::put(sql, kv, id, body, now),
+        (Resource::ChargePointTariff, Method::Put) => {
+            charge_points::put_tariff(sql, kv, id, body, now)
+        }
+        (Resource::IdTag, Method::Get) => id_tags::get(sql, id),
+        (Resource::IdTag, Method::Put) => id_tags::put(sql, id, body, now),
+        (Resource::Tariff, Method::Get) => tariffs::get(sql, id),
+        (Resource::Tariff, Method::Put) => tariffs::put(sql, id, body, now),
+        (Resource::Transaction, Method::Get) => transactions::get(sql, id),
+        // prepare() only lets through the methods a route lists.
+        (resource, method) => Err(ApiError::Internal(anyhow::anyhow!(
+            "no handler for {} on {resource:?}",
+            method.as_str()
+        ))),
+    };
+    match result {
+        Ok(reply) => reply.response(),
+        Err(error) => error.problem().response(),
+    }
+}
+
+/// [`prepare`] then [`execute`]: the whole request, for hosts that open stores eagerly.
+pub fn handle(
+    request: &Request<'_>,
+    api_token: &str,
+    sql: &impl Sql,
+    kv: &impl KeyValue,
+    now: DateTime<Utc>,
+) -> Response {
+    match prepare(request, api_token) {
+        Prepared::Respond(response) => response,
+        Prepared::Execute(call) => execute(&call, sql, kv, now),
+    }
+}
+
+/// A 500 problem for failures outside the domain code (opening stores, reading variables),
+/// with the whole context chain as its detail.
+pub fn internal_error(error: &anyhow::Error) -> Response {
+    Problem::new(500, format!("{error:#}")).response()
+}
+
+/// A successful JSON answer of a domain function, serialised in the order its fields are
+/// declared (a JSON map would sort them).
+#[derive(Debug)]
+pub(crate) struct Reply {
+    status: u16,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    /// 200 with `body` as JSON.
+    pub(crate) fn ok(body: &impl serde::Serialize) -> Result<Self, ApiError> {
+        Self::json(200, body)
+    }
+
+    /// 201 when `created`, else 200: the answer to a PUT.
+    pub(crate) fn put(created: bool, body: &impl serde::Serialize) -> Result<Self, ApiError> {
+        Self::json(if created { 201 } else { 200 }, body)
+    }
+
+    /// JSON text that is already valid, passed through unchanged (a stored tariff).
+    pub(crate) fn json_text(created: Option<bool>, text: String) -> Self {
+        let status = match created {
+            Some(true) => 201,
+            Some(false) | None => 200,
+        };
+        Self {
+            status,
+            body: text.into_bytes(),
+        }
+    }
+
+    fn json(status: u16, body: &impl serde::Serialize) -> Result<Self, ApiError> {
+        let body = serde_json::to_vec(body).map_err(|e| {
+            ApiError::Internal(anyhow::Error::new(e).context("serialising the answer"))
+        })?;
+        Ok(Self { status, body })
+    }
+
+    fn response(self) -> Response {
+        Response::new(self.status, "application/json", self.body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{Bench, TOKEN};
+
+    #[test]
+    fn missing_bearer_token_is_401() {
+        let bench = Bench::new();
+        let answer = bench.send("GET", "/api/v1/tariffs/t1", None, "");
+        assert!(answer.problem(401).contains("Bearer"));
+        assert_eq!(
+            answer.response.header("www-authenticate"),
+            Some("Bearer realm=\"ocpp-csms\"")
+        );
+    }
+
+    #[test]
+    fn wrong_bearer_token_is_401_invalid_token() {
+        let bench = Bench::new();
+        for header in [
+            "Bearer wrong",
+            "Basic dXNlcjpwYXNz",
+            &format!("Bearer {TOKEN}x"),
+        ] {
+            let answer = bench.send(
+                "PUT",
+                "/api/v1/id-tags/TAG1",
+                Some(header),
+                r#"{"status":"Accepted"}"#,
+            );
+            answer.problem(401);
+            assert!(answer
+                .response
+                .header("www-authenticate")
+                .unwrap()
+                .starts_with("Bearer"));
+        }
+        // Nothing was stored.
+        assert_eq!(bench.call("GET", "/api/v1/id-tags/TAG1", "").status, 404);
+    }
+
+    #[test]
+    fn unknown_paths_need_the_token_before_they_are_404() {
+        let bench = Bench::new();
+        bench
+            .send("GET", "/api/v1/widgets/1", None, "")
+            .problem(401);
+        let detail = bench.call("GET", "/api/v1/widgets/1", "").problem(404);
+        assert!(detail.contains("openapi.json"), "{detail}");
+    }
+
+    #[test]
+    fn wrong_method_is_405_with_allow() {
+        let bench = Bench::new();
+        let answer = bench.call("DELETE", "/api/v1/charge-points/CP1", "");
+        answer.problem(405);
+        assert_eq!(answer.response.header("allow"), Some("GET, PUT"));
+        let answer = bench.call("POST", "/api/v1/transactions/1", "{}");
+        answer.problem(405);
+        assert_eq!(answer.response.header("allow"), Some("GET"));
+    }
+
+    #[test]
+    fn openapi_document_is_public_json() {
+        let bench = Bench::new();
+        let answer = bench.send("GET", "/api/v1/openapi.json", None, "");
+        assert_eq!(answer.status, 200);
+        assert_eq!(
+            answer.response.header("content-type"),
+            Some("application/json")
+        );
+        assert_eq!(answer.body["openapi"], "3.1.0");
+        bench
+            .send("PUT", "/api/v1/openapi.json", None, "{}")
+            .problem(405);
+    }
+
+    #[test]
+    fn refusals_and_the_document_are_answered_without_stores() {
+        let request = |method, path, authorization| Request {
+            method,
+            path,
+            authorization,
+            body: b"",
+        };
+        for (req, status) in [
+            (request("GET", "/api/v1/charge-points/CP1", None), 401),
+            (request("GET", "/api/v1/openapi.json", None), 200),
+            (request("GET", "/api/v1/nothing", Some("Bearer t")), 404),
+            (request("PATCH", "/api/v1/tariffs/x", Some("Bearer t")), 405),
+        ] {
+            match prepare(&req, "t") {
+                Prepared::Respond(response) => assert_eq!(response.status, status),
+                Prepared::Execute(call) => panic!("{call:?} would open the stores"),
+            }
+        }
+        let authorized = request(
+            "GET",
+            "/api/v1/charge-points/CP%201?verbose=1",
+            Some("Bearer t"),
+        );
+        match prepare(&authorized, "t") {
+            Prepared::Execute(call) => assert_eq!(call.id, "CP 1"),
+            Prepared::Respond(response) => panic!("refused with {}", response.status),
+        }
+    }
+
+    #[test]
+    fn store_failures_are_500_problems_saying_what_was_being_done() {
+        let dir = tempfile::tempdir().unwrap();
+        // Not migrated: every table is missing.
+        let sql = csms_store::native::NativeSql::open(&dir.path().join("db")).unwrap();
+        let kv = csms_store::native::NativeKeyValue::open(&dir.path().join("kv")).unwrap();
+        let request = Request {
+            method: "GET",
+            path: "/api/v1/charge-points/CP1",
+            authorization: Some("Bearer t"),
+            body: b"",
+        };
+        let response = handle(&request, "t", &sql, &kv, chrono::Utc::now());
+        assert_eq!(response.status, 500);
+        assert_eq!(
+            response.header("content-type"),
+            Some("application/problem+json")
+        );
+        let body: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+        let detail = body["detail"].as_str().unwrap();
+        assert!(
+            detail.starts_with("loading charge point \"CP1\": sql: no such table"),
+            "{detail}"
+        );
+
+        let edge = internal_error(
+            &anyhow::anyhow!("no such store").context("opening the default database"),
+        );
+        let body: serde_json::Value = serde_json::from_slice(&edge.body).unwrap();
+        assert_eq!(
+            body["detail"],
+            "opening the default database: no such store"
+        );
+    }
+}

@@ -1,0 +1,224 @@
+//! The routing table: every path the API answers and the methods each accepts.
+//!
+//! [`ROUTES`] is the single list; the OpenAPI document is checked against it by a test, so a
+//! route cannot be added without being documented. Paths are matched segment by segment; a
+//! `{name}` segment matches one non-empty segment, which is percent-decoded (`CP%20001` is the
+//! id `CP 001`, `a%2Fb` the id `a/b`).
+
+use percent_encoding::percent_decode_str;
+
+use crate::problem::Problem;
+
+/// The methods the API implements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Put,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+        }
+    }
+}
+
+/// What a route is about; [`crate::execute`] dispatches on it and the method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    OpenApi,
+    ChargePoint,
+    ChargePointTariff,
+    IdTag,
+    Tariff,
+    Transaction,
+}
+
+/// One path template and the methods it accepts.
+#[derive(Debug)]
+pub struct Route {
+    /// As written in the OpenAPI document, e.g. `/api/v1/charge-points/{id}`.
+    pub path: &'static str,
+    pub methods: &'static [Method],
+    pub resource: Resource,
+}
+
+impl Route {
+    /// The method among this route's, spelled exactly as HTTP spells it (`GET`, not `get`).
+    pub(crate) fn method(&self, requested: &str) -> Option<Method> {
+        self.methods
+            .iter()
+            .copied()
+            .find(|m| m.as_str() == requested)
+    }
+
+    fn allow(&self) -> String {
+        self.methods
+            .iter()
+            .map(|m| m.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Every route of the API.
+pub const ROUTES: &[Route] = &[
+    Route {
+        path: "/api/v1/openapi.json",
+        methods: &[Method::Get],
+        resource: Resource::OpenApi,
+    },
+    Route {
+        path: "/api/v1/charge-points/{id}",
+        methods: &[Method::Get, Method::Put],
+        resource: Resource::ChargePoint,
+    },
+    Route {
+        path: "/api/v1/charge-points/{id}/tariff",
+        methods: &[Method::Put],
+        resource: Resource::ChargePointTariff,
+    },
+    Route {
+        path: "/api/v1/id-tags/{idTag}",
+        methods: &[Method::Get, Method::Put],
+        resource: Resource::IdTag,
+    },
+    Route {
+        path: "/api/v1/tariffs/{id}",
+        methods: &[Method::Get, Method::Put],
+        resource: Resource::Tariff,
+    },
+    Route {
+        path: "/api/v1/transactions/{id}",
+        methods: &[Method::Get],
+        resource: Resource::Transaction,
+    },
+];
+
+/// A path matched to a route, with its parameter decoded (empty when it has none).
+#[derive(Debug)]
+pub(crate) struct Matched {
+    pub(crate) route: &'static Route,
+    pub(crate) param: String,
+}
+
+/// Finds the route of `path` (without query string): 404 when none matches, 400 when the
+/// parameter is not UTF-8 once decoded.
+pub(crate) fn resolve(path: &str) -> Result<Matched, Problem> {
+    for route in ROUTES {
+        if let Some(param) = match_template(route.path, path)? {
+            return Ok(Matched { route, param });
+        }
+    }
+    Err(Problem::new(
+        404,
+        format!("no resource at {path}; see /api/v1/openapi.json for the routes"),
+    ))
+}
+
+fn match_template(template: &str, path: &str) -> Result<Option<String>, Problem> {
+    let mut wanted = template.split('/');
+    let mut given = path.split('/');
+    let mut param = String::new();
+    loop {
+        match (wanted.next(), given.next()) {
+            (None, None) => return Ok(Some(param)),
+            (Some(w), Some(g)) if w.starts_with('{') && w.ends_with('}') => {
+                if g.is_empty() {
+                    return Ok(None);
+                }
+                param = percent_decode_str(g)
+                    .decode_utf8()
+                    .map_err(|_| {
+                        Problem::new(
+                            400,
+                            format!("path segment {g:?} is not UTF-8 once percent-decoded"),
+                        )
+                    })?
+                    .into_owned();
+            }
+            (Some(w), Some(g)) if w == g => {}
+            _ => return Ok(None),
+        }
+    }
+}
+
+/// 405 with the `Allow` header listing what the route accepts.
+pub(crate) fn method_not_allowed(route: &Route, method: &str) -> Problem {
+    let allow = route.allow();
+    Problem::new(
+        405,
+        format!(
+            "{method} is not supported on {}; allowed: {allow}",
+            route.path
+        ),
+    )
+    .with_header("allow", allow)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolved(path: &str) -> (Resource, String) {
+        let m = resolve(path).unwrap();
+        (m.route.resource, m.param)
+    }
+
+    #[test]
+    fn ids_are_percent_decoded() {
+        assert_eq!(
+            resolved("/api/v1/charge-points/CP%20001"),
+            (Resource::ChargePoint, "CP 001".to_owned())
+        );
+        assert_eq!(
+            resolved("/api/v1/id-tags/a%2Fb"),
+            (Resource::IdTag, "a/b".to_owned())
+        );
+        assert_eq!(
+            resolved("/api/v1/charge-points/CP1/tariff"),
+            (Resource::ChargePointTariff, "CP1".to_owned())
+        );
+        assert_eq!(
+            resolved("/api/v1/openapi.json"),
+            (Resource::OpenApi, String::new())
+        );
+    }
+
+    #[test]
+    fn unknown_paths_and_empty_ids_are_404() {
+        for path in [
+            "/api/v1/charge-points/",
+            "/api/v1/charge-points",
+            "/api/v1/charge-points/CP1/",
+            "/api/v1/charge-points/CP1/tariff/x",
+            "/api/v1/widgets/1",
+            "/api/v2/tariffs/t",
+            "/",
+        ] {
+            assert_eq!(resolve(path).unwrap_err().response().status, 404, "{path}");
+        }
+    }
+
+    #[test]
+    fn ids_that_are_not_utf8_are_400() {
+        assert_eq!(
+            resolve("/api/v1/tariffs/%FF")
+                .unwrap_err()
+                .response()
+                .status,
+            400
+        );
+    }
+
+    #[test]
+    fn wrong_method_is_405_with_allow() {
+        let route = resolve("/api/v1/transactions/1").unwrap().route;
+        assert_eq!(route.method("DELETE"), None);
+        let response = method_not_allowed(route, "DELETE").response();
+        assert_eq!(response.status, 405);
+        assert_eq!(response.header("allow"), Some("GET"));
+    }
+}
