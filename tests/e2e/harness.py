@@ -95,10 +95,11 @@ class Backend:
         return "\n".join(Path(f.name).read_text(errors="replace")[-4000:] for f in self.log_files)
 
 
-def start_devhost(devhost: Path, state_dir: Path, *, gateway: bool, variables: dict[str, str]) -> tuple[subprocess.Popen, int, object]:
+def start_devhost(devhost: Path, state_dir: Path, *, gateway: bool, variables: dict[str, str],
+                  manifest: Path | None = None) -> tuple[subprocess.Popen, int, object]:
     port = free_port()
     args = [
-        str(devhost), "up", "-f", str(ROOT / "spin.toml"),
+        str(devhost), "up", "-f", str(manifest or ROOT / "spin.toml"),
         "--listen", f"127.0.0.1:{port}",
         "--state-dir", str(state_dir),
     ]

@@ -20,6 +20,8 @@ pub struct Config {
     pub heartbeat_interval: i64,
     /// When set, every request must carry a valid Grip-Sig signed with it.
     pub grip_sig_key: Option<String>,
+    /// Seconds a central-system call may stay unanswered (`command_timeout_seconds`).
+    pub command_timeout_seconds: i64,
 }
 
 impl Default for Config {
@@ -28,6 +30,7 @@ impl Default for Config {
             unknown_charge_points: UnknownChargePoints::Reject,
             heartbeat_interval: 300,
             grip_sig_key: None,
+            command_timeout_seconds: csms_commands::DEFAULT_TIMEOUT_SECONDS,
         }
     }
 }
@@ -77,7 +80,19 @@ impl Config {
             unknown_charge_points: unknown,
             heartbeat_interval,
             grip_sig_key: grip_sig_key.filter(|k| !k.is_empty()).map(str::to_owned),
+            command_timeout_seconds: csms_commands::DEFAULT_TIMEOUT_SECONDS,
         })
+    }
+
+    /// Sets the command timeout from the `command_timeout_seconds` variable (`None` = 60).
+    pub fn with_command_timeout(mut self, value: Option<&str>) -> Result<Self, ConfigError> {
+        self.command_timeout_seconds =
+            csms_commands::timeout_seconds(value).map_err(|_| ConfigError {
+                name: "command_timeout_seconds",
+                value: value.unwrap_or_default().to_owned(),
+                expected: "a positive number of seconds",
+            })?;
+        Ok(self)
     }
 }
 

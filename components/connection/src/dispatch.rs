@@ -3,8 +3,8 @@
 
 use crate::session::Env;
 use crate::{
-    boot_notification, data_transfer, forward, heartbeat, idempotency, registry, station_events,
-    status_notification, HandlerError,
+    boot_notification, csms_calls, data_transfer, forward, heartbeat, idempotency, registry,
+    station_events, status_notification, HandlerError,
 };
 use csms_store::{KeyValue, Sql};
 use ocpp_protocol::messages::v16;
@@ -50,7 +50,14 @@ pub fn on_text<S: Sql, K: KeyValue, C: forward::Chain>(
             Some(on_call(env, charge_point_id, connection_id, version, &call).to_text())
         }
         // Answers to central-system calls; nothing is owed in return.
-        Ok(Frame::CallResult(_) | Frame::CallError(_)) => None,
+        Ok(Frame::CallResult(result)) => {
+            csms_calls::on_result(env, charge_point_id, &result);
+            None
+        }
+        Ok(Frame::CallError(error)) => {
+            csms_calls::on_error(env, charge_point_id, &error);
+            None
+        }
         Err(e) => e
             .should_answer()
             .then(|| Frame::from(e.to_call_error(version)).to_text()),

@@ -11,7 +11,9 @@
 //!   [`heartbeat`], [`status_notification`], [`data_transfer`],
 //!   [`station_events`]) and forwards the rest by service chaining
 //!   ([`forward`]) to the authorization and transactions components;
-//! - keeps live connection state in the key-value store ([`connection_state`]).
+//! - keeps live connection state in the key-value store ([`connection_state`]);
+//! - correlates answers to central-system calls and sends the next queued
+//!   operator command ([`csms_calls`]).
 //!
 //! The logic is plain Rust over [`csms_store::Sql`], [`csms_store::KeyValue`]
 //! and [`forward::Chain`], tested natively; `spin_component` is the thin Spin
@@ -21,6 +23,7 @@ pub mod boot_notification;
 pub mod charge_point_id;
 pub mod config;
 pub mod connection_state;
+pub mod csms_calls;
 pub mod data_transfer;
 pub mod dispatch;
 pub mod forward;

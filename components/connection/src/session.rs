@@ -2,7 +2,7 @@
 //! WebSocket event in order.
 
 use crate::handshake::{self, Handshake};
-use crate::{charge_point_id, connection_state, dispatch, forward::Chain, Config};
+use crate::{charge_point_id, connection_state, csms_calls, dispatch, forward::Chain, Config};
 use chrono::{DateTime, Utc};
 use csms_store::{KeyValue, Sql};
 use grip::events::{self, WsEvent};
@@ -97,6 +97,8 @@ pub fn handle<S: Sql, K: KeyValue, C: Chain>(
         ),
     ];
     let mut out = Vec::new();
+    // Whether the socket is open after these events: queued operator commands go out then.
+    let mut open = false;
     for event in incoming {
         match event {
             WsEvent::Open => match handshake::open(env, req, &cp_id) {
@@ -117,6 +119,7 @@ pub fn handle<S: Sql, K: KeyValue, C: Chain>(
                     out.push(WsEvent::Text(
                         grip::control::subscribe(&channel(&cp_id)).into(),
                     ));
+                    open = true;
                 }
                 Ok(Handshake::Refuse { status, reason }) => {
                     return GripResponse::plain(status, reason)
@@ -124,6 +127,7 @@ pub fn handle<S: Sql, K: KeyValue, C: Chain>(
                 Err(e) => return GripResponse::plain(500, format!("reading the registry: {e}")),
             },
             WsEvent::Text(bytes) => {
+                open = true;
                 let v = *version.get_or_insert_with(|| remembered_version(env.kv, &cp_id));
                 let text = String::from_utf8_lossy(&bytes);
                 if let Some(answer) = dispatch::on_text(env, &cp_id, &connection_id, v, &text) {
@@ -131,13 +135,24 @@ pub fn handle<S: Sql, K: KeyValue, C: Chain>(
                 }
             }
             WsEvent::Close(payload) => {
+                open = false;
+                csms_calls::connection_lost(env, &cp_id, &connection_id);
                 mark_offline(env.kv, &cp_id, &connection_id, &now);
                 out.push(WsEvent::Close(payload));
             }
-            WsEvent::Disconnect => mark_offline(env.kv, &cp_id, &connection_id, &now),
+            WsEvent::Disconnect => {
+                open = false;
+                csms_calls::connection_lost(env, &cp_id, &connection_id);
+                mark_offline(env.kv, &cp_id, &connection_id, &now);
+            }
             WsEvent::Ping(payload) => out.push(WsEvent::Pong(payload)),
             // OCPP-J is text only; binary frames and pongs carry nothing to answer.
             WsEvent::Binary(_) | WsEvent::Pong(_) => {}
+        }
+    }
+    if open {
+        if let Some(call) = csms_calls::next_call(env, &cp_id) {
+            out.push(WsEvent::Text(call.into()));
         }
     }
     // Liveness only: a failure here loses no charge point data.

@@ -43,7 +43,8 @@ fn handle_request(req: Request) -> anyhow::Result<impl IntoResponse> {
         variable("unknown_charge_points")?.as_deref(),
         variable("heartbeat_interval")?.as_deref(),
         variable("grip_sig_key")?.as_deref(),
-    )?;
+    )?
+    .with_command_timeout(variable("command_timeout_seconds")?.as_deref())?;
     let sql = SpinSql::open_default().context("opening the default database")?;
     csms_store::migrate(&sql).context("migrating the database")?;
     let kv = SpinKeyValue::open_default().context("opening the default key-value store")?;

@@ -47,7 +47,7 @@ pub fn handle<S: Sql, K: KeyValue, C: crate::forward::Chain>(
              ON CONFLICT(charge_point_id, connector_id) DO UPDATE SET status = excluded.status, \
              error_code = excluded.error_code, info = excluded.info, vendor_id = excluded.vendor_id, \
              vendor_error_code = excluded.vendor_error_code, status_at = excluded.status_at \
-             WHERE excluded.status_at >= connectors.status_at",
+             WHERE julianday(excluded.status_at) >= julianday(connectors.status_at)",
             &params,
         )?;
         let response = json!({});

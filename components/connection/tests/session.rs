@@ -428,3 +428,27 @@ fn ping_is_answered_with_pong_and_bad_bodies_with_400() {
     };
     assert_eq!(handle(&req, &env).status, 400);
 }
+
+#[test]
+fn a_late_older_status_report_does_not_overwrite_a_newer_one() {
+    let h = Harness::new(UnknownChargePoints::Accept);
+    h.open("CP1");
+    h.calls("CP1", &[&boot("1")]);
+    // Text order would put "…00.500Z" before "…00Z"; time order must win.
+    h.calls(
+        "CP1",
+        &[
+            r#"[2,"n","StatusNotification",{"connectorId":1,"errorCode":"NoError","status":"Charging","timestamp":"2026-11-23T08:00:00.500Z"}]"#,
+            r#"[2,"o","StatusNotification",{"connectorId":1,"errorCode":"NoError","status":"Preparing","timestamp":"2026-11-23T08:00:00Z"}]"#,
+        ],
+    );
+    let rows = h
+        .sql
+        .execute(
+            "SELECT status FROM connectors WHERE charge_point_id = 'CP1'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(rows[0].text(0, "status").unwrap(), "Charging");
+    assert_eq!(h.count("SELECT count(*) FROM connector_status_history"), 2);
+}

@@ -3,8 +3,9 @@
 //! Each migration runs once, recorded in `schema_migrations`, inside the same
 //! transaction as its statements, so two components starting together on a
 //! fresh database cannot both apply it. Money is TEXT holding a decimal (never
-//! REAL), energy INTEGER Wh, times TEXT in RFC 3339 UTC with `Z`, which sorts
-//! chronologically as text.
+//! REAL), energy INTEGER Wh, times TEXT in RFC 3339 UTC with `Z`. Fractional
+//! seconds are written only when non-zero, so times do not sort as text:
+//! compare and order them with `julianday(...)`.
 
 use crate::{Sql, SqlValue, StoreError};
 
@@ -139,6 +140,38 @@ const MIGRATIONS: &[&str] = &[
         response TEXT NOT NULL,
         processed_at TEXT NOT NULL,
         PRIMARY KEY (charge_point_id, message_id)
+    );
+    "#,
+    // 2: CSMS-initiated commands and the configuration charge points report.
+    //    At most one command per charge point is `sent` (outstanding) at a time:
+    //    the partial unique index makes claiming the next one race-free.
+    r#"
+    CREATE TABLE IF NOT EXISTS commands (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        charge_point_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        request TEXT NOT NULL,
+        state TEXT NOT NULL,
+        message_id TEXT,
+        response TEXT,
+        error_code TEXT,
+        error_description TEXT,
+        error_details TEXT,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        answered_at TEXT,
+        finished_at TEXT
+    );
+    CREATE INDEX IF NOT EXISTS commands_by_cp ON commands (charge_point_id, state, id);
+    CREATE UNIQUE INDEX IF NOT EXISTS commands_one_outstanding
+        ON commands (charge_point_id) WHERE state = 'sent';
+    CREATE TABLE IF NOT EXISTS charge_point_configuration (
+        charge_point_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT,
+        readonly INTEGER,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (charge_point_id, key)
     );
     "#,
 ];

@@ -1,0 +1,152 @@
+//! The OCPP 1.6 decision for one idTag: Invalid, Blocked, Expired, ConcurrentTx or Accepted.
+
+use chrono::{DateTime, Utc};
+use csms_store::{Sql, StoreError};
+use ocpp_protocol::timestamp::{format_utc, parse_utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{AuthorizationStatus, IdTagInfo};
+
+/// Why a tag is being checked: only a start counts the tag's open transactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Purpose {
+    /// `Authorize.req`, or a stop: is the tag valid?
+    #[default]
+    Authorize,
+    /// `StartTransaction.req`: is it valid, and may it open one more transaction?
+    Start,
+}
+
+/// The registry could not be read, or holds something that is not a valid value.
+#[derive(Debug, thiserror::Error)]
+pub enum DecideError {
+    #[error("reading the idTag registry: {0}")]
+    Store(#[from] StoreError),
+    #[error("id_tags row {id_tag:?}: expiry_date {value:?} is not an RFC 3339 date-time")]
+    BadExpiryDate { id_tag: String, value: String },
+}
+
+/// One row of `id_tags`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RegisteredTag {
+    pub status: String,
+    pub expiry_date: Option<DateTime<Utc>>,
+    pub parent_id_tag: Option<String>,
+    pub max_active_transactions: Option<i64>,
+}
+
+/// Looks `id_tag` up in the registry. IdTokens are case-insensitive in OCPP 1.6
+/// (`CiString20Type`); a row spelled exactly like the request wins over one differing in case.
+pub(crate) fn lookup(sql: &impl Sql, id_tag: &str) -> Result<Option<RegisteredTag>, DecideError> {
+    let rows = sql.execute(
+        "SELECT id_tag, status, expiry_date, parent_id_tag, max_active_transactions FROM id_tags \
+         WHERE id_tag = ?1 COLLATE NOCASE ORDER BY id_tag = ?1 DESC LIMIT 1",
+        &[id_tag.into()],
+    )?;
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    let stored_tag = row.text(0, "id_tags.id_tag")?;
+    let expiry_date = match row.opt_text(2, "id_tags.expiry_date")? {
+        None => None,
+        Some(text) if text.trim().is_empty() => None,
+        Some(text) => Some(parse_utc(&text).ok_or(DecideError::BadExpiryDate {
+            id_tag: stored_tag,
+            value: text,
+        })?),
+    };
+    Ok(Some(RegisteredTag {
+        status: row.text(1, "id_tags.status")?,
+        expiry_date,
+        parent_id_tag: row
+            .opt_text(3, "id_tags.parent_id_tag")?
+            .filter(|p| !p.is_empty()),
+        max_active_transactions: row.opt_i64(4, "id_tags.max_active_transactions")?,
+    }))
+}
+
+/// How many transactions of `id_tag` are open (started, not stopped), on any charge point.
+pub(crate) fn open_transactions(sql: &impl Sql, id_tag: &str) -> Result<i64, StoreError> {
+    let rows = sql.execute(
+        "SELECT count(*) FROM transactions WHERE id_tag = ? COLLATE NOCASE AND stopped_at IS NULL",
+        &[id_tag.into()],
+    )?;
+    match rows.first() {
+        Some(row) => row.i64(0, "count of open transactions"),
+        None => Ok(0),
+    }
+}
+
+/// A tag may have this many open transactions when its row says nothing.
+pub const DEFAULT_MAX_ACTIVE_TRANSACTIONS: i64 = 1;
+
+/// Decides the `IdTagInfo` of `id_tag` at `now`, in the order OCPP 1.6 implies: unknown tags
+/// are `Invalid`; a known tag is `Blocked` (or whatever non-Accepted status the registry
+/// holds), else `Expired` once `expiry_date <= now`, else, when starting, `ConcurrentTx` if it
+/// already has `max_active_transactions` (default 1) open transactions, else `Accepted`.
+/// The expiry date and parent idTag of a known tag are always included.
+pub fn decide(
+    sql: &impl Sql,
+    id_tag: &str,
+    purpose: Purpose,
+    now: DateTime<Utc>,
+) -> Result<IdTagInfo, DecideError> {
+    let Some(tag) = lookup(sql, id_tag)? else {
+        return Ok(IdTagInfo::status(AuthorizationStatus::Invalid));
+    };
+    let status = match registry_status(&tag.status) {
+        AuthorizationStatus::Accepted => {
+            if tag.expiry_date.is_some_and(|expiry| expiry <= now) {
+                AuthorizationStatus::Expired
+            } else if purpose == Purpose::Start
+                && open_transactions(sql, id_tag)?
+                    >= tag
+                        .max_active_transactions
+                        .unwrap_or(DEFAULT_MAX_ACTIVE_TRANSACTIONS)
+            {
+                AuthorizationStatus::ConcurrentTx
+            } else {
+                AuthorizationStatus::Accepted
+            }
+        }
+        other => other,
+    };
+    Ok(IdTagInfo {
+        status,
+        expiry_date: tag.expiry_date.map(format_utc),
+        parent_id_tag: tag.parent_id_tag,
+    })
+}
+
+/// The registry's `status` column: `Accepted` or `Blocked` normally. `Expired` and `Invalid`
+/// are honoured as written; anything else is not a reason to let a car charge, so `Invalid`.
+fn registry_status(stored: &str) -> AuthorizationStatus {
+    let stored = stored.trim();
+    [
+        AuthorizationStatus::Accepted,
+        AuthorizationStatus::Blocked,
+        AuthorizationStatus::Expired,
+        AuthorizationStatus::Invalid,
+    ]
+    .into_iter()
+    .find(|s| s.as_str().eq_ignore_ascii_case(stored))
+    .unwrap_or(AuthorizationStatus::Invalid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_statuses_are_read_case_insensitively_and_unknown_ones_are_invalid() {
+        assert_eq!(registry_status("Accepted"), AuthorizationStatus::Accepted);
+        assert_eq!(registry_status("blocked"), AuthorizationStatus::Blocked);
+        assert_eq!(registry_status(" Expired "), AuthorizationStatus::Expired);
+        assert_eq!(
+            registry_status("ConcurrentTx"),
+            AuthorizationStatus::Invalid
+        );
+        assert_eq!(registry_status("maybe"), AuthorizationStatus::Invalid);
+    }
+}

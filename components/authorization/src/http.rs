@@ -1,0 +1,115 @@
+//! The private HTTP contract, reached by Spin service chaining
+//! (`http://authorization.spin.internal/...`). All bodies are JSON.
+//!
+//! - `POST /authorize` `{"charge_point_id", "id_tag", "purpose": "authorize" | "start"}`
+//!   -> 200 `{"idTagInfo": {"status", "expiryDate"?, "parentIdTag"?}}`
+//! - `POST /authorize-stop` `{"charge_point_id", "id_tag", "transaction_id"}`
+//!   -> 200 `{"idTagInfo": {...}, "may_stop": bool}`
+//!
+//! A body that is not such JSON gets 400, an unknown path 404, another method 405, a store
+//! failure 500; every error body is `{"error": "..."}`.
+
+use chrono::{DateTime, Utc};
+use csms_store::Sql;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::{authorize_stop, decide, DecideError, Purpose};
+
+/// An HTTP answer: status and JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Answer {
+    fn ok(body: Value) -> Self {
+        Self { status: 200, body }
+    }
+
+    fn error(status: u16, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: json!({ "error": message.into() }),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct AuthorizeBody {
+    charge_point_id: String,
+    id_tag: String,
+    #[serde(default)]
+    purpose: Purpose,
+}
+
+#[derive(Debug, Deserialize)]
+struct AuthorizeStopBody {
+    charge_point_id: String,
+    id_tag: String,
+    transaction_id: i64,
+}
+
+/// Routes one request. `path` is the request path (`/authorize`); a prefix in front of the
+/// last segment is ignored, so the component may be mounted under any route.
+pub fn handle(sql: &impl Sql, method: &str, path: &str, body: &[u8], now: DateTime<Utc>) -> Answer {
+    let endpoint = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    if !matches!(endpoint, "authorize" | "authorize-stop") {
+        return Answer::error(
+            404,
+            format!("no endpoint {path}; use POST /authorize or /authorize-stop"),
+        );
+    }
+    if !method.eq_ignore_ascii_case("POST") {
+        return Answer::error(405, format!("{method} {path}: only POST is allowed"));
+    }
+    let answer = if endpoint == "authorize" {
+        serde_json::from_slice::<AuthorizeBody>(body)
+            .map_err(|e| bad_body(endpoint, &e))
+            .and_then(|req| {
+                decide(sql, &req.id_tag, req.purpose, now)
+                    .map(|info| json!({ "idTagInfo": info }))
+                    .map_err(|e| {
+                        failed(
+                            &format!(
+                                "authorizing idTag {:?} of {}",
+                                req.id_tag, req.charge_point_id
+                            ),
+                            &e,
+                        )
+                    })
+            })
+    } else {
+        serde_json::from_slice::<AuthorizeStopBody>(body)
+            .map_err(|e| bad_body(endpoint, &e))
+            .and_then(|req| {
+                authorize_stop(
+                    sql,
+                    &req.charge_point_id,
+                    &req.id_tag,
+                    req.transaction_id,
+                    now,
+                )
+                .map(|stop| json!(stop))
+                .map_err(|e| {
+                    failed(
+                        &format!(
+                            "authorizing idTag {:?} to stop transaction {} of {}",
+                            req.id_tag, req.transaction_id, req.charge_point_id
+                        ),
+                        &e,
+                    )
+                })
+            })
+    };
+    answer.map(Answer::ok).unwrap_or_else(|e| e)
+}
+
+fn bad_body(endpoint: &str, e: &serde_json::Error) -> Answer {
+    Answer::error(400, format!("invalid JSON body for /{endpoint}: {e}"))
+}
+
+fn failed(what: &str, e: &DecideError) -> Answer {
+    Answer::error(500, format!("{what}: {e}"))
+}

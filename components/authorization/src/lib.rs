@@ -1,0 +1,28 @@
+//! The authorization component: OCPP 1.6 idTag decisions from the `id_tags` registry.
+//!
+//! Given an idTag, its row in `id_tags` (status, expiry date, parent idTag, maximum number of
+//! concurrent transactions) and the open rows of `transactions`, [`decide`] answers the
+//! `IdTagInfo` OCPP 1.6 prescribes: `Invalid` for an unknown tag, `Blocked`, `Expired` once
+//! the expiry date has passed, `ConcurrentTx` when a start would exceed the tag's open
+//! transactions (default one), else `Accepted`; expiry date and parent idTag are included when
+//! the registry has them. [`authorize_stop`] also says whether a tag may stop a transaction
+//! (same tag, or the same parent idTag as the tag that started it).
+//!
+//! The component is reached only by Spin service chaining (private routes, see [`http`]): the
+//! connection component asks for `Authorize`, the transactions component for starts and stops.
+//! Domain code takes the store ([`csms_store::Sql`]) and the current instant as arguments, so it
+//! is tested natively against SQLite files; `spin_component` is the thin Spin adapter.
+
+mod decide;
+pub mod http;
+mod id_tag_info;
+mod stop;
+
+pub use decide::{decide, DecideError, Purpose};
+pub use id_tag_info::{AuthorizationStatus, IdTagInfo};
+pub use stop::{authorize_stop, StopAuthorization};
+
+// The Spin SDK's export macro expands to unsafe code.
+#[cfg(target_arch = "wasm32")]
+#[allow(unsafe_code)]
+mod spin_component;

@@ -1,0 +1,168 @@
+//! The private HTTP contract of the authorization component.
+
+// Test helpers outside #[test] functions state expectations the same way.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use authorization::http::handle;
+use chrono::{DateTime, Utc};
+use csms_store::native::NativeSql;
+use csms_store::Sql;
+use ocpp_protocol::messages::v16::Response;
+use serde_json::{json, Value};
+
+fn now() -> DateTime<Utc> {
+    "2026-05-04T12:00:00Z".parse().unwrap()
+}
+
+fn db() -> (tempfile::TempDir, NativeSql) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = NativeSql::open(&dir.path().join("db.sqlite")).unwrap();
+    csms_store::migrate(&db).unwrap();
+    db.execute(
+        "INSERT INTO id_tags (id_tag, status, expiry_date, parent_id_tag, updated_at) VALUES \
+         ('ALICE', 'Accepted', '2027-01-01T00:00:00Z', 'FAMILY', 'x'), \
+         ('BOB', 'Accepted', NULL, 'FAMILY', 'x')",
+        &[],
+    )
+    .unwrap();
+    (dir, db)
+}
+
+fn post(db: &NativeSql, path: &str, body: Value) -> (u16, Value) {
+    let answer = handle(db, "POST", path, body.to_string().as_bytes(), now());
+    (answer.status, answer.body)
+}
+
+#[test]
+fn authorize_answers_an_ocpp_id_tag_info() {
+    let (_dir, db) = db();
+    let (status, body) = post(
+        &db,
+        "/authorize",
+        json!({"charge_point_id": "CP1", "id_tag": "ALICE", "purpose": "authorize"}),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        json!({"idTagInfo": {"status": "Accepted", "expiryDate": "2027-01-01T00:00:00Z", "parentIdTag": "FAMILY"}})
+    );
+    // It is exactly an Authorize.conf payload.
+    Response::decode("Authorize", &body).unwrap();
+    let (_, unknown) = post(
+        &db,
+        "/authorize",
+        json!({"charge_point_id": "CP1", "id_tag": "X", "purpose": "start"}),
+    );
+    assert_eq!(unknown, json!({"idTagInfo": {"status": "Invalid"}}));
+}
+
+#[test]
+fn authorize_for_a_start_counts_open_transactions() {
+    let (_dir, db) = db();
+    db.execute(
+        "INSERT INTO transactions (charge_point_id, connector_id, id_tag, start_auth_status, meter_start_wh, started_at, created_at) \
+         VALUES ('CP1', 1, 'BOB', 'Accepted', 0, 't', 't')",
+        &[],
+    )
+    .unwrap();
+    let (_, start) = post(
+        &db,
+        "/authorize",
+        json!({"charge_point_id": "CP2", "id_tag": "BOB", "purpose": "start"}),
+    );
+    assert_eq!(start["idTagInfo"]["status"], "ConcurrentTx");
+    let (_, auth) = post(
+        &db,
+        "/authorize",
+        json!({"charge_point_id": "CP2", "id_tag": "BOB", "purpose": "authorize"}),
+    );
+    assert_eq!(auth["idTagInfo"]["status"], "Accepted");
+}
+
+#[test]
+fn authorize_stop_says_whether_the_tag_may_stop() {
+    let (_dir, db) = db();
+    db.execute(
+        "INSERT INTO transactions (charge_point_id, connector_id, id_tag, start_auth_status, meter_start_wh, started_at, created_at) \
+         VALUES ('CP1', 1, 'ALICE', 'Accepted', 0, 't', 't')",
+        &[],
+    )
+    .unwrap();
+    let (status, body) = post(
+        &db,
+        "/authorize-stop",
+        json!({"charge_point_id": "CP1", "id_tag": "BOB", "transaction_id": 1}),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        json!({"idTagInfo": {"status": "Accepted", "parentIdTag": "FAMILY"}, "may_stop": true})
+    );
+    let (_, stranger) = post(
+        &db,
+        "/authorize-stop",
+        json!({"charge_point_id": "CP1", "id_tag": "EVE", "transaction_id": 1}),
+    );
+    assert_eq!(
+        stranger,
+        json!({"idTagInfo": {"status": "Invalid"}, "may_stop": false})
+    );
+}
+
+#[test]
+fn bad_json_gets_400_with_a_message() {
+    let (_dir, db) = db();
+    let answer = handle(&db, "POST", "/authorize", b"{not json", now());
+    assert_eq!(answer.status, 400);
+    assert!(
+        answer.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("/authorize"),
+        "{}",
+        answer.body
+    );
+    let (status, body) = post(
+        &db,
+        "/authorize-stop",
+        json!({"charge_point_id": "CP1", "id_tag": "BOB"}),
+    );
+    assert_eq!(status, 400);
+    assert!(
+        body["error"].as_str().unwrap().contains("transaction_id"),
+        "{body}"
+    );
+    let (status, _) = post(
+        &db,
+        "/authorize",
+        json!({"charge_point_id": "CP1", "id_tag": "BOB", "purpose": "pay"}),
+    );
+    assert_eq!(status, 400);
+}
+
+#[test]
+fn unknown_paths_and_methods_are_refused() {
+    let (_dir, db) = db();
+    assert_eq!(handle(&db, "POST", "/nothing", b"{}", now()).status, 404);
+    assert_eq!(handle(&db, "GET", "/authorize", b"", now()).status, 405);
+}
+
+#[test]
+fn a_store_failure_is_a_500_with_context() {
+    let dir = tempfile::tempdir().unwrap();
+    // No migration: the tables do not exist.
+    let db = NativeSql::open(&dir.path().join("db.sqlite")).unwrap();
+    let (status, body) = post(
+        &db,
+        "/authorize",
+        json!({"charge_point_id": "CP1", "id_tag": "BOB"}),
+    );
+    assert_eq!(status, 500);
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("authorizing idTag \"BOB\""),
+        "{body}"
+    );
+}

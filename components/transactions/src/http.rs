@@ -1,0 +1,113 @@
+//! The private HTTP contract, reached by Spin service chaining from the connection component
+//! (`http://transactions.spin.internal/...`). All bodies are JSON.
+//!
+//! `POST /ocpp16/StartTransaction`, `/ocpp16/StopTransaction`, `/ocpp16/MeterValues` with
+//! `{"charge_point_id": "...", "message_id": "...", "payload": <the OCPP 1.6 CALL payload>}`
+//! -> 200 `{"payload": <the CALLRESULT payload>}` once the effect is committed. Otherwise
+//! `{"error": "..."}` with 400 (not JSON, or a payload that does not fit the action's schema),
+//! 404 (unknown path), 405 (not POST), 500 (store), 502 (authorization component unavailable)
+//! or 503 (retry); nothing is committed then, and the charge point's retry is safe.
+
+use csms_store::Sql;
+use ocpp_protocol::messages::v16::Request;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::{meter_values, start_transaction, stop_transaction, Authorizer, Env, Pricing, TxError};
+
+/// Every OCPP 1.6 action this component applies.
+pub const ACTIONS: &[&str] = &[
+    start_transaction::ACTION,
+    stop_transaction::ACTION,
+    meter_values::ACTION,
+];
+
+/// An HTTP answer: status and JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Answer {
+    fn error(status: u16, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: json!({ "error": message.into() }),
+        }
+    }
+}
+
+/// The body of every route.
+#[derive(Debug, Deserialize)]
+struct Forwarded {
+    charge_point_id: String,
+    message_id: String,
+    payload: Value,
+}
+
+/// Routes one request: `path` ends in `/ocpp16/<Action>`.
+pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
+    env: &Env<'_, S, A, P>,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> Answer {
+    let mut segments = path.trim_end_matches('/').rsplit('/');
+    let action = segments.next().unwrap_or("");
+    let version = segments.next().unwrap_or("");
+    if version != "ocpp16" || !ACTIONS.contains(&action) {
+        return Answer::error(
+            404,
+            format!(
+                "no endpoint {path}; use POST /ocpp16/<{}>",
+                ACTIONS.join("|")
+            ),
+        );
+    }
+    if !method.eq_ignore_ascii_case("POST") {
+        return Answer::error(405, format!("{method} {path}: only POST is allowed"));
+    }
+    let forwarded: Forwarded = match serde_json::from_slice(body) {
+        Ok(f) => f,
+        Err(e) => {
+            return Answer::error(400, format!("invalid JSON body for /ocpp16/{action}: {e}"))
+        }
+    };
+    if forwarded.charge_point_id.is_empty() || forwarded.message_id.is_empty() {
+        return Answer::error(
+            400,
+            format!("/ocpp16/{action}: charge_point_id and message_id must not be empty"),
+        );
+    }
+    let context = format!(
+        "{action} message {:?} of charge point {:?}",
+        forwarded.message_id, forwarded.charge_point_id
+    );
+    match apply(env, action, &forwarded) {
+        Ok(payload) => Answer {
+            status: 200,
+            body: json!({ "payload": payload }),
+        },
+        Err(e) => Answer::error(e.status(), format!("{context}: {e}")),
+    }
+}
+
+fn apply<S: Sql, A: Authorizer, P: Pricing>(
+    env: &Env<'_, S, A, P>,
+    action: &str,
+    f: &Forwarded,
+) -> Result<Value, TxError> {
+    let request = Request::decode(action, &f.payload)
+        .map_err(|e| TxError::BadRequest(format!("payload: {e}")))?;
+    let (cp, id) = (f.charge_point_id.as_str(), f.message_id.as_str());
+    match request {
+        Request::StartTransaction(r) => start_transaction::handle(env, cp, id, &r),
+        Request::StopTransaction(r) => stop_transaction::handle(env, cp, id, &r, &f.payload),
+        Request::MeterValues(r) => meter_values::handle(env, cp, id, &r),
+        other => Err(TxError::BadRequest(format!(
+            "{} is not applied here",
+            other.action()
+        ))),
+    }
+}

@@ -1,0 +1,63 @@
+//! The transactions component: OCPP 1.6 `StartTransaction`, `StopTransaction` and
+//! `MeterValues`, applied exactly once, with every sampled value stored and each finished
+//! session priced into a charge detail record.
+//!
+//! The connection component forwards these messages to private routes ([`http`]) by Spin
+//! service chaining, with the charge point id and the OCPP message id. Each message is applied
+//! in one SQL transaction that first checks `processed_messages`, so a retransmitted CALL gets
+//! the answer it got the first time and nothing is applied twice ([`idempotency`]).
+//!
+//! - [`start_transaction`]: a transaction id from SQLite; the idTag decision from the
+//!   authorization component ([`Authorizer`]); a start with a refused idTag is still stored,
+//!   flagged, because the charge point may already be charging.
+//! - [`meter_values`]: every sampled value stored, energy normalised to integer Wh
+//!   ([`sampled_value`]); values for transactions we do not know are kept too.
+//! - [`stop_transaction`]: final energy, a consistency check of the register samples, and a
+//!   charge detail record priced by the tariff component ([`Pricing`],
+//!   [`charge_detail_record`]); stops of unknown transactions are answered and recorded.
+//!
+//! Domain code receives the store, the authorizer, the pricing and the current instant
+//! ([`Env`]), so it is tested natively against SQLite files with a fixed clock. On wasm32,
+//! `spin_component` is the thin Spin adapter: the authorization component is reached over
+//! `http://authorization.spin.internal`, pricing through the imported WIT interface
+//! `ocpp-csms:tariff/pricing` (`wit/tariff.wit`), plugged in by spin.toml dependencies.
+
+pub mod authorizer;
+pub mod charge_detail_record;
+mod error;
+pub mod http;
+pub mod idempotency;
+pub mod meter_values;
+pub mod pricing;
+pub mod sampled_value;
+pub mod start_transaction;
+pub mod stop_transaction;
+
+pub use authorizer::{Authorizer, PostJson, ServiceAuthorizer, StopAuthorization};
+pub use error::TxError;
+pub use pricing::{parse_decimal, EnergySample, LineItem, PricedSession, Pricing, SessionFacts};
+
+use chrono::{DateTime, Utc};
+
+/// What a handler needs from the outside world.
+pub struct Env<'a, S, A, P> {
+    pub sql: &'a S,
+    pub authorizer: &'a A,
+    pub pricing: &'a P,
+    /// The instant the message is processed (`received_at`, `created_at` columns).
+    pub now: DateTime<Utc>,
+}
+
+/// The name OCPP gives a value of one of its enums (`Energy.Active.Import.Register`), which is
+/// how the types serialise.
+pub(crate) fn wire_name<T: serde::Serialize>(value: &T) -> Option<String> {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => Some(name),
+        _ => None,
+    }
+}
+
+// The Spin SDK's export macro and wit-bindgen's import glue expand to unsafe code.
+#[cfg(target_arch = "wasm32")]
+#[allow(unsafe_code)]
+mod spin_component;

@@ -1,0 +1,151 @@
+//! The Spin adapter: the request, the `default` database, service chaining to the
+//! authorization component and the imported tariff interface from the host; the clock.
+
+use anyhow::Context as _;
+use csms_store::spin::SpinSql;
+use serde_json::Value;
+use spin_sdk::http::{IntoResponse, Method, Request, Response};
+use spin_sdk::http_component;
+
+use crate::{
+    parse_decimal, Env, LineItem, PostJson, PricedSession, Pricing, ServiceAuthorizer, SessionFacts,
+};
+
+// The component's own world: it imports `ocpp-csms:tariff/pricing`; which tariff component
+// answers is decided by spin.toml (`[component.transactions.dependencies]`).
+wit_bindgen::generate!({
+    inline: r#"
+        package ocpp-csms:transactions;
+
+        world transactions {
+            include ocpp-csms:tariff/tariff-client@0.1.0;
+        }
+    "#,
+    path: "../../wit",
+    world: "ocpp-csms:transactions/transactions",
+    // The tariff interface lives in another package (ocpp-csms:tariff).
+    generate_all,
+});
+
+use ocpp_csms::tariff::pricing as wit;
+
+/// Service chaining: an in-process HTTP POST to another component of the app.
+struct SpinPost;
+
+impl PostJson for SpinPost {
+    fn post_json(&self, url: &str, body: &Value) -> Result<(u16, Value), String> {
+        let request = Request::builder()
+            .method(Method::Post)
+            .uri(url)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .build();
+        let response: Response = spin_sdk::http::run(spin_sdk::http::send(request))
+            .map_err(|e| format!("calling {url}: {e}"))?;
+        let status = *response.status();
+        let body = serde_json::from_slice(response.body()).unwrap_or_else(|_| {
+            Value::String(String::from_utf8_lossy(response.body()).into_owned())
+        });
+        Ok((status, body))
+    }
+}
+
+/// Pricing through the imported WIT interface.
+struct WitPricing;
+
+impl Pricing for WitPricing {
+    fn price_session(&self, s: &SessionFacts, tariff_json: &str) -> Result<PricedSession, String> {
+        let facts = wit::SessionFacts {
+            started_at: ocpp_protocol::timestamp::format_utc(s.started_at),
+            stopped_at: ocpp_protocol::timestamp::format_utc(s.stopped_at),
+            charging_ended_at: s
+                .charging_ended_at
+                .map(ocpp_protocol::timestamp::format_utc),
+            time_zone: s.time_zone.clone(),
+            meter_start_wh: s.meter_start_wh,
+            meter_stop_wh: s.meter_stop_wh,
+            samples: s
+                .samples
+                .iter()
+                .map(|e| wit::EnergySample {
+                    timestamp: ocpp_protocol::timestamp::format_utc(e.at),
+                    wh: e.wh,
+                })
+                .collect(),
+        };
+        let priced = wit::price_session(&facts, tariff_json).map_err(|e| match e {
+            wit::PricingError::InvalidTariff(f) => {
+                format!("invalid tariff at {}: {}", f.field, f.message)
+            }
+            wit::PricingError::InvalidSession(f) => {
+                format!("invalid session at {}: {}", f.field, f.message)
+            }
+            wit::PricingError::UnknownTimeZone(z) => format!("unknown time zone: {z}"),
+            wit::PricingError::UnsupportedCurrency(c) => format!("unsupported currency: {c}"),
+            wit::PricingError::Overflow(o) => format!("overflow: {o}"),
+        })?;
+        let line_items = priced
+            .line_items
+            .into_iter()
+            .map(|l| {
+                Ok(LineItem {
+                    kind: match l.kind {
+                        wit::LineItemKind::Energy => "energy",
+                        wit::LineItemKind::ChargingTime => "charging-time",
+                        wit::LineItemKind::ParkingTime => "parking-time",
+                        wit::LineItemKind::SessionFee => "session-fee",
+                    }
+                    .to_owned(),
+                    amount_excl_vat: parse_decimal(
+                        "line item amount-excl-vat",
+                        &l.amount_excl_vat,
+                    )?,
+                    description: l.description,
+                    quantity: l.quantity,
+                    unit: l.unit,
+                    unit_price: l.unit_price,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(PricedSession {
+            total_excl_vat: parse_decimal("total-excl-vat", &priced.total_excl_vat)?,
+            vat_percent: parse_decimal("vat-percent", &priced.vat_percent)?,
+            vat_amount: parse_decimal("vat-amount", &priced.vat_amount)?,
+            total_incl_vat: parse_decimal("total-incl-vat", &priced.total_incl_vat)?,
+            tariff_id: priced.tariff_id,
+            currency: priced.currency,
+            line_items,
+        })
+    }
+}
+
+#[http_component]
+fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
+    let (status, body) = match open() {
+        Ok(sql) => {
+            let env = Env {
+                sql: &sql,
+                authorizer: &ServiceAuthorizer::new(SpinPost),
+                pricing: &WitPricing,
+                now: chrono::Utc::now(),
+            };
+            let method = req.method().to_string();
+            let answer = crate::http::handle(&env, &method, req.path(), req.body());
+            (answer.status, answer.body)
+        }
+        // Same contract as every other failure: a status and `{"error": ...}`.
+        Err(e) => (500, serde_json::json!({ "error": format!("{e:#}") })),
+    };
+    Ok(Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .build())
+}
+
+/// The `default` database, migrated (a single read once it is up to date).
+fn open() -> anyhow::Result<SpinSql> {
+    let sql = SpinSql::open_default().context("opening the default database")?;
+    csms_store::migrate(&sql).context("migrating the default database")?;
+    Ok(sql)
+}

@@ -1,0 +1,336 @@
+//! `StopTransaction`: the final meter reading, a consistency check against the register
+//! samples, and the charge detail record.
+//!
+//! - Unknown transaction (not ours, or another charge point's): answered (idTagInfo when an
+//!   idTag is given, else `{}`) and the whole payload kept in `unknown_transaction_stops`.
+//! - Known and open: transactionData stored as meter values, the transaction closed
+//!   (meter_stop_wh, stopped_at, stop_reason default `Local`, stop_id_tag, energy_wh,
+//!   energy_check), flagged when the stopping idTag may not stop it, and priced.
+//! - Already stopped: nothing changes (a stop repeated under a new message id); answered alike.
+
+use chrono::{DateTime, Utc};
+use csms_store::Sql;
+use ocpp_protocol::ocpp_types::v16::StopTransactionRequest;
+use ocpp_protocol::timestamp::{format_utc, parse_utc, to_utc};
+use serde_json::{json, Value};
+
+use crate::charge_detail_record::{self, FinishedSession};
+use crate::meter_values::{store_samples, Destination};
+use crate::sampled_value::DEFAULT_MEASURAND;
+use crate::{
+    idempotency, wire_name, Authorizer, EnergySample, Env, Pricing, StopAuthorization, TxError,
+};
+
+pub const ACTION: &str = "StopTransaction";
+/// OCPP 1.6: "reason ... Local when absent".
+pub const DEFAULT_REASON: &str = "Local";
+
+/// The transaction as the stop needs it.
+struct OpenTransaction {
+    connector_id: i64,
+    id_tag: String,
+    meter_start_wh: i64,
+    started_at: DateTime<Utc>,
+    stopped: bool,
+}
+
+fn load(
+    sql: &impl Sql,
+    charge_point_id: &str,
+    id: i64,
+) -> Result<Option<OpenTransaction>, TxError> {
+    let rows = sql.execute(
+        "SELECT connector_id, id_tag, meter_start_wh, started_at, stopped_at FROM transactions \
+         WHERE id = ? AND charge_point_id = ?",
+        &[id.into(), charge_point_id.into()],
+    )?;
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    let started_at_text = row.text(3, "transactions.started_at")?;
+    let started_at = parse_utc(&started_at_text).ok_or_else(|| {
+        TxError::Store(csms_store::StoreError::Sql(format!(
+            "transactions.started_at of {id} is not RFC 3339: {started_at_text:?}"
+        )))
+    })?;
+    Ok(Some(OpenTransaction {
+        connector_id: row.i64(0, "transactions.connector_id")?,
+        id_tag: row.text(1, "transactions.id_tag")?,
+        meter_start_wh: row.i64(2, "transactions.meter_start_wh")?,
+        started_at,
+        stopped: row.opt_text(4, "transactions.stopped_at")?.is_some(),
+    }))
+}
+
+/// Applies one `StopTransaction.req` (once per message id) and returns the
+/// `StopTransaction.conf` payload. `payload` is the request as received, kept verbatim when
+/// the transaction is unknown.
+pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
+    env: &Env<'_, S, A, P>,
+    charge_point_id: &str,
+    message_id: &str,
+    request: &StopTransactionRequest,
+    payload: &Value,
+) -> Result<Value, TxError> {
+    if let Some(previous) = idempotency::lookup(env.sql, charge_point_id, message_id, ACTION)? {
+        return Ok(previous);
+    }
+    // Asked before the SQL transaction, so that no write lock is held across the call.
+    let authorization = match &request.id_tag {
+        Some(tag) => Some(
+            env.authorizer
+                .authorize_stop(charge_point_id, tag.as_str(), request.transaction_id)
+                .map_err(TxError::Authorization)?,
+        ),
+        None => None,
+    };
+    let now = format_utc(env.now);
+    env.sql.transaction(|sql| {
+        if let Some(previous) = idempotency::lookup(sql, charge_point_id, message_id, ACTION)? {
+            return Ok(previous);
+        }
+        match load(sql, charge_point_id, request.transaction_id)? {
+            None => record_unknown(sql, charge_point_id, request.transaction_id, payload, &now)?,
+            Some(tx) if tx.stopped => {}
+            Some(tx) => close(
+                sql,
+                env.pricing,
+                env.now,
+                charge_point_id,
+                &tx,
+                request,
+                authorization.as_ref(),
+            )?,
+        }
+        let response = match &authorization {
+            Some(a) => json!({ "idTagInfo": a.id_tag_info }),
+            None => json!({}),
+        };
+        idempotency::record(sql, charge_point_id, message_id, ACTION, &response, &now)?;
+        Ok(response)
+    })
+}
+
+fn record_unknown(
+    sql: &impl Sql,
+    charge_point_id: &str,
+    transaction_id: i64,
+    payload: &Value,
+    now: &str,
+) -> Result<(), TxError> {
+    sql.execute(
+        "INSERT INTO unknown_transaction_stops (charge_point_id, transaction_id, payload, received_at) \
+         VALUES (?, ?, ?, ?)",
+        &[
+            charge_point_id.into(),
+            transaction_id.into(),
+            payload.to_string().into(),
+            now.into(),
+        ],
+    )?;
+    Ok(())
+}
+
+fn close(
+    sql: &impl Sql,
+    pricing: &impl Pricing,
+    now: DateTime<Utc>,
+    charge_point_id: &str,
+    tx: &OpenTransaction,
+    request: &StopTransactionRequest,
+    authorization: Option<&StopAuthorization>,
+) -> Result<(), TxError> {
+    let id = request.transaction_id;
+    let received_at = format_utc(now);
+    if let Some(data) = &request.transaction_data {
+        store_samples(
+            sql,
+            &Destination {
+                charge_point_id,
+                connector_id: tx.connector_id,
+                transaction_id: Some(id),
+                reported_transaction_id: None,
+                source: ACTION,
+                received_at: &received_at,
+            },
+            data.iter()
+                .map(|d| (&d.timestamp, d.sampled_value.as_slice())),
+        )?;
+    }
+    let stopped_at = to_utc(request.timestamp);
+    let samples = register_samples(sql, id)?;
+    let energy_check = energy_check(tx.meter_start_wh, request.meter_stop, &samples);
+    let stop_flag = match (authorization, &request.id_tag) {
+        (Some(a), Some(tag)) if !a.may_stop => Some(format!(
+            "stopped by idTag {} which neither started the transaction ({}) nor shares its parent idTag",
+            tag.as_str(),
+            tx.id_tag
+        )),
+        _ => None,
+    };
+    sql.execute(
+        "UPDATE transactions SET meter_stop_wh = ?1, stopped_at = ?2, stop_reason = ?3, stop_id_tag = ?4, \
+         energy_wh = ?5, energy_check = ?6, \
+         flagged = CASE WHEN ?7 IS NULL THEN flagged ELSE 1 END, \
+         flag_reason = CASE WHEN ?7 IS NULL THEN flag_reason \
+                            WHEN flag_reason IS NULL THEN ?7 ELSE flag_reason || '; ' || ?7 END \
+         WHERE id = ?8 AND stopped_at IS NULL",
+        &[
+            request.meter_stop.into(),
+            format_utc(stopped_at).into(),
+            request
+                .reason
+                .as_ref()
+                .and_then(wire_name)
+                .unwrap_or_else(|| DEFAULT_REASON.to_owned())
+                .into(),
+            request.id_tag.as_ref().map(|t| t.as_str().to_owned()).into(),
+            (request.meter_stop - tx.meter_start_wh).into(),
+            energy_check.into(),
+            stop_flag.into(),
+            id.into(),
+        ],
+    )?;
+    let session = FinishedSession {
+        transaction_id: id,
+        charge_point_id,
+        started_at: tx.started_at,
+        stopped_at,
+        meter_start_wh: tx.meter_start_wh,
+        meter_stop_wh: request.meter_stop,
+        samples: samples.iter().map(|r| r.sample).collect(),
+    };
+    charge_detail_record::write(sql, pricing, &session, now)
+}
+
+/// A reading of the transaction's total energy import register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegisterSample {
+    pub sample: EnergySample,
+    /// Sent with context `Transaction.End`: the reading at the stop itself.
+    pub at_end: bool,
+}
+
+/// The transaction's `Energy.Active.Import.Register` readings in Wh: the total (no phase), at
+/// the outlet (the default location), in time order.
+fn register_samples(sql: &impl Sql, transaction_id: i64) -> Result<Vec<RegisterSample>, TxError> {
+    let rows = sql.execute(
+        "SELECT sampled_at, value_wh, context FROM meter_values WHERE transaction_id = ? AND measurand = ? \
+         AND value_wh IS NOT NULL AND phase IS NULL AND (location IS NULL OR location = 'Outlet') \
+         ORDER BY julianday(sampled_at), id",
+        &[transaction_id.into(), DEFAULT_MEASURAND.into()],
+    )?;
+    let mut samples = Vec::with_capacity(rows.len());
+    for row in rows {
+        let Some(at) = parse_utc(&row.text(0, "meter_values.sampled_at")?) else {
+            continue;
+        };
+        samples.push(RegisterSample {
+            sample: EnergySample {
+                at,
+                wh: row.i64(1, "meter_values.value_wh")?,
+            },
+            at_end: row.opt_text(2, "meter_values.context")?.as_deref() == Some("Transaction.End"),
+        });
+    }
+    Ok(samples)
+}
+
+/// Compares meterStart and meterStop with the register samples: `consistent` when every
+/// sample lies between them (and a `Transaction.End` sample equals meterStop), `no register
+/// samples` when there are none, else a sentence per discrepancy, with its size in Wh.
+pub fn energy_check(meter_start_wh: i64, meter_stop_wh: i64, samples: &[RegisterSample]) -> String {
+    let mut problems = Vec::new();
+    if meter_stop_wh < meter_start_wh {
+        problems.push(format!(
+            "meterStop {meter_stop_wh} Wh is {} Wh below meterStart {meter_start_wh} Wh",
+            meter_start_wh - meter_stop_wh
+        ));
+    }
+    if let Some(max) = samples.iter().map(|s| s.sample.wh).max() {
+        if max > meter_stop_wh {
+            problems.push(format!(
+                "max register sample {max} Wh differs from meterStop {meter_stop_wh} Wh by {} Wh",
+                max - meter_stop_wh
+            ));
+        }
+    }
+    if let Some(min) = samples.iter().map(|s| s.sample.wh).min() {
+        if min < meter_start_wh {
+            problems.push(format!(
+                "min register sample {min} Wh is {} Wh below meterStart {meter_start_wh} Wh",
+                meter_start_wh - min
+            ));
+        }
+    }
+    if let Some(end) = samples.iter().rev().find(|s| s.at_end) {
+        if end.sample.wh < meter_stop_wh {
+            problems.push(format!(
+                "Transaction.End register sample {} Wh differs from meterStop {meter_stop_wh} Wh by {} Wh",
+                end.sample.wh,
+                meter_stop_wh - end.sample.wh
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        problems.join("; ")
+    } else if samples.is_empty() {
+        "no register samples".to_owned()
+    } else {
+        "consistent".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(minute: i64, wh: i64, at_end: bool) -> RegisterSample {
+        RegisterSample {
+            sample: EnergySample {
+                at: "2026-05-04T10:00:00Z".parse::<DateTime<Utc>>().unwrap()
+                    + chrono::Duration::minutes(minute),
+                wh,
+            },
+            at_end,
+        }
+    }
+
+    #[test]
+    fn samples_between_start_and_stop_are_consistent() {
+        assert_eq!(
+            energy_check(1_000, 9_000, &[s(1, 4_000, false), s(2, 8_800, false)]),
+            "consistent"
+        );
+        assert_eq!(
+            energy_check(1_000, 9_000, &[s(1, 4_000, false), s(2, 9_000, true)]),
+            "consistent"
+        );
+        assert_eq!(energy_check(1_000, 9_000, &[]), "no register samples");
+    }
+
+    #[test]
+    fn a_register_sample_beyond_meter_stop_is_reported_with_the_difference() {
+        assert_eq!(
+            energy_check(1_000, 9_000, &[s(1, 9_250, false)]),
+            "max register sample 9250 Wh differs from meterStop 9000 Wh by 250 Wh"
+        );
+    }
+
+    #[test]
+    fn a_transaction_end_sample_must_equal_meter_stop() {
+        assert_eq!(
+            energy_check(1_000, 9_000, &[s(1, 8_990, true)]),
+            "Transaction.End register sample 8990 Wh differs from meterStop 9000 Wh by 10 Wh"
+        );
+    }
+
+    #[test]
+    fn a_meter_running_backwards_is_reported() {
+        assert_eq!(
+            energy_check(5_000, 4_000, &[s(1, 900, false)]),
+            "meterStop 4000 Wh is 1000 Wh below meterStart 5000 Wh; \
+             min register sample 900 Wh is 4100 Wh below meterStart 5000 Wh"
+        );
+    }
+}

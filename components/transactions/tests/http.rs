@@ -1,0 +1,181 @@
+//! The private HTTP contract: routes, envelopes and error statuses.
+
+// Test helpers outside #[test] functions state expectations the same way.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{EnginePricing, Harness};
+use csms_store::native::NativeSql;
+use serde_json::{json, Value};
+use transactions::http::handle;
+use transactions::{Env, PostJson, ServiceAuthorizer};
+
+fn raw(h: &Harness, method: &str, path: &str, body: &[u8]) -> (u16, Value) {
+    let env = Env {
+        sql: &h.db,
+        authorizer: &h.authorizer,
+        pricing: &EnginePricing,
+        now: h.now,
+    };
+    let answer = handle(&env, method, path, body);
+    (answer.status, answer.body)
+}
+
+fn error_of(body: &Value) -> &str {
+    body["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error in {body}"))
+}
+
+#[test]
+fn answers_are_wrapped_in_payload() {
+    let h = Harness::new();
+    let body = json!({"charge_point_id": "CP1", "message_id": "m1",
+        "payload": {"connectorId": 1, "meterValue": [{"timestamp": "2026-05-04T10:00:00Z", "sampledValue": [{"value": "1"}]}]}});
+    let (status, answer) = raw(
+        &h,
+        "POST",
+        "/ocpp16/MeterValues",
+        body.to_string().as_bytes(),
+    );
+    assert_eq!((status, answer), (200, json!({"payload": {}})));
+}
+
+#[test]
+fn bad_json_gets_400_with_a_message() {
+    let h = Harness::new();
+    let (status, body) = raw(&h, "POST", "/ocpp16/StartTransaction", b"{oops");
+    assert_eq!(status, 400);
+    assert!(
+        error_of(&body).starts_with("invalid JSON body for /ocpp16/StartTransaction"),
+        "{body}"
+    );
+    let (status, body) = raw(
+        &h,
+        "POST",
+        "/ocpp16/StartTransaction",
+        br#"{"charge_point_id": "CP1", "payload": {}}"#,
+    );
+    assert_eq!(status, 400);
+    assert!(error_of(&body).contains("message_id"), "{body}");
+}
+
+#[test]
+fn a_payload_that_does_not_fit_the_schema_gets_400_naming_the_field() {
+    let h = Harness::new();
+    let body = json!({"charge_point_id": "CP1", "message_id": "m1",
+        "payload": {"connectorId": 1, "idTag": "ALICE", "timestamp": "2026-05-04T10:00:00Z"}});
+    let (status, answer) = raw(
+        &h,
+        "POST",
+        "/ocpp16/StartTransaction",
+        body.to_string().as_bytes(),
+    );
+    assert_eq!(status, 400);
+    assert!(error_of(&answer).contains("meterStart"), "{answer}");
+    assert_eq!(h.count("transactions"), 0);
+}
+
+#[test]
+fn unknown_paths_and_methods_are_refused() {
+    let h = Harness::new();
+    assert_eq!(raw(&h, "POST", "/ocpp16/Authorize", b"{}").0, 404);
+    assert_eq!(raw(&h, "POST", "/ocpp201/TransactionEvent", b"{}").0, 404);
+    assert_eq!(raw(&h, "POST", "/", b"{}").0, 404);
+    assert_eq!(raw(&h, "GET", "/ocpp16/StartTransaction", b"").0, 405);
+}
+
+#[test]
+fn a_store_failure_is_a_500_with_context() {
+    let h = Harness::new();
+    let unmigrated = NativeSql::open(&h.dir.path().join("empty.db")).unwrap();
+    let env = Env {
+        sql: &unmigrated,
+        authorizer: &h.authorizer,
+        pricing: &EnginePricing,
+        now: h.now,
+    };
+    let body = json!({"charge_point_id": "CP9", "message_id": "m7",
+        "payload": {"connectorId": 1, "meterValue": [{"timestamp": "2026-05-04T10:00:00Z", "sampledValue": [{"value": "1"}]}]}});
+    let answer = handle(
+        &env,
+        "POST",
+        "/ocpp16/MeterValues",
+        body.to_string().as_bytes(),
+    );
+    assert_eq!(answer.status, 500);
+    assert!(
+        error_of(&answer.body)
+            .starts_with("MeterValues message \"m7\" of charge point \"CP9\": store: "),
+        "{}",
+        answer.body
+    );
+}
+
+/// An authorization component that answers with an error status.
+struct Failing;
+
+impl PostJson for Failing {
+    fn post_json(&self, _url: &str, _body: &Value) -> Result<(u16, Value), String> {
+        Ok((
+            500,
+            json!({"error": "reading the idTag registry: disk I/O error"}),
+        ))
+    }
+}
+
+#[test]
+fn an_authorization_error_is_a_502_and_nothing_is_stored() {
+    let h = Harness::new();
+    h.id_tag("ALICE", "Accepted", None, None);
+    let start = h.call(
+        "StartTransaction",
+        "m1",
+        json!({"connectorId": 1, "idTag": "ALICE", "meterStart": 0, "timestamp": "2026-05-04T10:00:00Z"}),
+    );
+    let answer = h.post_with(
+        &ServiceAuthorizer::new(Failing),
+        "StopTransaction",
+        "s1",
+        json!({"transactionId": start["transactionId"], "idTag": "ALICE", "meterStop": 10, "timestamp": "2026-05-04T11:00:00Z"}),
+    );
+    assert_eq!(answer.status, 502);
+    assert!(
+        error_of(&answer.body).contains("disk I/O error"),
+        "{}",
+        answer.body
+    );
+    assert_eq!(
+        h.row("SELECT stopped_at FROM transactions", &[]),
+        vec![Value::Null]
+    );
+    assert_eq!(h.count("charge_detail_records"), 0);
+}
+
+/// An authorization component that answers 200 with something that is not an idTagInfo.
+struct Garbled;
+
+impl PostJson for Garbled {
+    fn post_json(&self, _url: &str, _body: &Value) -> Result<(u16, Value), String> {
+        Ok((200, json!({"idTagInfo": {"status": "Maybe"}})))
+    }
+}
+
+#[test]
+fn an_unusable_authorization_answer_is_a_502() {
+    let h = Harness::new();
+    let answer = h.post_with(
+        &ServiceAuthorizer::new(Garbled),
+        "StartTransaction",
+        "m1",
+        json!({"connectorId": 1, "idTag": "ALICE", "meterStart": 0, "timestamp": "2026-05-04T10:00:00Z"}),
+    );
+    assert_eq!(answer.status, 502);
+    assert!(
+        error_of(&answer.body).contains("no valid idTagInfo"),
+        "{}",
+        answer.body
+    );
+    assert_eq!(h.count("transactions"), 0);
+}
