@@ -15,9 +15,11 @@ def target_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def ocpp_validate() -> Path:
-    """The protocol crate's payload decoder, built once (debug, native)."""
+    """The protocol crate's payload decoder (debug, native)."""
     subprocess.run(
-        ["cargo", "build", "--quiet", "-p", "ocpp-protocol", "--example", "ocpp_validate"],
+        # Same selection as `cargo test --workspace` (which builds examples), so
+        # that after it nothing is rebuilt.
+        ["cargo", "test", "--workspace", "--no-run", "--quiet"],
         cwd=ROOT,
         check=True,
     )

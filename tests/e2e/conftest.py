@@ -28,17 +28,25 @@ def backend(request, devhost_bin, tmp_path_factory):
         "unknown_charge_points": "accept",
         "grip_sig_key": GRIP_SIG_KEY,
         "heartbeat_interval": "60",
+        # Operator commands: a short timeout so that test_commands sees one expire.
+        "command_timeout_seconds": "3",
     }
+    # Both gateways publish on a port chosen here, so the api component can be told it.
+    publish_port = harness.free_port()
+    variables["gateway_publish_url"] = f"http://127.0.0.1:{publish_port}/publish/"
+    variables["gateway_publish_origin"] = f"http://127.0.0.1:{publish_port}"
     if request.param == "embedded":
         import os
         os.environ["DEVHOST_GRIP_SIG_KEY"] = GRIP_SIG_KEY
-        proc, port, log = harness.start_devhost(devhost_bin, state, gateway=True, variables=variables)
+        proc, port, log = harness.start_devhost(devhost_bin, state, gateway=True, variables=variables,
+                                                publish_port=publish_port)
         b = harness.Backend(ws_url=f"ws://127.0.0.1:{port}/ocpp", api_url=f"http://127.0.0.1:{port}",
                             state_dir=state, processes=[proc], log_files=[log])
         b.direct_url = f"http://127.0.0.1:{port}"
     else:
         proc, port, log = harness.start_devhost(devhost_bin, state, gateway=False, variables=variables)
-        pp, http_port, _publish_port, pp_log = harness.start_pushpin(state, port, GRIP_SIG_KEY)
+        pp, http_port, _publish_port, pp_log = harness.start_pushpin(state, port, GRIP_SIG_KEY,
+                                                                     publish_port=publish_port)
         b = harness.Backend(ws_url=f"ws://127.0.0.1:{http_port}/ocpp", api_url=f"http://127.0.0.1:{port}",
                             state_dir=state, processes=[proc, pp], log_files=[log, pp_log])
         b.direct_url = f"http://127.0.0.1:{port}"

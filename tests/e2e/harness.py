@@ -50,7 +50,10 @@ def build_once() -> Path:
     if os.environ.get("DEVHOST_BIN"):
         return Path(os.environ["DEVHOST_BIN"])
     subprocess.run([str(ROOT / "scripts" / "build-components")], check=True, cwd=ROOT)
-    subprocess.run(["cargo", "build", "--quiet", "-p", "devhost"], check=True, cwd=ROOT)
+    # The same selection as `cargo test --workspace`, so that after it (as in
+    # scripts/test) nothing is rebuilt: building devhost alone would resolve
+    # other features and compile wasmtime a second time.
+    subprocess.run(["cargo", "test", "--workspace", "--no-run", "--quiet"], check=True, cwd=ROOT)
     return target_dir() / "debug" / "devhost"
 
 
@@ -96,7 +99,8 @@ class Backend:
 
 
 def start_devhost(devhost: Path, state_dir: Path, *, gateway: bool, variables: dict[str, str],
-                  manifest: Path | None = None) -> tuple[subprocess.Popen, int, object]:
+                  manifest: Path | None = None,
+                  publish_port: int | None = None) -> tuple[subprocess.Popen, int, object]:
     port = free_port()
     args = [
         str(devhost), "up", "-f", str(manifest or ROOT / "spin.toml"),
@@ -104,7 +108,7 @@ def start_devhost(devhost: Path, state_dir: Path, *, gateway: bool, variables: d
         "--state-dir", str(state_dir),
     ]
     if gateway:
-        args += ["--publish-listen", f"127.0.0.1:{free_port()}"]
+        args += ["--publish-listen", f"127.0.0.1:{publish_port or free_port()}"]
     else:
         args.append("--no-gateway")
     for k, v in variables.items():
@@ -145,12 +149,13 @@ push_in_http_port={publish_port}
 """
 
 
-def start_pushpin(state_dir: Path, backend_port: int, sig_key: str) -> tuple[subprocess.Popen, int, int, object]:
+def start_pushpin(state_dir: Path, backend_port: int, sig_key: str,
+                  publish_port: int | None = None) -> tuple[subprocess.Popen, int, int, object]:
     if shutil.which("pushpin") is None:
         raise RuntimeError("pushpin is not installed (scripts/setup installs it)")
     rundir = state_dir / "pushpin"
     (rundir / "log").mkdir(parents=True, exist_ok=True)
-    http_port, publish_port = free_port(), free_port()
+    http_port, publish_port = free_port(), publish_port or free_port()
     (rundir / "routes").write_text(f"* 127.0.0.1:{backend_port},over_http\n")
     conf = rundir / "pushpin.conf"
     conf.write_text(PUSHPIN_CONF.format(rundir=rundir, http_port=http_port, sig_key=sig_key,

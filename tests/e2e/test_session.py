@@ -71,6 +71,9 @@ async def run_worked_example_session(backend, cp_id):
     async with charge_point(backend, cp_id) as cp:
         assert (await cp.call(call.BootNotification(charge_point_model="M", charge_point_vendor="V"))).status == "Accepted"
         await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Preparing"))
+        live = api_ok(backend, "GET", f"/api/v1/charge-points/{cp_id}")
+        assert live["online"] is True
+        assert [(c["connector_id"], c["status"]) for c in live["connectors"]] == [(1, "Preparing")]
         assert (await cp.call(call.Authorize(id_tag="GOOD"))).id_tag_info["status"] == "Accepted"
         # Tuesday 2026-01-13 06:30 local = 05:30Z.
         start = await cp.call(call.StartTransaction(connector_id=1, id_tag="GOOD", meter_start=100_000,
@@ -190,3 +193,11 @@ def test_api_needs_the_bearer_token(backend):
     assert status == 401
     status, _ = backend.api("GET", "/api/v1/charge-points/CP-SESSION", token="wrong")
     assert status == 401
+
+
+def test_api_refuses_malformed_json_and_unknown_fields_naming_them(backend):
+    status, problem = backend.api("PUT", "/api/v1/id-tags/TYPO", {"status": "Accepted", "expiry": "2030-01-01T00:00:00Z"})
+    assert status == 400
+    assert "expiry" in problem["detail"]
+    status, problem = backend.api("PUT", "/api/v1/charge-points/CP-TZ", {"time_zone": "Mars/Olympus"})
+    assert status == 400

@@ -17,6 +17,7 @@
 
 mod auth;
 mod charge_points;
+mod commands;
 mod id_tags;
 mod json_body;
 mod openapi;
@@ -36,6 +37,8 @@ mod spin_component;
 use chrono::{DateTime, Utc};
 use csms_store::{KeyValue, Sql};
 
+pub use csms_commands::publish::{Publish, PublishError};
+
 pub use openapi::OPENAPI_JSON;
 use problem::{ApiError, Problem};
 use router::{Method, Resource};
@@ -45,7 +48,7 @@ use router::{Method, Resource};
 pub struct Request<'a> {
     /// `GET`, `PUT`, ... as sent.
     pub method: &'a str,
-    /// The full path (`/api/v1/...`), still percent-encoded; a query string is ignored.
+    /// The full path (`/api/v1/...`), still percent-encoded, with any query string.
     pub path: &'a str,
     /// The `Authorization` header, if any.
     pub authorization: Option<&'a str>,
@@ -99,7 +102,19 @@ pub struct Call<'a> {
     method: Method,
     /// The path parameter, percent-decoded (empty for routes without one).
     id: String,
+    /// The second path parameter (`{action}`), percent-decoded; empty when there is none.
+    sub: String,
+    /// The query string without `?` (empty when there is none).
+    query: String,
     body: &'a [u8],
+}
+
+/// What the command routes need besides the stores: the gateway's publish endpoint (behind
+/// [`Publish`]) and how long a charge point has to answer a call.
+pub struct Outbound<'a, P> {
+    pub publisher: &'a P,
+    /// Spin variable `command_timeout_seconds`.
+    pub command_timeout_seconds: i64,
 }
 
 /// Routes and authenticates `request` against the configured `api_token`.
@@ -107,7 +122,10 @@ pub struct Call<'a> {
 /// The OpenAPI document is public; every other path, known or not, needs the bearer token
 /// first, so the API does not tell strangers which resources exist.
 pub fn prepare<'a>(request: &Request<'a>, api_token: &str) -> Prepared<'a> {
-    let path = request.path.split(['?', '#']).next().unwrap_or_default();
+    let without_fragment = request.path.split('#').next().unwrap_or_default();
+    let (path, query) = without_fragment
+        .split_once('?')
+        .unwrap_or((without_fragment, ""));
     let resolved = router::resolve(path);
     if let Ok(matched) = &resolved {
         if matched.route.resource == Resource::OpenApi {
@@ -133,6 +151,8 @@ pub fn prepare<'a>(request: &Request<'a>, api_token: &str) -> Prepared<'a> {
         resource: matched.route.resource,
         method,
         id: matched.param,
+        sub: matched.sub,
+        query: query.to_owned(),
         body: request.body,
     })
 }
@@ -142,6 +162,7 @@ pub fn execute(
     call: &Call<'_>,
     sql: &impl Sql,
     kv: &impl KeyValue,
+    outbound: &Outbound<'_, impl Publish>,
     now: DateTime<Utc>,
 ) -> Response {
     let id = call.id.as_str();
@@ -158,6 +179,12 @@ pub fn execute(
         (Resource::Tariff, Method::Get) => tariffs::get(sql, id),
         (Resource::Tariff, Method::Put) => tariffs::put(sql, id, body, now),
         (Resource::Transaction, Method::Get) => transactions::get(sql, id),
+        (Resource::ChargePointCommand, Method::Post) => {
+            commands::post(sql, kv, outbound, call, now)
+        }
+        (Resource::ChargePointCommands, Method::Get) => commands::list(sql, kv, outbound, id, now),
+        (Resource::Command, Method::Get) => commands::get(sql, kv, outbound, id, now),
+        (Resource::ChargePointConfiguration, Method::Get) => commands::configuration(sql, id),
         // prepare() only lets through the methods a route lists.
         (resource, method) => Err(ApiError::Internal(anyhow::anyhow!(
             "no handler for {} on {resource:?}",
@@ -176,11 +203,12 @@ pub fn handle(
     api_token: &str,
     sql: &impl Sql,
     kv: &impl KeyValue,
+    outbound: &Outbound<'_, impl Publish>,
     now: DateTime<Utc>,
 ) -> Response {
     match prepare(request, api_token) {
         Prepared::Respond(response) => response,
-        Prepared::Execute(call) => execute(&call, sql, kv, now),
+        Prepared::Execute(call) => execute(&call, sql, kv, outbound, now),
     }
 }
 
@@ -202,6 +230,11 @@ impl Reply {
     /// 200 with `body` as JSON.
     pub(crate) fn ok(body: &impl serde::Serialize) -> Result<Self, ApiError> {
         Self::json(200, body)
+    }
+
+    /// 202 with `body` as JSON: taken on, finished later.
+    pub(crate) fn accepted(body: &impl serde::Serialize) -> Result<Self, ApiError> {
+        Self::json(202, body)
     }
 
     /// 201 when `created`, else 200: the answer to a PUT.
@@ -352,7 +385,11 @@ mod tests {
             authorization: Some("Bearer t"),
             body: b"",
         };
-        let response = handle(&request, "t", &sql, &kv, chrono::Utc::now());
+        let outbound = Outbound {
+            publisher: &test_support::NoGateway,
+            command_timeout_seconds: 60,
+        };
+        let response = handle(&request, "t", &sql, &kv, &outbound, chrono::Utc::now());
         assert_eq!(response.status, 500);
         assert_eq!(
             response.header("content-type"),

@@ -14,6 +14,7 @@ use crate::problem::Problem;
 pub enum Method {
     Get,
     Put,
+    Post,
 }
 
 impl Method {
@@ -21,6 +22,7 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Put => "PUT",
+            Method::Post => "POST",
         }
     }
 }
@@ -34,6 +36,13 @@ pub enum Resource {
     IdTag,
     Tariff,
     Transaction,
+    /// `POST` one CSMS-initiated OCPP command to a charge point.
+    ChargePointCommand,
+    /// A charge point's commands, newest first.
+    ChargePointCommands,
+    Command,
+    /// The configuration keys a charge point reported or accepted.
+    ChargePointConfiguration,
 }
 
 /// One path template and the methods it accepts.
@@ -95,21 +104,45 @@ pub const ROUTES: &[Route] = &[
         methods: &[Method::Get],
         resource: Resource::Transaction,
     },
+    Route {
+        path: "/api/v1/charge-points/{id}/commands/{action}",
+        methods: &[Method::Post],
+        resource: Resource::ChargePointCommand,
+    },
+    Route {
+        path: "/api/v1/charge-points/{id}/commands",
+        methods: &[Method::Get],
+        resource: Resource::ChargePointCommands,
+    },
+    Route {
+        path: "/api/v1/charge-points/{id}/configuration",
+        methods: &[Method::Get],
+        resource: Resource::ChargePointConfiguration,
+    },
+    Route {
+        path: "/api/v1/commands/{id}",
+        methods: &[Method::Get],
+        resource: Resource::Command,
+    },
 ];
 
-/// A path matched to a route, with its parameter decoded (empty when it has none).
+/// A path matched to a route, with its parameters decoded: `param` is the first (empty when
+/// the route has none), `sub` the second (`{action}`; empty when it has no second).
 #[derive(Debug)]
 pub(crate) struct Matched {
     pub(crate) route: &'static Route,
     pub(crate) param: String,
+    pub(crate) sub: String,
 }
 
 /// Finds the route of `path` (without query string): 404 when none matches, 400 when the
 /// parameter is not UTF-8 once decoded.
 pub(crate) fn resolve(path: &str) -> Result<Matched, Problem> {
     for route in ROUTES {
-        if let Some(param) = match_template(route.path, path)? {
-            return Ok(Matched { route, param });
+        if let Some(mut params) = match_template(route.path, path)? {
+            let sub = params.get(1).cloned().unwrap_or_default();
+            let param = params.drain(..).next().unwrap_or_default();
+            return Ok(Matched { route, param, sub });
         }
     }
     Err(Problem::new(
@@ -118,18 +151,18 @@ pub(crate) fn resolve(path: &str) -> Result<Matched, Problem> {
     ))
 }
 
-fn match_template(template: &str, path: &str) -> Result<Option<String>, Problem> {
+fn match_template(template: &str, path: &str) -> Result<Option<Vec<String>>, Problem> {
     let mut wanted = template.split('/');
     let mut given = path.split('/');
-    let mut param = String::new();
+    let mut params = Vec::new();
     loop {
         match (wanted.next(), given.next()) {
-            (None, None) => return Ok(Some(param)),
+            (None, None) => return Ok(Some(params)),
             (Some(w), Some(g)) if w.starts_with('{') && w.ends_with('}') => {
                 if g.is_empty() {
                     return Ok(None);
                 }
-                param = percent_decode_str(g)
+                let param = percent_decode_str(g)
                     .decode_utf8()
                     .map_err(|_| {
                         Problem::new(
@@ -138,6 +171,7 @@ fn match_template(template: &str, path: &str) -> Result<Option<String>, Problem>
                         )
                     })?
                     .into_owned();
+                params.push(param);
             }
             (Some(w), Some(g)) if w == g => {}
             _ => return Ok(None),
@@ -180,6 +214,15 @@ mod tests {
         assert_eq!(
             resolved("/api/v1/charge-points/CP1/tariff"),
             (Resource::ChargePointTariff, "CP1".to_owned())
+        );
+        let m = resolve("/api/v1/charge-points/CP%201/commands/Reset").unwrap();
+        assert_eq!(
+            (m.route.resource, m.param.as_str(), m.sub.as_str()),
+            (Resource::ChargePointCommand, "CP 1", "Reset")
+        );
+        assert_eq!(
+            resolved("/api/v1/charge-points/CP1/commands"),
+            (Resource::ChargePointCommands, "CP1".to_owned())
         );
         assert_eq!(
             resolved("/api/v1/openapi.json"),

@@ -1,13 +1,45 @@
-//! The Spin adapter: the request and the `api_token` variable from the host, the stores
-//! opened only for requests that get past routing and authentication, the answer back as HTTP.
+//! The Spin adapter: the request and the variables from the host, the stores opened only for
+//! requests that get past routing and authentication, the gateway's publish endpoint for
+//! commands, the answer back as HTTP.
 
 use anyhow::Context as _;
 use csms_store::spin::{SpinKeyValue, SpinSql};
-use spin_sdk::http::{IntoResponse, Request, Response};
+use spin_sdk::http::{IntoResponse, Method, Request, Response};
 use spin_sdk::http_component;
 use spin_sdk::variables;
 
-use crate::Prepared;
+use crate::{Outbound, Prepared, Publish, PublishError};
+
+/// POSTs GRIP publish requests to the gateway (`gateway_publish_url`).
+struct GatewayPublisher {
+    url: String,
+}
+
+impl Publish for GatewayPublisher {
+    fn publish(&self, channel: &str, content: &str) -> Result<(), PublishError> {
+        let body = csms_commands::publish::body(channel, content).to_string();
+        let request = Request::builder()
+            .method(Method::Post)
+            .uri(&self.url)
+            .header("content-type", "application/json")
+            // Pushpin answers a chunked publish request with 411.
+            .header("content-length", body.len().to_string())
+            .body(body)
+            .build();
+        let response: Response = spin_sdk::http::run(spin_sdk::http::send(request))
+            .map_err(|e| PublishError(format!("POST {}: {e}", self.url)))?;
+        let status = *response.status();
+        if (200..300).contains(&status) {
+            Ok(())
+        } else {
+            Err(PublishError(format!(
+                "POST {} answered {status}: {}",
+                self.url,
+                String::from_utf8_lossy(response.body())
+            )))
+        }
+    }
+}
 
 #[http_component]
 fn handle_request(req: Request) -> anyhow::Result<impl IntoResponse> {
@@ -23,9 +55,14 @@ fn handle_request(req: Request) -> anyhow::Result<impl IntoResponse> {
 fn serve(req: &Request) -> anyhow::Result<crate::Response> {
     let api_token = variables::get("api_token").context("reading the variable api_token")?;
     let method = req.method().to_string();
+    // The SDK splits the URL; the API reads `?queue=` from the query string.
+    let path = match req.query() {
+        "" => req.path().to_owned(),
+        query => format!("{}?{query}", req.path()),
+    };
     let request = crate::Request {
         method: &method,
-        path: req.path(),
+        path: &path,
         authorization: req.header("authorization").and_then(|v| v.as_str()),
         body: req.body(),
     };
@@ -36,5 +73,22 @@ fn serve(req: &Request) -> anyhow::Result<crate::Response> {
     let sql = SpinSql::open_default().context("opening the default database")?;
     csms_store::migrate(&sql).context("migrating the database")?;
     let kv = SpinKeyValue::open_default().context("opening the default key-value store")?;
-    Ok(crate::execute(&call, &sql, &kv, chrono::Utc::now()))
+    let publisher = GatewayPublisher {
+        url: variables::get("gateway_publish_url")
+            .context("reading the variable gateway_publish_url")?,
+    };
+    let timeout = variables::get("command_timeout_seconds")
+        .context("reading the variable command_timeout_seconds")?;
+    let outbound = Outbound {
+        publisher: &publisher,
+        command_timeout_seconds: csms_commands::timeout_seconds(Some(&timeout))
+            .map_err(anyhow::Error::msg)?,
+    };
+    Ok(crate::execute(
+        &call,
+        &sql,
+        &kv,
+        &outbound,
+        chrono::Utc::now(),
+    ))
 }

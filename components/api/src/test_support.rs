@@ -4,8 +4,9 @@ use chrono::{DateTime, Utc};
 use csms_store::native::{NativeKeyValue, NativeSql};
 use csms_store::{KeyValue, Sql};
 use serde_json::Value;
+use std::cell::{Cell, RefCell};
 
-use crate::{handle, Request};
+use crate::{handle, Outbound, Publish, PublishError, Request};
 
 pub(crate) const TOKEN: &str = "test-api-token-0123456789";
 
@@ -14,6 +15,35 @@ pub(crate) struct Bench {
     pub(crate) sql: NativeSql,
     pub(crate) kv: NativeKeyValue,
     pub(crate) now: DateTime<Utc>,
+    pub(crate) gateway: Gateway,
+}
+
+/// A gateway publish endpoint that records what it is given, or refuses when `down`.
+#[derive(Default)]
+pub(crate) struct Gateway {
+    pub(crate) published: RefCell<Vec<(String, String)>>,
+    pub(crate) down: Cell<bool>,
+}
+
+impl Publish for Gateway {
+    fn publish(&self, channel: &str, content: &str) -> Result<(), PublishError> {
+        if self.down.get() {
+            return Err(PublishError("connection refused".into()));
+        }
+        self.published
+            .borrow_mut()
+            .push((channel.to_owned(), content.to_owned()));
+        Ok(())
+    }
+}
+
+/// For tests that never reach a command route.
+pub(crate) struct NoGateway;
+
+impl Publish for NoGateway {
+    fn publish(&self, _: &str, _: &str) -> Result<(), PublishError> {
+        Err(PublishError("no gateway in this test".into()))
+    }
 }
 
 /// A status and the body parsed as JSON (`Value::Null` when empty).
@@ -34,6 +64,7 @@ impl Bench {
             sql,
             kv,
             now: at("2026-11-23T20:15:00Z"),
+            gateway: Gateway::default(),
         }
     }
 
@@ -54,6 +85,10 @@ impl Bench {
             TOKEN,
             &self.sql,
             &self.kv,
+            &Outbound {
+                publisher: &self.gateway,
+                command_timeout_seconds: 60,
+            },
             self.now,
         );
         let body = if response.body.is_empty() {

@@ -25,9 +25,6 @@ fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
         .build())
 }
 
-/// The `default` database, migrated (a single read once it is up to date).
 fn open() -> anyhow::Result<SpinSql> {
-    let sql = SpinSql::open_default().context("opening the default database")?;
-    csms_store::migrate(&sql).context("migrating the default database")?;
-    Ok(sql)
+    SpinSql::open_default_migrated().context("opening the default database")
 }

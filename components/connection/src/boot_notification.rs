@@ -3,7 +3,8 @@
 
 use crate::registry;
 use crate::session::Env;
-use crate::{idempotency, HandlerError, UnknownChargePoints};
+use crate::{HandlerError, UnknownChargePoints};
+use csms_store::processed_messages;
 use csms_store::{KeyValue, Sql};
 use ocpp_protocol::timestamp::format_utc;
 use serde_json::{json, Value};
@@ -57,7 +58,7 @@ pub fn handle<S: Sql, K: KeyValue, C: crate::forward::Chain>(
             "interval": env.config.heartbeat_interval,
             "status": status,
         });
-        idempotency::record(sql, charge_point_id, message_id, "BootNotification", &response, &now)?;
+        processed_messages::record(sql, charge_point_id, message_id, "BootNotification", &response, &now)?;
         Ok(response)
     })
 }

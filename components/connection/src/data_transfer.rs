@@ -2,7 +2,8 @@
 //! every vendor id is answered UnknownVendorId; the message is still kept.
 
 use crate::session::Env;
-use crate::{idempotency, station_events, HandlerError};
+use crate::{station_events, HandlerError};
+use csms_store::processed_messages;
 use csms_store::{KeyValue, Sql};
 use ocpp_protocol::timestamp::format_utc;
 use serde_json::{json, Value};
@@ -17,7 +18,7 @@ pub fn handle<S: Sql, K: KeyValue, C: crate::forward::Chain>(
     env.sql.transaction(|sql| {
         station_events::insert(sql, charge_point_id, "DataTransfer", payload, &now)?;
         let response = json!({"status": "UnknownVendorId"});
-        idempotency::record(
+        processed_messages::record(
             sql,
             charge_point_id,
             message_id,

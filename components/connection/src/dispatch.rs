@@ -3,9 +3,10 @@
 
 use crate::session::Env;
 use crate::{
-    boot_notification, csms_calls, data_transfer, forward, heartbeat, idempotency, registry,
-    station_events, status_notification, HandlerError,
+    boot_notification, csms_calls, data_transfer, forward, heartbeat, registry, station_events,
+    status_notification, HandlerError,
 };
+use csms_store::processed_messages;
 use csms_store::{KeyValue, Sql};
 use ocpp_protocol::messages::v16;
 use ocpp_protocol::{check_supported, Call, CallError, CallResult, ErrorCode, Frame, OcppVersion};
@@ -81,7 +82,7 @@ fn on_call<S: Sql, K: KeyValue, C: forward::Chain>(
     if let Err(e) = v16::Request::decode(&call.action, &call.payload) {
         return fail(e.code, &e.description);
     }
-    match idempotency::lookup(env.sql, charge_point_id, &call.message_id, &call.action) {
+    match processed_messages::lookup(env.sql, charge_point_id, &call.message_id, &call.action) {
         Ok(Some(answer)) => return answer_with(&call.message_id, answer),
         Ok(None) => {}
         Err(e) => {

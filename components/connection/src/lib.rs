@@ -29,7 +29,6 @@ pub mod dispatch;
 pub mod forward;
 pub mod handshake;
 pub mod heartbeat;
-pub mod idempotency;
 pub mod registry;
 pub mod session;
 pub mod station_events;

@@ -5,7 +5,7 @@ use crate::{handle, Config, Env, GripRequest};
 use anyhow::Context as _;
 use csms_store::spin::{SpinKeyValue, SpinSql};
 use serde_json::Value;
-use spin_sdk::http::{IntoResponse, Method, Request, Response};
+use spin_sdk::http::{IntoResponse, Request, Response};
 use spin_sdk::http_component;
 use spin_sdk::variables;
 
@@ -13,22 +13,10 @@ struct SpinChain;
 
 impl Chain for SpinChain {
     fn post_json(&self, url: &str, body: &Value) -> Result<(u16, Value), ForwardError> {
-        let request = Request::builder()
-            .method(Method::Post)
-            .uri(url)
-            .header("content-type", "application/json")
-            .body(body.to_string())
-            .build();
-        let response: Response =
-            spin_sdk::http::run(spin_sdk::http::send(request)).map_err(|e| {
-                ForwardError::Transport {
-                    url: url.to_owned(),
-                    message: e.to_string(),
-                }
-            })?;
-        let status = *response.status();
-        let body = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
-        Ok((status, body))
+        csms_store::spin::post_json(url, body).map_err(|message| ForwardError::Transport {
+            url: url.to_owned(),
+            message,
+        })
     }
 }
 
@@ -45,8 +33,7 @@ fn handle_request(req: Request) -> anyhow::Result<impl IntoResponse> {
         variable("grip_sig_key")?.as_deref(),
     )?
     .with_command_timeout(variable("command_timeout_seconds")?.as_deref())?;
-    let sql = SpinSql::open_default().context("opening the default database")?;
-    csms_store::migrate(&sql).context("migrating the database")?;
+    let sql = SpinSql::open_default_migrated().context("opening the default database")?;
     let kv = SpinKeyValue::open_default().context("opening the default key-value store")?;
     let grip_request = GripRequest {
         path: req.path().to_owned(),

@@ -3,7 +3,8 @@
 //! in `station_events` and answered with an empty confirmation.
 
 use crate::session::Env;
-use crate::{idempotency, HandlerError};
+use crate::HandlerError;
+use csms_store::processed_messages;
 use csms_store::{KeyValue, Sql, StoreError};
 use ocpp_protocol::timestamp::format_utc;
 use serde_json::{json, Value};
@@ -33,7 +34,7 @@ pub fn handle<S: Sql, K: KeyValue, C: crate::forward::Chain>(
     env.sql.transaction(|sql| {
         insert(sql, charge_point_id, action, payload, &now)?;
         let response = json!({});
-        idempotency::record(sql, charge_point_id, message_id, action, &response, &now)?;
+        processed_messages::record(sql, charge_point_id, message_id, action, &response, &now)?;
         Ok(response)
     })
 }

@@ -2,7 +2,8 @@
 //! charge point), and every report kept as history.
 
 use crate::session::Env;
-use crate::{idempotency, HandlerError};
+use crate::HandlerError;
+use csms_store::processed_messages;
 use csms_store::{KeyValue, Sql, SqlValue};
 use ocpp_protocol::timestamp::{format_utc, parse_utc};
 use serde_json::{json, Value};
@@ -51,7 +52,7 @@ pub fn handle<S: Sql, K: KeyValue, C: crate::forward::Chain>(
             &params,
         )?;
         let response = json!({});
-        idempotency::record(sql, charge_point_id, message_id, "StatusNotification", &response, &now)?;
+        processed_messages::record(sql, charge_point_id, message_id, "StatusNotification", &response, &now)?;
         Ok(response)
     })
 }

@@ -12,6 +12,7 @@
 
 pub mod credentials;
 mod migrations;
+pub mod processed_messages;
 mod value;
 
 #[cfg(feature = "native")]
@@ -52,10 +53,16 @@ pub trait Sql {
     {
         self.execute("BEGIN IMMEDIATE", &[])?;
         match body(self) {
-            Ok(value) => {
-                self.execute("COMMIT", &[])?;
-                Ok(value)
-            }
+            Ok(value) => match self.execute("COMMIT", &[]) {
+                Ok(_) => Ok(value),
+                Err(e) => {
+                    // A failed COMMIT (e.g. the database is busy) can leave the
+                    // transaction open on this connection; end it so the next
+                    // request on the connection starts clean.
+                    let _ = self.execute("ROLLBACK", &[]);
+                    Err(e.into())
+                }
+            },
             Err(e) => {
                 // The original error says what went wrong; a failed rollback
                 // leaves nothing committed either.

@@ -81,3 +81,33 @@ impl KeyValue for SpinKeyValue {
             .map_err(|e| StoreError::KeyValue(format!("delete {key}: {e}")))
     }
 }
+
+impl SpinSql {
+    /// The `default` database brought to the current schema: what every
+    /// component opens first (a single read once the schema is current).
+    pub fn open_default_migrated() -> Result<Self, StoreError> {
+        let sql = Self::open_default()?;
+        crate::migrate(&sql)?;
+        Ok(sql)
+    }
+}
+
+/// Service chaining and other outbound calls: POSTs JSON and returns the
+/// answer's status and JSON body (the body as a JSON string when it is not
+/// JSON, so that error pages still say what went wrong).
+pub fn post_json(url: &str, body: &serde_json::Value) -> Result<(u16, serde_json::Value), String> {
+    use spin_sdk::http::{Method, Request, Response};
+    let request = Request::builder()
+        .method(Method::Post)
+        .uri(url)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .build();
+    let response: Response = spin_sdk::http::run(spin_sdk::http::send(request))
+        .map_err(|e| format!("calling {url}: {e}"))?;
+    let status = *response.status();
+    let answer = serde_json::from_slice(response.body()).unwrap_or_else(|_| {
+        serde_json::Value::String(String::from_utf8_lossy(response.body()).into_owned())
+    });
+    Ok((status, answer))
+}

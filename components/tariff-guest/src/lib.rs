@@ -4,7 +4,7 @@
 //! decimals) and `tariff-engine`'s types, so that a tariff component is only its pricing
 //! function:
 //!
-//! ```ignore
+//! ```text
 //! struct Standard;
 //! impl tariff_guest::Guest for Standard {
 //!     fn price_session(s: tariff_guest::SessionFacts, json: String)

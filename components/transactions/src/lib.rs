@@ -5,7 +5,7 @@
 //! The connection component forwards these messages to private routes ([`http`]) by Spin
 //! service chaining, with the charge point id and the OCPP message id. Each message is applied
 //! in one SQL transaction that first checks `processed_messages`, so a retransmitted CALL gets
-//! the answer it got the first time and nothing is applied twice ([`idempotency`]).
+//! the answer it got the first time and nothing is applied twice ([`csms_store::processed_messages`]).
 //!
 //! - [`start_transaction`]: a transaction id from SQLite; the idTag decision from the
 //!   authorization component ([`Authorizer`]); a start with a refused idTag is still stored,
@@ -26,7 +26,6 @@ pub mod authorizer;
 pub mod charge_detail_record;
 mod error;
 pub mod http;
-pub mod idempotency;
 pub mod meter_values;
 pub mod pricing;
 pub mod sampled_value;

@@ -4,6 +4,7 @@
 //! `transaction_id` NULL and the id the charge point sent in `reported_transaction_id`: a
 //! meter reading is evidence and is never dropped.
 
+use csms_store::processed_messages;
 use csms_store::{Sql, SqlValue};
 use ocpp_protocol::ocpp_types::v16::common::SampledValueItem;
 use ocpp_protocol::ocpp_types::v16::MeterValuesRequest;
@@ -12,7 +13,7 @@ use ocpp_protocol::timestamp::{format_utc, to_utc};
 use serde_json::{json, Value};
 
 use crate::sampled_value::Sample;
-use crate::{idempotency, Env, TxError};
+use crate::{Env, TxError};
 
 pub const ACTION: &str = "MeterValues";
 
@@ -90,7 +91,9 @@ pub fn handle<S: Sql, A, P>(
 ) -> Result<Value, TxError> {
     let now = format_utc(env.now);
     env.sql.transaction(|sql| {
-        if let Some(previous) = idempotency::lookup(sql, charge_point_id, message_id, ACTION)? {
+        if let Some(previous) =
+            processed_messages::lookup(sql, charge_point_id, message_id, ACTION)?
+        {
             return Ok(previous);
         }
         let (transaction_id, reported_transaction_id) = match request.transaction_id {
@@ -114,7 +117,7 @@ pub fn handle<S: Sql, A, P>(
                 .map(|m| (&m.timestamp, m.sampled_value.as_slice())),
         )?;
         let response = json!({});
-        idempotency::record(sql, charge_point_id, message_id, ACTION, &response, &now)?;
+        processed_messages::record(sql, charge_point_id, message_id, ACTION, &response, &now)?;
         Ok(response)
     })
 }

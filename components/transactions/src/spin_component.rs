@@ -4,7 +4,7 @@
 use anyhow::Context as _;
 use csms_store::spin::SpinSql;
 use serde_json::Value;
-use spin_sdk::http::{IntoResponse, Method, Request, Response};
+use spin_sdk::http::{IntoResponse, Request, Response};
 use spin_sdk::http_component;
 
 use crate::{
@@ -34,19 +34,7 @@ struct SpinPost;
 
 impl PostJson for SpinPost {
     fn post_json(&self, url: &str, body: &Value) -> Result<(u16, Value), String> {
-        let request = Request::builder()
-            .method(Method::Post)
-            .uri(url)
-            .header("content-type", "application/json")
-            .body(body.to_string())
-            .build();
-        let response: Response = spin_sdk::http::run(spin_sdk::http::send(request))
-            .map_err(|e| format!("calling {url}: {e}"))?;
-        let status = *response.status();
-        let body = serde_json::from_slice(response.body()).unwrap_or_else(|_| {
-            Value::String(String::from_utf8_lossy(response.body()).into_owned())
-        });
-        Ok((status, body))
+        csms_store::spin::post_json(url, body)
     }
 }
 
@@ -143,9 +131,6 @@ fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
         .build())
 }
 
-/// The `default` database, migrated (a single read once it is up to date).
 fn open() -> anyhow::Result<SpinSql> {
-    let sql = SpinSql::open_default().context("opening the default database")?;
-    csms_store::migrate(&sql).context("migrating the default database")?;
-    Ok(sql)
+    SpinSql::open_default_migrated().context("opening the default database")
 }

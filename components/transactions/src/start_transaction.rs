@@ -1,7 +1,7 @@
 //! `StartTransaction`: a transaction id from SQLite, the idTag decision from the authorization
 //! component, and a start that is never dropped.
 //!
-//! - A retransmitted CALL (same message id) gets the stored answer ([`crate::idempotency`]).
+//! - A retransmitted CALL (same message id) gets the stored answer ([`csms_store::processed_messages`]).
 //! - A start repeated under a new message id (same charge point, connector, idTag, timestamp
 //!   and meterStart, the `UNIQUE` key of `transactions`) is the same transaction: it gets the
 //!   same transaction id and the idTagInfo first given, and the authorization component is not
@@ -10,13 +10,14 @@
 //!   answered with the real idTagInfo: the charge point may have begun charging offline, and
 //!   the energy must be accounted for. The charge point stops it if it so decides.
 
+use csms_store::processed_messages;
 use csms_store::{Sql, SqlValue};
 use ocpp_protocol::ocpp_types::v16::common::{IdTagInfo, IdTagInfoStatus};
 use ocpp_protocol::ocpp_types::v16::StartTransactionRequest;
 use ocpp_protocol::timestamp::{format_utc, to_utc};
 use serde_json::{json, Value};
 
-use crate::{idempotency, wire_name, Authorizer, Env, TxError};
+use crate::{wire_name, Authorizer, Env, TxError};
 
 pub const ACTION: &str = "StartTransaction";
 
@@ -61,7 +62,9 @@ pub fn handle<S: Sql, A: Authorizer, P>(
     message_id: &str,
     request: &StartTransactionRequest,
 ) -> Result<Value, TxError> {
-    if let Some(previous) = idempotency::lookup(env.sql, charge_point_id, message_id, ACTION)? {
+    if let Some(previous) =
+        processed_messages::lookup(env.sql, charge_point_id, message_id, ACTION)?
+    {
         return Ok(previous);
     }
     let key = StartKey {
@@ -83,7 +86,7 @@ pub fn handle<S: Sql, A: Authorizer, P>(
     };
     let now = format_utc(env.now);
     env.sql.transaction(|sql| {
-        if let Some(previous) = idempotency::lookup(sql, charge_point_id, message_id, ACTION)? {
+        if let Some(previous) = processed_messages::lookup(sql, charge_point_id, message_id, ACTION)? {
             return Ok(previous);
         }
         let response = match (key.existing(sql)?, &decision) {
@@ -99,7 +102,7 @@ pub fn handle<S: Sql, A: Authorizer, P>(
                 )))
             }
         };
-        idempotency::record(sql, charge_point_id, message_id, ACTION, &response, &now)?;
+        processed_messages::record(sql, charge_point_id, message_id, ACTION, &response, &now)?;
         Ok(response)
     })
 }

@@ -9,6 +9,7 @@
 //! - Already stopped: nothing changes (a stop repeated under a new message id); answered alike.
 
 use chrono::{DateTime, Utc};
+use csms_store::processed_messages;
 use csms_store::Sql;
 use ocpp_protocol::ocpp_types::v16::StopTransactionRequest;
 use ocpp_protocol::timestamp::{format_utc, parse_utc, to_utc};
@@ -17,9 +18,7 @@ use serde_json::{json, Value};
 use crate::charge_detail_record::{self, FinishedSession};
 use crate::meter_values::{store_samples, Destination};
 use crate::sampled_value::DEFAULT_MEASURAND;
-use crate::{
-    idempotency, wire_name, Authorizer, EnergySample, Env, Pricing, StopAuthorization, TxError,
-};
+use crate::{wire_name, Authorizer, EnergySample, Env, Pricing, StopAuthorization, TxError};
 
 pub const ACTION: &str = "StopTransaction";
 /// OCPP 1.6: "reason ... Local when absent".
@@ -72,7 +71,9 @@ pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
     request: &StopTransactionRequest,
     payload: &Value,
 ) -> Result<Value, TxError> {
-    if let Some(previous) = idempotency::lookup(env.sql, charge_point_id, message_id, ACTION)? {
+    if let Some(previous) =
+        processed_messages::lookup(env.sql, charge_point_id, message_id, ACTION)?
+    {
         return Ok(previous);
     }
     // Asked before the SQL transaction, so that no write lock is held across the call.
@@ -86,7 +87,9 @@ pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
     };
     let now = format_utc(env.now);
     env.sql.transaction(|sql| {
-        if let Some(previous) = idempotency::lookup(sql, charge_point_id, message_id, ACTION)? {
+        if let Some(previous) =
+            processed_messages::lookup(sql, charge_point_id, message_id, ACTION)?
+        {
             return Ok(previous);
         }
         match load(sql, charge_point_id, request.transaction_id)? {
@@ -106,7 +109,7 @@ pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
             Some(a) => json!({ "idTagInfo": a.id_tag_info }),
             None => json!({}),
         };
-        idempotency::record(sql, charge_point_id, message_id, ACTION, &response, &now)?;
+        processed_messages::record(sql, charge_point_id, message_id, ACTION, &response, &now)?;
         Ok(response)
     })
 }

@@ -36,11 +36,26 @@ pub enum SqliteError {
 }
 
 /// One SQLite database file (or in-memory database).
+///
+/// Every `open` by a component gets its own connection, as on Spin: a
+/// transaction one instance opens with `BEGIN` must not absorb the statements
+/// of another instance serving a concurrent request.
 #[derive(Clone)]
 pub struct SqliteBackend {
     label: String,
-    conn: Arc<Mutex<rusqlite::Connection>>,
+    location: Location,
 }
+
+#[derive(Clone)]
+enum Location {
+    File(PathBuf),
+    /// Separate in-memory connections would be separate databases, so an
+    /// in-memory database is one shared connection.
+    Memory(Arc<Mutex<rusqlite::Connection>>),
+}
+
+/// How long a connection waits for another one's write lock before failing.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl SqliteBackend {
     pub fn open(label: &str, path: Option<&Path>) -> Result<Self, SqliteError> {
@@ -49,7 +64,7 @@ impl SqliteBackend {
             path: path.map(Path::to_path_buf).unwrap_or_default(),
             source,
         };
-        let conn = match path {
+        let location = match path {
             Some(p) => {
                 if let Some(dir) = p.parent() {
                     std::fs::create_dir_all(dir).map_err(|source| SqliteError::Dir {
@@ -57,64 +72,112 @@ impl SqliteBackend {
                         source,
                     })?;
                 }
-                rusqlite::Connection::open(p).map_err(open_err)?
+                // Opened once now so that a bad path fails at start-up.
+                rusqlite::Connection::open(p).map_err(open_err)?;
+                Location::File(p.to_path_buf())
             }
-            None => rusqlite::Connection::open_in_memory().map_err(open_err)?,
+            None => Location::Memory(Arc::new(Mutex::new(
+                rusqlite::Connection::open_in_memory().map_err(open_err)?,
+            ))),
         };
         Ok(Self {
             label: label.to_string(),
-            conn: Arc::new(Mutex::new(conn)),
+            location,
+        })
+    }
+
+    fn connect(&self) -> Result<Conn, rusqlite::Error> {
+        Ok(match &self.location {
+            Location::File(path) => {
+                let conn = rusqlite::Connection::open(path)?;
+                conn.busy_timeout(BUSY_TIMEOUT)?;
+                Conn::Own(conn)
+            }
+            Location::Memory(shared) => Conn::Shared(shared.clone()),
         })
     }
 
     /// Runs a script of statements (the `--sqlite @file.sql` flag).
     pub fn execute_batch(&self, sql: &str) -> Result<(), SqliteError> {
-        let conn = self
-            .conn
-            .lock()
-            .map_err(|_| SqliteError::Poisoned(self.label.clone()))?;
-        conn.execute_batch(sql)
-            .map_err(|source| SqliteError::Statements {
-                label: self.label.clone(),
-                source,
-            })
+        let statements = |source| SqliteError::Statements {
+            label: self.label.clone(),
+            source,
+        };
+        self.connect()
+            .map_err(statements)?
+            .with(|conn| conn.execute_batch(sql))
+            .map_err(|_| SqliteError::Poisoned(self.label.clone()))?
+            .map_err(statements)
+    }
+}
+
+/// Runs a call that may wait for another connection's lock (up to
+/// [`BUSY_TIMEOUT`]). On a multi-threaded runtime the worker hands its other
+/// tasks away first: otherwise instances waiting for a lock could occupy every
+/// worker while the instance holding it never gets a thread to finish on.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
+/// A component's connection: its own, or the shared in-memory one.
+enum Conn {
+    Own(rusqlite::Connection),
+    Shared(Arc<Mutex<rusqlite::Connection>>),
+}
+
+impl Conn {
+    fn with<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> T) -> Result<T, ()> {
+        match self {
+            Conn::Own(conn) => Ok(f(conn)),
+            Conn::Shared(shared) => shared.lock().map(|conn| f(&conn)).map_err(|_| ()),
+        }
     }
 
     fn execute(&self, sql: &str, params: Vec<SqlValue>) -> Result<Executed, String> {
-        let conn = self
-            .conn
-            .lock()
-            .map_err(|_| "database lock poisoned".to_string())?;
-        let mut stmt = conn.prepare(sql).map_err(|e| e.to_string())?;
-        let columns: Vec<String> = stmt.column_names().map(|c| c.to_string()).collect();
-        let n = columns.len();
-        let mut rows_out = Vec::new();
-        let mut rows = stmt
-            .query(rusqlite::params_from_iter(params))
-            .map_err(|e| e.to_string())?;
-        while let Some(row) = rows.next().map_err(|e| e.to_string())? {
-            let mut values = Vec::with_capacity(n);
-            for i in 0..n {
-                let v = row.get_ref(i).map_err(|e| e.to_string())?;
-                values.push(match v {
-                    ValueRef::Null => SqlValue::Null,
-                    ValueRef::Integer(i) => SqlValue::Integer(i),
-                    ValueRef::Real(f) => SqlValue::Real(f),
-                    ValueRef::Text(t) => SqlValue::Text(String::from_utf8_lossy(t).into_owned()),
-                    ValueRef::Blob(b) => SqlValue::Blob(b.to_vec()),
-                });
-            }
-            rows_out.push(values);
-        }
-        drop(rows);
-        drop(stmt);
-        Ok(Executed {
-            columns,
-            rows: rows_out,
-            last_insert_rowid: conn.last_insert_rowid(),
-            changes: conn.changes(),
+        blocking(|| {
+            self.with(|conn| execute(conn, sql, params))
+                .map_err(|()| "database lock poisoned".to_string())?
         })
     }
+}
+
+fn execute(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: Vec<SqlValue>,
+) -> Result<Executed, String> {
+    let mut stmt = conn.prepare(sql).map_err(|e| e.to_string())?;
+    let columns: Vec<String> = stmt.column_names().map(|c| c.to_string()).collect();
+    let n = columns.len();
+    let mut rows_out = Vec::new();
+    let mut rows = stmt
+        .query(rusqlite::params_from_iter(params))
+        .map_err(|e| e.to_string())?;
+    while let Some(row) = rows.next().map_err(|e| e.to_string())? {
+        let mut values = Vec::with_capacity(n);
+        for i in 0..n {
+            let v = row.get_ref(i).map_err(|e| e.to_string())?;
+            values.push(match v {
+                ValueRef::Null => SqlValue::Null,
+                ValueRef::Integer(i) => SqlValue::Integer(i),
+                ValueRef::Real(f) => SqlValue::Real(f),
+                ValueRef::Text(t) => SqlValue::Text(String::from_utf8_lossy(t).into_owned()),
+                ValueRef::Blob(b) => SqlValue::Blob(b.to_vec()),
+            });
+        }
+        rows_out.push(values);
+    }
+    drop(rows);
+    drop(stmt);
+    Ok(Executed {
+        columns,
+        rows: rows_out,
+        last_insert_rowid: conn.last_insert_rowid(),
+        changes: conn.changes(),
+    })
 }
 
 struct Executed {
@@ -150,7 +213,7 @@ pub struct ComponentSqlite {
 
 /// The resource behind a `connection` handle (both interface versions).
 pub struct ConnectionHandle {
-    backend: SqliteBackend,
+    conn: Conn,
     last_insert_rowid: i64,
     changes: u64,
 }
@@ -158,6 +221,7 @@ pub struct ConnectionHandle {
 enum OpenError {
     AccessDenied,
     NoSuchDatabase,
+    Io(String),
 }
 
 impl HostState {
@@ -169,10 +233,11 @@ impl HostState {
             .sqlite
             .dbs
             .get(label)
-            .cloned()
             .ok_or(OpenError::NoSuchDatabase)?;
+        let conn = blocking(|| backend.connect())
+            .map_err(|e| OpenError::Io(format!("opening database '{label}': {e}")))?;
         Ok(ConnectionHandle {
-            backend,
+            conn,
             last_insert_rowid: 0,
             changes: 0,
         })
@@ -212,6 +277,7 @@ impl v2::HostConnection for HostState {
             Ok(h) => Ok(Ok(self.table.push(h)?)),
             Err(OpenError::AccessDenied) => Ok(Err(v2::Error::AccessDenied)),
             Err(OpenError::NoSuchDatabase) => Ok(Err(v2::Error::NoSuchDatabase)),
+            Err(OpenError::Io(e)) => Ok(Err(v2::Error::Io(e))),
         }
     }
 
@@ -223,7 +289,7 @@ impl v2::HostConnection for HostState {
     ) -> wasmtime::Result<Result<v2::QueryResult, v2::Error>> {
         let h = self.table.get_mut(&conn)?;
         let params = parameters.into_iter().map(v2_to_sql).collect();
-        Ok(match h.backend.execute(&statement, params) {
+        Ok(match h.conn.execute(&statement, params) {
             Ok(ex) => {
                 h.last_insert_rowid = ex.last_insert_rowid;
                 h.changes = ex.changes;
@@ -281,6 +347,7 @@ impl v3::HostConnection for HostState {
             Ok(h) => Ok(Ok(self.table.push(h)?)),
             Err(OpenError::AccessDenied) => Ok(Err(v3::Error::AccessDenied)),
             Err(OpenError::NoSuchDatabase) => Ok(Err(v3::Error::NoSuchDatabase)),
+            Err(OpenError::Io(e)) => Ok(Err(v3::Error::Io(e))),
         }
     }
 
@@ -292,7 +359,7 @@ impl v3::HostConnection for HostState {
     ) -> wasmtime::Result<Result<v3::QueryResult, v3::Error>> {
         let h = self.table.get_mut(&conn)?;
         let params = parameters.into_iter().map(v3_to_sql).collect();
-        Ok(match h.backend.execute(&statement, params) {
+        Ok(match h.conn.execute(&statement, params) {
             Ok(ex) => {
                 h.last_insert_rowid = ex.last_insert_rowid;
                 h.changes = ex.changes;
@@ -333,18 +400,38 @@ mod tests {
     fn execute_returns_columns_rows_and_counters() -> Result<(), Box<dyn std::error::Error>> {
         let db = SqliteBackend::open("default", None)?;
         db.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);")?;
-        let ins = db.execute(
+        let conn = db.connect()?;
+        let ins = conn.execute(
             "INSERT INTO t (name) VALUES (?1)",
             vec![SqlValue::Text("a".into())],
         )?;
         assert_eq!((ins.last_insert_rowid, ins.changes), (1, 1));
-        let q = db.execute("SELECT id, name FROM t", vec![])?;
+        let q = conn.execute("SELECT id, name FROM t", vec![])?;
         assert_eq!(q.columns, vec!["id".to_string(), "name".to_string()]);
         assert_eq!(
             q.rows,
             vec![vec![SqlValue::Integer(1), SqlValue::Text("a".into())]]
         );
-        assert!(db.execute("SELECT * FROM missing", vec![]).is_err());
+        assert!(conn.execute("SELECT * FROM missing", vec![]).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn each_open_is_its_own_connection_so_transactions_do_not_mix(
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let db = SqliteBackend::open("default", Some(&dir.path().join("db.sqlite")))?;
+        db.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY);")?;
+        let (first, second) = (db.connect()?, db.connect()?);
+        first.execute("BEGIN", vec![])?;
+        first.execute("INSERT INTO t (id) VALUES (1)", vec![])?;
+        // Another instance neither sees the uncommitted row nor ends up inside
+        // the first one's transaction (which a shared connection would do).
+        assert!(second.execute("SELECT id FROM t", vec![])?.rows.is_empty());
+        assert!(second.execute("BEGIN", vec![]).is_ok());
+        second.execute("ROLLBACK", vec![])?;
+        first.execute("COMMIT", vec![])?;
+        assert_eq!(second.execute("SELECT id FROM t", vec![])?.rows.len(), 1);
         Ok(())
     }
 }

@@ -5,7 +5,7 @@
 //! message, so "applied" and "answered" can never disagree. A message id reused for another
 //! action is a new message (ids are only unique per action in practice when counters wrap).
 
-use csms_store::{Sql, StoreError};
+use crate::{Sql, StoreError};
 use serde_json::Value;
 
 /// The answer already given to this message, if it was processed.

@@ -1,0 +1,576 @@
+//! CSMS-initiated OCPP 1.6 commands: `POST /api/v1/charge-points/{id}/commands/{Action}`
+//! queues one, `GET /api/v1/commands/{id}` and `GET /api/v1/charge-points/{id}/commands`
+//! read them back.
+//!
+//! The payload is the action's 1.6 request, validated as the charge point would validate it.
+//! OCPP-J allows one outstanding call per charge point, so commands queue in order
+//! ([`csms_commands::delivery`]). When nothing is outstanding and the charge point is online,
+//! the API publishes the CALL to the charge point's GRIP channel right away; otherwise the
+//! connection component sends it after the answer to the previous one, or on reconnect.
+//! Spin has no timers: whenever these routes look at a charge point, an overdue call is marked
+//! `timed_out` and the next one goes out.
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use csms_commands::delivery::{self, Published};
+use csms_commands::store::{self, Command, ErrorInfo, State};
+use csms_commands::{catalog, publish::Publish};
+use csms_store::{KeyValue, Sql};
+use ocpp_protocol::messages::v16;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::problem::ApiError;
+use crate::{Call, Outbound, Reply};
+
+/// At most this many commands are listed.
+const LIST_LIMIT: i64 = 100;
+
+#[derive(Debug, Serialize)]
+struct Queued {
+    command_id: i64,
+    state: State,
+}
+
+#[derive(Debug, Serialize)]
+struct CommandView {
+    id: i64,
+    charge_point_id: String,
+    action: String,
+    request: Value,
+    state: State,
+    /// The OCPP message id of the CALL, once sent.
+    message_id: Option<String>,
+    response: Option<Value>,
+    error: Option<ErrorInfo>,
+    created_at: String,
+    sent_at: Option<String>,
+    answered_at: Option<String>,
+}
+
+impl From<Command> for CommandView {
+    fn from(c: Command) -> Self {
+        Self {
+            id: c.id,
+            charge_point_id: c.charge_point_id,
+            action: c.action,
+            request: c.request,
+            state: c.state,
+            message_id: c.message_id,
+            response: c.response,
+            error: c.error,
+            created_at: c.created_at,
+            sent_at: c.sent_at,
+            answered_at: c.answered_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct CommandList {
+    commands: Vec<CommandView>,
+}
+
+pub(crate) fn post(
+    sql: &impl Sql,
+    kv: &impl KeyValue,
+    outbound: &Outbound<'_, impl Publish>,
+    call: &Call<'_>,
+    now: DateTime<Utc>,
+) -> Result<Reply, ApiError> {
+    let (cp, action) = (call.id.as_str(), call.sub.as_str());
+    if !catalog::is_sendable(action) {
+        return Err(ApiError::NotFound(format!(
+            "{action:?} is not an OCPP 1.6 command the central system sends; one of: {}",
+            catalog::ACTIONS_16.join(", ")
+        )));
+    }
+    let queue = queue_allowed(&call.query)?;
+    let payload = payload(action, call.body)?;
+    require_charge_point(sql, cp)?;
+    let online = online(kv, cp)?;
+    if !queue && !online {
+        return Err(ApiError::Conflict(format!(
+            "charge point {cp:?} is offline and queue=false: the command was not stored"
+        )));
+    }
+    settle(sql, outbound, cp, false, now)?;
+    let id = store::insert(sql, cp, action, &payload, now)
+        .with_context(|| format!("storing a {action} command for charge point {cp:?}"))?;
+    if online {
+        send_next(sql, outbound, cp, now);
+    }
+    let command = load(sql, id)?;
+    Reply::accepted(&Queued {
+        command_id: id,
+        state: command.state,
+    })
+}
+
+pub(crate) fn get(
+    sql: &impl Sql,
+    kv: &impl KeyValue,
+    outbound: &Outbound<'_, impl Publish>,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Reply, ApiError> {
+    let not_found = || ApiError::NotFound(format!("command {id:?} does not exist"));
+    let number = id.parse::<i64>().map_err(|_| not_found())?;
+    let command = store::get(sql, number)
+        .with_context(|| format!("loading command {number}"))?
+        .ok_or_else(not_found)?;
+    let command = if matches!(command.state, State::Queued | State::Sent) {
+        let online = online(kv, &command.charge_point_id)?;
+        settle(sql, outbound, &command.charge_point_id, online, now)?;
+        load(sql, number)?
+    } else {
+        command
+    };
+    Reply::ok(&CommandView::from(command))
+}
+
+pub(crate) fn list(
+    sql: &impl Sql,
+    kv: &impl KeyValue,
+    outbound: &Outbound<'_, impl Publish>,
+    cp: &str,
+    now: DateTime<Utc>,
+) -> Result<Reply, ApiError> {
+    require_charge_point(sql, cp)?;
+    let online = online(kv, cp)?;
+    settle(sql, outbound, cp, online, now)?;
+    let commands = store::list_for(sql, cp, LIST_LIMIT)
+        .with_context(|| format!("listing the commands of charge point {cp:?}"))?;
+    Reply::ok(&CommandList {
+        commands: commands.into_iter().map(CommandView::from).collect(),
+    })
+}
+
+#[derive(Debug, Serialize)]
+struct ConfigurationView {
+    charge_point_id: String,
+    keys: Vec<csms_commands::configuration::ConfigurationKey>,
+}
+
+/// What GetConfiguration answers reported and accepted ChangeConfiguration commands set.
+pub(crate) fn configuration(sql: &impl Sql, cp: &str) -> Result<Reply, ApiError> {
+    require_charge_point(sql, cp)?;
+    let keys = csms_commands::configuration::list(sql, cp)
+        .with_context(|| format!("loading the configuration of charge point {cp:?}"))?;
+    Reply::ok(&ConfigurationView {
+        charge_point_id: cp.to_owned(),
+        keys,
+    })
+}
+
+/// `?queue=false` refuses to store a command for an offline charge point.
+fn queue_allowed(query: &str) -> Result<bool, ApiError> {
+    let mut queue = true;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=').unwrap_or((pair, "")) {
+            ("queue", "true") => queue = true,
+            ("queue", "false") => queue = false,
+            ("queue", other) => {
+                return Err(ApiError::bad_request(format!(
+                    "invalid query parameter `queue`: {other:?} is not true or false"
+                )))
+            }
+            _ => {}
+        }
+    }
+    Ok(queue)
+}
+
+/// The request payload, validated against the action's 1.6 schema (an empty body is `{}`).
+fn payload(action: &str, body: &[u8]) -> Result<Value, ApiError> {
+    let value: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        Value::Object(Default::default())
+    } else {
+        serde_json::from_slice(body).map_err(|e| {
+            ApiError::bad_request(format!("the request body is not valid JSON: {e}"))
+        })?
+    };
+    if !value.is_object() {
+        return Err(ApiError::bad_request(format!(
+            "invalid request body: it must be the {action} request payload, a JSON object"
+        )));
+    }
+    v16::Request::decode(action, &value).map_err(|e| {
+        ApiError::bad_request(format!(
+            "invalid {action} request ({}): {}",
+            e.code, e.description
+        ))
+    })?;
+    Ok(value)
+}
+
+fn require_charge_point(sql: &impl Sql, cp: &str) -> Result<(), ApiError> {
+    let rows = sql
+        .execute("SELECT 1 FROM charge_points WHERE id = ?", &[cp.into()])
+        .with_context(|| format!("looking up charge point {cp:?}"))?;
+    if rows.is_empty() {
+        Err(ApiError::NotFound(format!(
+            "charge point {cp:?} does not exist"
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+/// The connection component's live state (`cp:{id}:connection`); unreadable means offline.
+fn online(kv: &impl KeyValue, cp: &str) -> Result<bool, ApiError> {
+    #[derive(Deserialize)]
+    struct Live {
+        #[serde(default)]
+        online: bool,
+    }
+    let bytes = kv
+        .get(&format!("cp:{cp}:connection"))
+        .with_context(|| format!("reading the connection state of charge point {cp:?}"))?;
+    Ok(bytes
+        .and_then(|b| serde_json::from_slice::<Live>(&b).ok())
+        .is_some_and(|l| l.online))
+}
+
+/// Times out an overdue call and, when `send` (the charge point is online), sends the next.
+fn settle(
+    sql: &impl Sql,
+    outbound: &Outbound<'_, impl Publish>,
+    cp: &str,
+    send: bool,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    delivery::expire(sql, cp, now, outbound.command_timeout_seconds)
+        .with_context(|| format!("timing out the commands of charge point {cp:?}"))?;
+    if send {
+        send_next(sql, outbound, cp, now);
+    }
+    Ok(())
+}
+
+/// Best effort: whatever fails here leaves the command queued, and the connection component
+/// (next message, reconnect) or the next look through the API sends it; the operator's
+/// request itself succeeded.
+fn send_next(sql: &impl Sql, outbound: &Outbound<'_, impl Publish>, cp: &str, now: DateTime<Utc>) {
+    match delivery::publish_next(sql, outbound.publisher, cp, now) {
+        Ok(Published::Sent(_) | Published::Nothing) => {}
+        Ok(Published::Failed(e)) => {
+            eprintln!("charge point {cp:?}: {e}; the command stays queued");
+        }
+        Err(e) => {
+            eprintln!("charge point {cp:?}: sending the next command: {e}; it stays queued");
+        }
+    }
+}
+
+fn load(sql: &impl Sql, id: i64) -> Result<Command, ApiError> {
+    store::get(sql, id)
+        .with_context(|| format!("loading command {id}"))?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("command {id} vanished")))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test_support::{at, Bench};
+    use serde_json::json;
+
+    fn bench() -> Bench {
+        let bench = Bench::new();
+        bench.exec(
+            "INSERT INTO charge_points (id, created_at, updated_at) VALUES ('CP1', 'x', 'x');\n\
+             INSERT INTO charge_points (id, created_at, updated_at) VALUES ('CP2', 'x', 'x')",
+        );
+        bench
+    }
+
+    fn connect(bench: &Bench, cp: &str, online: bool) {
+        bench.set_kv(
+            &format!("cp:{cp}:connection"),
+            &json!({"connection_id":"c","ocpp_version":"ocpp1.6","connected_at":"x",
+                    "last_seen_at":"x","online": online})
+            .to_string(),
+        );
+    }
+
+    /// Answers the outstanding call as the connection component would.
+    fn answer(bench: &Bench, message_id: &str, payload: serde_json::Value) {
+        let result = ocpp_protocol::CallResult {
+            message_id: message_id.to_owned(),
+            payload,
+        };
+        csms_commands::answer::on_result(&bench.sql, "CP1", &result, bench.now).unwrap();
+    }
+
+    #[test]
+    fn a_command_to_an_online_charge_point_is_published_and_sent() {
+        let bench = bench();
+        connect(&bench, "CP1", true);
+        let answer = bench.call(
+            "POST",
+            "/api/v1/charge-points/CP1/commands/Reset",
+            r#"{"type":"Hard"}"#,
+        );
+        assert_eq!(answer.status, 202, "{}", answer.body);
+        let id = answer.body["command_id"].as_i64().unwrap();
+        assert_eq!(answer.body["state"], "sent");
+        assert_eq!(
+            bench.gateway.published.borrow().as_slice(),
+            &[(
+                "ocpp:CP1".to_owned(),
+                format!(r#"[2,"csms-{id}","Reset",{{"type":"Hard"}}]"#)
+            )]
+        );
+        let got = bench.call("GET", &format!("/api/v1/commands/{id}"), "");
+        assert_eq!(got.status, 200);
+        assert_eq!(got.body["charge_point_id"], "CP1");
+        assert_eq!(got.body["action"], "Reset");
+        assert_eq!(got.body["request"], json!({"type":"Hard"}));
+        assert_eq!(got.body["state"], "sent");
+        assert_eq!(got.body["message_id"], format!("csms-{id}"));
+        assert_eq!(got.body["created_at"], "2026-11-23T20:15:00Z");
+        assert_eq!(got.body["sent_at"], "2026-11-23T20:15:00Z");
+        assert_eq!(got.body["answered_at"], json!(null));
+    }
+
+    #[test]
+    fn back_to_back_commands_queue_and_go_one_at_a_time_in_order() {
+        let bench = bench();
+        connect(&bench, "CP1", true);
+        let post = |body: &str, action: &str| {
+            let a = bench.call(
+                "POST",
+                &format!("/api/v1/charge-points/CP1/commands/{action}"),
+                body,
+            );
+            assert_eq!(a.status, 202, "{}", a.body);
+            (
+                a.body["command_id"].as_i64().unwrap(),
+                a.body["state"].clone(),
+            )
+        };
+        let (first, s1) = post(r#"{"type":"Soft"}"#, "Reset");
+        let (second, s2) = post("", "ClearCache");
+        assert_eq!((s1, s2), (json!("sent"), json!("queued")));
+        assert_eq!(bench.gateway.published.borrow().len(), 1);
+        answer(
+            &bench,
+            &format!("csms-{first}"),
+            json!({"status":"Accepted"}),
+        );
+        // Looking at the queue sends the next one (the connection component also would).
+        let listed = bench.call("GET", "/api/v1/charge-points/CP1/commands", "");
+        assert_eq!(listed.status, 200);
+        let ids: Vec<i64> = listed.body["commands"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids, vec![second, first]);
+        assert_eq!(listed.body["commands"][0]["state"], "sent");
+        assert_eq!(listed.body["commands"][1]["state"], "answered");
+        assert_eq!(
+            listed.body["commands"][1]["response"],
+            json!({"status":"Accepted"})
+        );
+        assert_eq!(bench.gateway.published.borrow().len(), 2);
+    }
+
+    #[test]
+    fn an_offline_charge_point_gets_it_queued_or_409_with_queue_false() {
+        let bench = bench();
+        connect(&bench, "CP1", false);
+        let answer = bench.call(
+            "POST",
+            "/api/v1/charge-points/CP1/commands/ClearCache?queue=false",
+            "{}",
+        );
+        assert!(answer.problem(409).contains("offline"));
+        // Never connected at all: offline too.
+        bench
+            .call(
+                "POST",
+                "/api/v1/charge-points/CP2/commands/ClearCache?queue=false",
+                "{}",
+            )
+            .problem(409);
+        let queued = bench.call(
+            "POST",
+            "/api/v1/charge-points/CP1/commands/ClearCache",
+            "{}",
+        );
+        assert_eq!(queued.status, 202);
+        assert_eq!(queued.body["state"], "queued");
+        assert!(bench.gateway.published.borrow().is_empty());
+        let listed = bench.call("GET", "/api/v1/charge-points/CP1/commands", "");
+        assert_eq!(listed.body["commands"].as_array().unwrap().len(), 1);
+        bench
+            .call(
+                "POST",
+                "/api/v1/charge-points/CP1/commands/ClearCache?queue=maybe",
+                "{}",
+            )
+            .problem(400);
+    }
+
+    #[test]
+    fn an_unanswered_call_times_out_when_the_api_looks_and_the_next_goes() {
+        let mut bench = bench();
+        connect(&bench, "CP1", true);
+        let first = bench.call(
+            "POST",
+            "/api/v1/charge-points/CP1/commands/ClearCache",
+            "{}",
+        );
+        let first = first.body["command_id"].as_i64().unwrap();
+        let second = bench.call(
+            "POST",
+            "/api/v1/charge-points/CP1/commands/ClearCache",
+            "{}",
+        );
+        let second = second.body["command_id"].as_i64().unwrap();
+        bench.now = at("2026-11-23T20:15:59Z");
+        let got = bench.call("GET", &format!("/api/v1/commands/{first}"), "");
+        assert_eq!(got.body["state"], "sent");
+        bench.now = at("2026-11-23T20:16:00Z");
+        let got = bench.call("GET", &format!("/api/v1/commands/{first}"), "");
+        assert_eq!(got.body["state"], "timed_out");
+        let got = bench.call("GET", &format!("/api/v1/commands/{second}"), "");
+        assert_eq!(got.body["state"], "sent");
+        assert_eq!(got.body["sent_at"], "2026-11-23T20:16:00Z");
+    }
+
+    #[test]
+    fn a_call_error_is_shown_with_code_description_and_details() {
+        let bench = bench();
+        connect(&bench, "CP1", true);
+        let posted = bench.call(
+            "POST",
+            "/api/v1/charge-points/CP1/commands/UnlockConnector",
+            r#"{"connectorId":1}"#,
+        );
+        let id = posted.body["command_id"].as_i64().unwrap();
+        let error = ocpp_protocol::CallError {
+            message_id: format!("csms-{id}"),
+            error_code: "NotSupported".into(),
+            error_description: "no lock".into(),
+            error_details: json!({"a":1}),
+        };
+        csms_commands::answer::on_error(&bench.sql, "CP1", &error, bench.now).unwrap();
+        let got = bench.call("GET", &format!("/api/v1/commands/{id}"), "");
+        assert_eq!(got.body["state"], "error");
+        assert_eq!(
+            got.body["error"],
+            json!({"code":"NotSupported","description":"no lock","details":{"a":1}})
+        );
+        assert_eq!(got.body["answered_at"], "2026-11-23T20:15:00Z");
+    }
+
+    #[test]
+    fn invalid_payloads_are_400_naming_the_field() {
+        let bench = bench();
+        for (action, body, field) in [
+            ("Reset", "{}", "type"),
+            ("Reset", r#"{"type":"Warm"}"#, "type"),
+            ("ChangeConfiguration", r#"{"key":"K","value":1}"#, "value"),
+            (
+                "UnlockConnector",
+                r#"{"connectorId":1,"extra":true}"#,
+                "extra",
+            ),
+        ] {
+            let detail = bench
+                .call(
+                    "POST",
+                    &format!("/api/v1/charge-points/CP1/commands/{action}"),
+                    body,
+                )
+                .problem(400);
+            assert!(detail.contains(field), "{action} {body}: {detail}");
+        }
+        bench
+            .call("POST", "/api/v1/charge-points/CP1/commands/Reset", "[1]")
+            .problem(400);
+        bench
+            .call("POST", "/api/v1/charge-points/CP1/commands/Reset", "{")
+            .problem(400);
+    }
+
+    #[test]
+    fn unknown_actions_charge_points_and_commands_are_404() {
+        let bench = bench();
+        for path in [
+            "/api/v1/charge-points/CP1/commands/BootNotification",
+            "/api/v1/charge-points/CP1/commands/reset",
+            "/api/v1/charge-points/CP1/commands/Nope",
+            "/api/v1/charge-points/CP9/commands/ClearCache",
+        ] {
+            bench.call("POST", path, "{}").problem(404);
+        }
+        bench
+            .call("GET", "/api/v1/charge-points/CP9/commands", "")
+            .problem(404);
+        bench.call("GET", "/api/v1/commands/12", "").problem(404);
+        bench.call("GET", "/api/v1/commands/abc", "").problem(404);
+        let answer = bench.call("GET", "/api/v1/charge-points/CP1/commands/Reset", "");
+        answer.problem(405);
+        assert_eq!(answer.response.header("allow"), Some("POST"));
+    }
+
+    #[test]
+    fn a_refused_publish_leaves_the_command_queued() {
+        let bench = bench();
+        connect(&bench, "CP1", true);
+        bench.gateway.down.set(true);
+        let posted = bench.call(
+            "POST",
+            "/api/v1/charge-points/CP1/commands/ClearCache",
+            "{}",
+        );
+        assert_eq!(posted.status, 202);
+        assert_eq!(posted.body["state"], "queued");
+        bench.gateway.down.set(false);
+        let id = posted.body["command_id"].as_i64().unwrap();
+        let got = bench.call("GET", &format!("/api/v1/commands/{id}"), "");
+        assert_eq!(got.body["state"], "sent");
+    }
+
+    #[test]
+    fn configuration_shows_what_get_and_change_configuration_answers_set() {
+        let bench = bench();
+        connect(&bench, "CP1", true);
+        let get = bench.call(
+            "POST",
+            "/api/v1/charge-points/CP1/commands/GetConfiguration",
+            "{}",
+        );
+        let get = get.body["command_id"].as_i64().unwrap();
+        answer(
+            &bench,
+            &format!("csms-{get}"),
+            json!({"configurationKey":[{"key":"HeartbeatInterval","readonly":false,"value":"300"}]}),
+        );
+        let change = bench.call(
+            "POST",
+            "/api/v1/charge-points/CP1/commands/ChangeConfiguration",
+            r#"{"key":"HeartbeatInterval","value":"120"}"#,
+        );
+        assert_eq!(change.body["state"], "sent");
+        let change = change.body["command_id"].as_i64().unwrap();
+        answer(
+            &bench,
+            &format!("csms-{change}"),
+            json!({"status":"Accepted"}),
+        );
+        let shown = bench.call("GET", "/api/v1/charge-points/CP1/configuration", "");
+        assert_eq!(shown.status, 200);
+        assert_eq!(
+            shown.body,
+            json!({"charge_point_id":"CP1","keys":[{"key":"HeartbeatInterval","value":"120",
+                   "readonly":false,"updated_at":"2026-11-23T20:15:00Z"}]})
+        );
+        bench
+            .call("GET", "/api/v1/charge-points/CP9/configuration", "")
+            .problem(404);
+    }
+}
