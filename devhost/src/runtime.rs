@@ -117,10 +117,13 @@ pub fn build_engine(opts: &LoadOptions) -> anyhow::Result<Engine> {
     }
     if opts.pooling {
         let mut pool = PoolingAllocationConfig::default();
-        pool.total_component_instances(200);
-        pool.total_core_instances(1000);
-        pool.total_memories(400);
-        pool.total_tables(1000);
+        // Spin-sized pool: with fewer slots, a burst of concurrent requests
+        // (one request can instantiate connection, transactions, authorization
+        // and the tariff dependency) trapped instead of being served.
+        pool.total_component_instances(1000);
+        pool.total_core_instances(5000);
+        pool.total_memories(2000);
+        pool.total_tables(5000);
         pool.max_memory_size(opts.limits.max_memory_bytes);
         let mut pooled = cfg.clone();
         pooled.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
