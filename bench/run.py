@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 import harness  # noqa: E402  (the e2e harness's Pushpin config and helpers)
 
-TARGET_DIR = Path(os.environ.get("CARGO_TARGET_DIR", "/work/target-bench"))
+TARGET_DIR = Path(os.environ.get("CARGO_TARGET_DIR", Path(__file__).resolve().parents[1] / "target"))
 DEVHOST = Path(os.environ.get("BENCH_DEVHOST", TARGET_DIR / "release" / "devhost"))
 LOADGEN = Path(os.environ.get("BENCH_LOADGEN", TARGET_DIR / "release" / "loadgen"))
 WASM_DIR = Path(os.environ.get("BENCH_WASM_DIR", ROOT / "target" / "wasm32-wasip2" / "release"))

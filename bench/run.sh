@@ -8,7 +8,7 @@
 #   BENCH_SKIP_BUILD=1 bench/run.sh ...           # reuse the binaries already built
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/target-bench}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 
 # 10,000 sockets on each side plus Pushpin's: the default 1024 is far too low.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
