@@ -98,7 +98,25 @@ pub struct App {
     /// Keeps the epoch ticker thread alive; it stops once this is dropped.
     _ticker: Arc<()>,
     pub(crate) application_name: String,
+    /// Top-level requests in flight; see [`CONCURRENT_REQUESTS`].
+    admission: tokio::sync::Semaphore,
 }
+
+/// Component instances the pooling allocator holds (Spin's size).
+const POOLED_COMPONENT_INSTANCES: u32 = 1000;
+
+/// The most instances one top-level request can hold at once: a component,
+/// one it chains to, that one's dependency and a further chained component
+/// (connection -> transactions + tariff -> authorization).
+const INSTANCES_PER_REQUEST: u32 = 4;
+
+/// Requests beyond this wait for a slot instead of running: with a full
+/// instance pool wasmtime traps, the gateway answers 500 and closes the
+/// socket, and the charge point's reconnect adds load, so a burst (a
+/// reconnect storm) collapsed instead of queueing. Only top-level requests
+/// take a slot; chained ones run inside their caller's, so they never wait on
+/// slots their callers hold.
+const CONCURRENT_REQUESTS: usize = (POOLED_COMPONENT_INSTANCES / INSTANCES_PER_REQUEST) as usize;
 
 /// Builds the engine: component model, epoch interruption for time limits,
 /// the pooling allocator (falling back to on-demand if the machine cannot
@@ -120,7 +138,7 @@ pub fn build_engine(opts: &LoadOptions) -> anyhow::Result<Engine> {
         // Spin-sized pool: with fewer slots, a burst of concurrent requests
         // (one request can instantiate connection, transactions, authorization
         // and the tariff dependency) trapped instead of being served.
-        pool.total_component_instances(1000);
+        pool.total_component_instances(POOLED_COMPONENT_INSTANCES);
         pool.total_core_instances(5000);
         pool.total_memories(2000);
         pool.total_tables(5000);
@@ -359,6 +377,7 @@ impl App {
             limits: opts.limits.clone(),
             self_ref: self_ref.clone(),
             _ticker: ticker,
+            admission: tokio::sync::Semaphore::new(CONCURRENT_REQUESTS),
             application_name: manifest.application_name.clone(),
         }))
     }
@@ -368,9 +387,23 @@ impl App {
         &self.router
     }
 
-    /// Handles one request for a matched route. Never fails: guest errors
+    /// Handles one request for a matched route, waiting for a slot when
+    /// [`CONCURRENT_REQUESTS`] are already running. Never fails: guest errors
     /// and traps become a 500 response and are logged with the component id.
     pub async fn handle(
+        &self,
+        route: &RouteMatch,
+        req: http::Request<WasiBody>,
+        client_addr: SocketAddr,
+        scheme_and_host: &str,
+    ) -> http::Response<WasiBody> {
+        // The semaphore is never closed, so acquiring only fails if it were.
+        let _slot = self.admission.acquire().await;
+        self.handle_admitted(route, req, client_addr, scheme_and_host)
+            .await
+    }
+
+    async fn handle_admitted(
         &self,
         route: &RouteMatch,
         mut req: http::Request<WasiBody>,
@@ -542,7 +575,8 @@ impl App {
         }
         // The caller is the host itself.
         let client = SocketAddr::from(([127, 0, 0, 1], 0));
-        self.handle(&route, req, client, "http://localhost").await
+        self.handle_admitted(&route, req, client, "http://localhost")
+            .await
     }
 }
 

@@ -80,6 +80,32 @@ pub fn update_current(
     Ok(())
 }
 
+/// How stale `last_seen_at` may get. Writing it on every request was one of the two
+/// key-value writes each OCPP message cost; liveness to within seconds is all an
+/// operator reads from it.
+pub const LAST_SEEN_RESOLUTION_SECONDS: i64 = 10;
+
+/// Records that the current connection was seen at `now`, unless it was recorded
+/// less than [`LAST_SEEN_RESOLUTION_SECONDS`] ago.
+pub fn touch(
+    kv: &impl KeyValue,
+    charge_point_id: &str,
+    connection_id: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    let Some(mut state) = load(kv, charge_point_id)? else {
+        return Ok(());
+    };
+    let fresh = ocpp_protocol::timestamp::parse_utc(&state.last_seen_at).is_some_and(|seen| {
+        (now - seen).num_seconds().abs() < LAST_SEEN_RESOLUTION_SECONDS
+    });
+    if state.connection_id != connection_id || fresh {
+        return Ok(());
+    }
+    state.last_seen_at = ocpp_protocol::timestamp::format_utc(now);
+    save(kv, charge_point_id, &state)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,5 +123,21 @@ mod tests {
         assert_eq!(state.connection_id, "new");
         update_current(&kv, "CP1", "new", |s| s.online = false).unwrap();
         assert!(!load(&kv, "CP1").unwrap().unwrap().online);
+    }
+
+    #[test]
+    fn last_seen_is_written_at_most_once_per_resolution() {
+        let dir = tempfile::tempdir().unwrap();
+        let kv = NativeKeyValue::open(&dir.path().join("kv.db")).unwrap();
+        opened(&kv, "CP1", "c1", "ocpp1.6", "2026-01-01T00:00:00Z").unwrap();
+        let at = |t: &str| ocpp_protocol::timestamp::parse_utc(t).unwrap();
+        let seen = |kv: &NativeKeyValue| load(kv, "CP1").unwrap().unwrap().last_seen_at;
+        touch(&kv, "CP1", "c1", at("2026-01-01T00:00:09Z")).unwrap();
+        assert_eq!(seen(&kv), "2026-01-01T00:00:00Z");
+        touch(&kv, "CP1", "c1", at("2026-01-01T00:00:10Z")).unwrap();
+        assert_eq!(seen(&kv), "2026-01-01T00:00:10Z");
+        // Another socket's request does not count as this one being seen.
+        touch(&kv, "CP1", "c0", at("2026-01-01T00:05:00Z")).unwrap();
+        assert_eq!(seen(&kv), "2026-01-01T00:00:10Z");
     }
 }

@@ -156,9 +156,7 @@ pub fn handle<S: Sql, K: KeyValue, C: Chain>(
         }
     }
     // Liveness only: a failure here loses no charge point data.
-    let _ = connection_state::update_current(env.kv, &cp_id, &connection_id, |s| {
-        s.last_seen_at = now.clone();
-    });
+    let _ = connection_state::touch(env.kv, &cp_id, &connection_id, env.now);
     GripResponse {
         status: 200,
         headers,

@@ -50,7 +50,9 @@ impl KvBackend {
                         source,
                     })?;
                 }
-                rusqlite::Connection::open(p).map_err(open_err)?
+                let conn = rusqlite::Connection::open(p).map_err(open_err)?;
+                super::sqlite::write_ahead_log(&conn).map_err(open_err)?;
+                conn
             }
             None => rusqlite::Connection::open_in_memory().map_err(open_err)?,
         };
@@ -72,11 +74,14 @@ impl KvBackend {
         &self,
         f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
     ) -> Result<T, Error> {
-        let conn = self
-            .conn
-            .lock()
-            .map_err(|_| Error::Other("key-value store lock poisoned".into()))?;
-        f(&conn).map_err(|e| Error::Other(e.to_string()))
+        // A commit waits for the disk; hand the worker's other tasks away meanwhile.
+        super::sqlite::blocking(|| {
+            let conn = self
+                .conn
+                .lock()
+                .map_err(|_| Error::Other("key-value store lock poisoned".into()))?;
+            f(&conn).map_err(|e| Error::Other(e.to_string()))
+        })
     }
 }
 

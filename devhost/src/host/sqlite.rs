@@ -73,7 +73,8 @@ impl SqliteBackend {
                     })?;
                 }
                 // Opened once now so that a bad path fails at start-up.
-                rusqlite::Connection::open(p).map_err(open_err)?;
+                let conn = rusqlite::Connection::open(p).map_err(open_err)?;
+                write_ahead_log(&conn).map_err(open_err)?;
                 Location::File(p.to_path_buf())
             }
             None => Location::Memory(Arc::new(Mutex::new(
@@ -111,11 +112,22 @@ impl SqliteBackend {
     }
 }
 
+/// WAL lets readers run beside the one writer and costs one sync per commit
+/// instead of the rollback journal's several, which is what bounded devhost's
+/// write rate. `synchronous` keeps SQLite's default, FULL, on every
+/// connection: a commit is on disk before the component answers, so a charge
+/// point's CALLRESULT still means durable. The journal mode is stored in the
+/// file, so later connections (and `spin up` on the same file) get WAL too.
+pub(crate) fn write_ahead_log(conn: &rusqlite::Connection) -> Result<(), rusqlite::Error> {
+    conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
+        .map(|_| ())
+}
+
 /// Runs a call that may wait for another connection's lock (up to
 /// [`BUSY_TIMEOUT`]). On a multi-threaded runtime the worker hands its other
 /// tasks away first: otherwise instances waiting for a lock could occupy every
 /// worker while the instance holding it never gets a thread to finish on.
-fn blocking<T>(f: impl FnOnce() -> T) -> T {
+pub(crate) fn blocking<T>(f: impl FnOnce() -> T) -> T {
     match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
         Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
         _ => f(),
