@@ -96,9 +96,8 @@ pub fn touch(
     let Some(mut state) = load(kv, charge_point_id)? else {
         return Ok(());
     };
-    let fresh = ocpp_protocol::timestamp::parse_utc(&state.last_seen_at).is_some_and(|seen| {
-        (now - seen).num_seconds().abs() < LAST_SEEN_RESOLUTION_SECONDS
-    });
+    let fresh = ocpp_protocol::timestamp::parse_utc(&state.last_seen_at)
+        .is_some_and(|seen| (now - seen).num_seconds().abs() < LAST_SEEN_RESOLUTION_SECONDS);
     if state.connection_id != connection_id || fresh {
         return Ok(());
     }
