@@ -120,7 +120,7 @@ async def test_answers_are_stored_on_their_commands(backend):
                             ("GetConfiguration", None)]
     status, listed = await api(backend, "GET", "/api/v1/charge-points/CP-CMD/commands")
     assert status == 200
-    assert [c["action"] for c in listed["commands"]] == ["GetConfiguration", "ChangeConfiguration", "Reset"]
+    assert [c["action"] for c in listed["items"]] == ["GetConfiguration", "ChangeConfiguration", "Reset"]
 
 
 async def test_back_to_back_commands_are_both_answered_in_order(backend):

@@ -16,7 +16,7 @@ use crate::problem::ApiError;
 use crate::{tariffs, Reply};
 
 /// chargeBoxIdentity is CiString48 in OCPP 1.6.
-const MAX_ID_CHARS: usize = 48;
+pub(crate) const MAX_ID_CHARS: usize = 48;
 /// OCPP security profile 1: the AuthorizationKey (Basic auth password) is 16 to 40 characters.
 const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 16..=40;
 
@@ -43,7 +43,7 @@ struct PutTariff {
 }
 
 #[derive(Debug, Serialize)]
-struct ChargePointView {
+pub(crate) struct ChargePointView {
     id: String,
     registration_status: String,
     has_password: bool,
@@ -78,7 +78,7 @@ struct BootView {
 /// `cp:{id}:connection` as the connection component writes it; read leniently (unknown
 /// fields ignored, optional ones defaulted) because another component owns the format.
 #[derive(Debug, Deserialize, Serialize)]
-struct ConnectionView {
+pub(crate) struct ConnectionView {
     #[serde(default)]
     connection_id: Option<String>,
     #[serde(default)]
@@ -92,12 +92,12 @@ struct ConnectionView {
     #[serde(default)]
     disconnected_at: Option<String>,
     #[serde(default)]
-    online: bool,
+    pub(crate) online: bool,
 }
 
 #[derive(Debug, Serialize)]
-struct ConnectorView {
-    connector_id: i64,
+pub(crate) struct ConnectorView {
+    pub(crate) connector_id: i64,
     status: String,
     error_code: String,
     info: Option<String>,
@@ -206,7 +206,7 @@ pub(crate) fn put_tariff(
     Reply::ok(&view(sql, kv, id)?)
 }
 
-fn check_id(id: &str) -> Result<(), ApiError> {
+pub(crate) fn check_id(id: &str) -> Result<(), ApiError> {
     if id.trim().is_empty() || id.chars().count() > MAX_ID_CHARS || id.contains('/') {
         return Err(ApiError::bad_request(format!(
             "charge point id {id:?} must be 1 to {MAX_ID_CHARS} characters without `/` \
@@ -246,24 +246,36 @@ fn require_tariff(sql: &impl Sql, tariff_id: &str) -> Result<(), ApiError> {
     }
 }
 
-fn exists(sql: &impl Sql, id: &str) -> Result<bool, ApiError> {
+pub(crate) fn exists(sql: &impl Sql, id: &str) -> Result<bool, ApiError> {
     Ok(!sql
         .execute("SELECT 1 FROM charge_points WHERE id = ?", &[id.into()])
         .with_context(|| format!("looking up charge point {id:?}"))?
         .is_empty())
 }
 
-fn not_found(id: &str) -> ApiError {
+pub(crate) fn not_found(id: &str) -> ApiError {
     ApiError::NotFound(format!("charge point {id:?} does not exist"))
 }
+
+/// 404 unless charge point `id` is registered: the routes under `/charge-points/{id}/...`.
+pub(crate) fn require(sql: &impl Sql, id: &str) -> Result<(), ApiError> {
+    if exists(sql, id)? {
+        Ok(())
+    } else {
+        Err(not_found(id))
+    }
+}
+
+/// The `charge_points` columns [`read_view`] reads, in its order.
+pub(crate) const COLUMNS: &str =
+    "id, registration_status, password_hash IS NOT NULL, time_zone, tariff_id, \
+     vendor, model, serial_number, charge_box_serial_number, firmware_version, iccid, imsi, \
+     meter_type, meter_serial_number, ocpp_version, last_boot_at, created_at, updated_at";
 
 fn view(sql: &impl Sql, kv: &impl KeyValue, id: &str) -> Result<ChargePointView, ApiError> {
     let rows = sql
         .execute(
-            "SELECT id, registration_status, password_hash IS NOT NULL, time_zone, tariff_id, \
-             vendor, model, serial_number, charge_box_serial_number, firmware_version, iccid, imsi, \
-             meter_type, meter_serial_number, ocpp_version, last_boot_at, created_at, updated_at \
-             FROM charge_points WHERE id = ?",
+            &format!("SELECT {COLUMNS} FROM charge_points WHERE id = ?"),
             &[id.into()],
         )
         .with_context(|| format!("loading charge point {id:?}"))?;
@@ -275,7 +287,8 @@ fn view(sql: &impl Sql, kv: &impl KeyValue, id: &str) -> Result<ChargePointView,
         .map_err(ApiError::from)
 }
 
-fn read_view(
+/// A charge point from a row of [`COLUMNS`] and what is kept elsewhere about it.
+pub(crate) fn read_view(
     row: &Row,
     connection: Option<ConnectionView>,
     connectors: Vec<ConnectorView>,
@@ -314,7 +327,7 @@ fn read_view(
 
 /// The live state; unreadable JSON counts as "never connected", as the connection component
 /// itself treats it.
-fn connection(kv: &impl KeyValue, id: &str) -> Result<Option<ConnectionView>, ApiError> {
+pub(crate) fn connection(kv: &impl KeyValue, id: &str) -> Result<Option<ConnectionView>, ApiError> {
     let bytes = kv
         .get(&format!("cp:{id}:connection"))
         .with_context(|| format!("reading the connection state of charge point {id:?}"))?;
@@ -322,29 +335,36 @@ fn connection(kv: &impl KeyValue, id: &str) -> Result<Option<ConnectionView>, Ap
 }
 
 fn connectors(sql: &impl Sql, id: &str) -> Result<Vec<ConnectorView>, ApiError> {
-    const CTX: &str = "connectors";
     let rows = sql
         .execute(
-            "SELECT connector_id, status, error_code, info, vendor_id, vendor_error_code, status_at \
-             FROM connectors WHERE charge_point_id = ? ORDER BY connector_id",
+            &format!(
+                "SELECT {CONNECTOR_COLUMNS} FROM connectors WHERE charge_point_id = ? ORDER BY connector_id"
+            ),
             &[id.into()],
         )
         .with_context(|| format!("loading the connectors of charge point {id:?}"))?;
     rows.iter()
-        .map(|row| {
-            Ok(ConnectorView {
-                connector_id: row.i64(0, CTX)?,
-                status: row.text(1, CTX)?,
-                error_code: row.text(2, CTX)?,
-                info: row.opt_text(3, CTX)?,
-                vendor_id: row.opt_text(4, CTX)?,
-                vendor_error_code: row.opt_text(5, CTX)?,
-                status_at: row.text(6, CTX)?,
-            })
-        })
+        .map(read_connector)
         .collect::<Result<_, csms_store::StoreError>>()
         .with_context(|| format!("reading the connectors of charge point {id:?}"))
         .map_err(ApiError::from)
+}
+
+/// The `connectors` columns [`read_connector`] reads, in its order.
+pub(crate) const CONNECTOR_COLUMNS: &str =
+    "connector_id, status, error_code, info, vendor_id, vendor_error_code, status_at";
+
+pub(crate) fn read_connector(row: &Row) -> Result<ConnectorView, csms_store::StoreError> {
+    const CTX: &str = "connectors";
+    Ok(ConnectorView {
+        connector_id: row.i64(0, CTX)?,
+        status: row.text(1, CTX)?,
+        error_code: row.text(2, CTX)?,
+        info: row.opt_text(3, CTX)?,
+        vendor_id: row.opt_text(4, CTX)?,
+        vendor_error_code: row.opt_text(5, CTX)?,
+        status_at: row.text(6, CTX)?,
+    })
 }
 
 #[cfg(test)]

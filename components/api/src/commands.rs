@@ -1,6 +1,6 @@
 //! CSMS-initiated OCPP 1.6 commands: `POST /api/v1/charge-points/{id}/commands/{Action}`
 //! queues one, `GET /api/v1/commands/{id}` and `GET /api/v1/charge-points/{id}/commands`
-//! read them back.
+//! read them back (the list newest first, paginated, optionally only those in one `state`).
 //!
 //! The payload is the action's 1.6 request, validated as the charge point would validate it.
 //! OCPP-J allows one outstanding call per charge point, so commands queue in order
@@ -20,11 +20,23 @@ use ocpp_protocol::messages::v16;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::pagination::PageRequest;
 use crate::problem::ApiError;
+use crate::query::Query;
 use crate::{Call, Outbound, Reply};
 
-/// At most this many commands are listed.
-const LIST_LIMIT: i64 = 100;
+pub(crate) const POST_PARAMS: [&str; 1] = ["queue"];
+pub(crate) const LIST_PARAMS: [&str; 3] = ["limit", "cursor", "state"];
+/// Every [`State`], as the API spells it (a test checks them against the store's).
+pub(crate) const STATES: [&str; 6] = [
+    "queued",
+    "sent",
+    "answered",
+    "error",
+    "timed_out",
+    "offline",
+];
+const LIST: &str = "commands";
 
 #[derive(Debug, Serialize)]
 struct Queued {
@@ -46,6 +58,8 @@ struct CommandView {
     created_at: String,
     sent_at: Option<String>,
     answered_at: Option<String>,
+    /// The transaction an accepted RemoteStartTransaction led to, once it started.
+    transaction_id: Option<i64>,
 }
 
 impl From<Command> for CommandView {
@@ -62,13 +76,9 @@ impl From<Command> for CommandView {
             created_at: c.created_at,
             sent_at: c.sent_at,
             answered_at: c.answered_at,
+            transaction_id: c.transaction_id,
         }
     }
-}
-
-#[derive(Debug, Serialize)]
-struct CommandList {
-    commands: Vec<CommandView>,
 }
 
 pub(crate) fn post(
@@ -76,6 +86,7 @@ pub(crate) fn post(
     kv: &impl KeyValue,
     outbound: &Outbound<'_, impl Publish>,
     call: &Call<'_>,
+    query: &Query,
     now: DateTime<Utc>,
 ) -> Result<Reply, ApiError> {
     let (cp, action) = (call.id.as_str(), call.sub.as_str());
@@ -85,9 +96,10 @@ pub(crate) fn post(
             catalog::ACTIONS_16.join(", ")
         )));
     }
-    let queue = queue_allowed(&call.query)?;
+    // `?queue=false` refuses to store a command for an offline charge point.
+    let queue = query.bool("queue")?.unwrap_or(true);
     let payload = payload(action, call.body)?;
-    require_charge_point(sql, cp)?;
+    crate::charge_points::require(sql, cp)?;
     let online = online(kv, cp)?;
     if !queue && !online {
         return Err(ApiError::Conflict(format!(
@@ -134,16 +146,42 @@ pub(crate) fn list(
     kv: &impl KeyValue,
     outbound: &Outbound<'_, impl Publish>,
     cp: &str,
+    query: &Query,
     now: DateTime<Utc>,
 ) -> Result<Reply, ApiError> {
-    require_charge_point(sql, cp)?;
+    let state = query.one_of("state", &STATES)?;
+    let request = PageRequest::<i64>::from_query(query, LIST)?;
+    crate::charge_points::require(sql, cp)?;
     let online = online(kv, cp)?;
     settle(sql, outbound, cp, online, now)?;
-    let commands = store::list_for(sql, cp, LIST_LIMIT)
-        .with_context(|| format!("listing the commands of charge point {cp:?}"))?;
-    Reply::ok(&CommandList {
-        commands: commands.into_iter().map(CommandView::from).collect(),
-    })
+    let mut params: Vec<csms_store::SqlValue> = vec![cp.into()];
+    let mut conditions = String::new();
+    if let Some(state) = state {
+        conditions.push_str(" AND state = ?");
+        params.push(state.into());
+    }
+    if let Some(after) = request.after {
+        conditions.push_str(" AND id < ?");
+        params.push(after.into());
+    }
+    params.push(request.fetch().into());
+    let ids = sql
+        .execute(
+            &format!(
+                "SELECT id FROM commands WHERE charge_point_id = ?{conditions} ORDER BY id DESC LIMIT ?"
+            ),
+            &params,
+        )
+        .with_context(|| format!("listing the commands of charge point {cp:?}"))?
+        .iter()
+        .map(|row| row.i64(0, "commands.id"))
+        .collect::<Result<Vec<_>, _>>()?;
+    // The command store owns the row format; reading each by id keeps it the only reader.
+    let commands = ids
+        .into_iter()
+        .map(|id| load(sql, id).map(CommandView::from))
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Reply::ok(&request.page(commands, LIST, |c| c.id)?)
 }
 
 #[derive(Debug, Serialize)]
@@ -154,31 +192,13 @@ struct ConfigurationView {
 
 /// What GetConfiguration answers reported and accepted ChangeConfiguration commands set.
 pub(crate) fn configuration(sql: &impl Sql, cp: &str) -> Result<Reply, ApiError> {
-    require_charge_point(sql, cp)?;
+    crate::charge_points::require(sql, cp)?;
     let keys = csms_commands::configuration::list(sql, cp)
         .with_context(|| format!("loading the configuration of charge point {cp:?}"))?;
     Reply::ok(&ConfigurationView {
         charge_point_id: cp.to_owned(),
         keys,
     })
-}
-
-/// `?queue=false` refuses to store a command for an offline charge point.
-fn queue_allowed(query: &str) -> Result<bool, ApiError> {
-    let mut queue = true;
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        match pair.split_once('=').unwrap_or((pair, "")) {
-            ("queue", "true") => queue = true,
-            ("queue", "false") => queue = false,
-            ("queue", other) => {
-                return Err(ApiError::bad_request(format!(
-                    "invalid query parameter `queue`: {other:?} is not true or false"
-                )))
-            }
-            _ => {}
-        }
-    }
-    Ok(queue)
 }
 
 /// The request payload, validated against the action's 1.6 schema (an empty body is `{}`).
@@ -195,6 +215,13 @@ fn payload(action: &str, body: &[u8]) -> Result<Value, ApiError> {
             "invalid request body: it must be the {action} request payload, a JSON object"
         )));
     }
+    // `{"updateType": ...}` alone: the central system builds the list when it sends it.
+    if action == "SendLocalList"
+        && csms_commands::local_list::to_build(&value)
+            .map_err(|e| ApiError::bad_request(format!("invalid {action} request: {e}")))?
+    {
+        return Ok(value);
+    }
     v16::Request::decode(action, &value).map_err(|e| {
         ApiError::bad_request(format!(
             "invalid {action} request ({}): {}",
@@ -202,19 +229,6 @@ fn payload(action: &str, body: &[u8]) -> Result<Value, ApiError> {
         ))
     })?;
     Ok(value)
-}
-
-fn require_charge_point(sql: &impl Sql, cp: &str) -> Result<(), ApiError> {
-    let rows = sql
-        .execute("SELECT 1 FROM charge_points WHERE id = ?", &[cp.into()])
-        .with_context(|| format!("looking up charge point {cp:?}"))?;
-    if rows.is_empty() {
-        Err(ApiError::NotFound(format!(
-            "charge point {cp:?} does not exist"
-        )))
-    } else {
-        Ok(())
-    }
 }
 
 /// The connection component's live state (`cp:{id}:connection`); unreadable means offline.
@@ -360,17 +374,17 @@ mod tests {
         // Looking at the queue sends the next one (the connection component also would).
         let listed = bench.call("GET", "/api/v1/charge-points/CP1/commands", "");
         assert_eq!(listed.status, 200);
-        let ids: Vec<i64> = listed.body["commands"]
+        let ids: Vec<i64> = listed.body["items"]
             .as_array()
             .unwrap()
             .iter()
             .map(|c| c["id"].as_i64().unwrap())
             .collect();
         assert_eq!(ids, vec![second, first]);
-        assert_eq!(listed.body["commands"][0]["state"], "sent");
-        assert_eq!(listed.body["commands"][1]["state"], "answered");
+        assert_eq!(listed.body["items"][0]["state"], "sent");
+        assert_eq!(listed.body["items"][1]["state"], "answered");
         assert_eq!(
-            listed.body["commands"][1]["response"],
+            listed.body["items"][1]["response"],
             json!({"status":"Accepted"})
         );
         assert_eq!(bench.gateway.published.borrow().len(), 2);
@@ -403,7 +417,7 @@ mod tests {
         assert_eq!(queued.body["state"], "queued");
         assert!(bench.gateway.published.borrow().is_empty());
         let listed = bench.call("GET", "/api/v1/charge-points/CP1/commands", "");
-        assert_eq!(listed.body["commands"].as_array().unwrap().len(), 1);
+        assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
         bench
             .call(
                 "POST",
@@ -572,5 +586,119 @@ mod tests {
         bench
             .call("GET", "/api/v1/charge-points/CP9/configuration", "")
             .problem(404);
+    }
+
+    #[test]
+    fn the_list_is_paginated_newest_first_and_filtered_by_state() {
+        let bench = bench();
+        connect(&bench, "CP1", false);
+        let mut posted = Vec::new();
+        for _ in 0..5 {
+            let a = bench.call(
+                "POST",
+                "/api/v1/charge-points/CP1/commands/ClearCache",
+                "{}",
+            );
+            posted.push(a.body["command_id"].as_i64().unwrap());
+        }
+        bench.exec(&format!(
+            "UPDATE commands SET state = 'timed_out' WHERE id IN ({}, {})",
+            posted[1], posted[3]
+        ));
+        let mut seen = Vec::new();
+        let mut query = "limit=2".to_owned();
+        loop {
+            let page = bench
+                .call(
+                    "GET",
+                    &format!("/api/v1/charge-points/CP1/commands?{query}"),
+                    "",
+                )
+                .body;
+            seen.extend(
+                page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c["id"].as_i64().unwrap()),
+            );
+            match page["next_cursor"].as_str() {
+                Some(next) => query = format!("limit=2&cursor={next}"),
+                None => break,
+            }
+        }
+        posted.reverse();
+        assert_eq!(seen, posted);
+        let timed_out = bench
+            .call(
+                "GET",
+                "/api/v1/charge-points/CP1/commands?state=timed_out",
+                "",
+            )
+            .body;
+        let ids: Vec<i64> = timed_out["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids, vec![posted[1], posted[3]]);
+        assert_eq!(timed_out["items"][0]["state"], "timed_out");
+        for bad in ["state=done", "state=TimedOut", "limit=0", "cursor=e30"] {
+            bench
+                .call(
+                    "GET",
+                    &format!("/api/v1/charge-points/CP1/commands?{bad}"),
+                    "",
+                )
+                .problem(400);
+        }
+    }
+
+    #[test]
+    fn the_state_filter_spells_states_as_the_store_serialises_them() {
+        use csms_commands::store::State;
+        let all = [
+            State::Queued,
+            State::Sent,
+            State::Answered,
+            State::Error,
+            State::TimedOut,
+            State::Offline,
+        ];
+        let spelled: Vec<&str> = all.iter().map(|s| s.as_str()).collect();
+        assert_eq!(spelled, super::STATES);
+        for state in all {
+            assert_eq!(json!(state), json!(state.as_str()));
+        }
+    }
+
+    #[test]
+    fn send_local_list_with_only_an_update_type_is_built_from_the_id_tag_registry() {
+        let bench = bench();
+        connect(&bench, "CP1", true);
+        bench.exec(
+            "INSERT INTO id_tags (id_tag, status, updated_at) VALUES ('ALICE', 'Accepted', 'x')",
+        );
+        let posted = bench.call(
+            "POST",
+            "/api/v1/charge-points/CP1/commands/SendLocalList",
+            r#"{"updateType":"Full"}"#,
+        );
+        assert_eq!(posted.status, 202, "{}", posted.body);
+        let id = posted.body["command_id"].as_i64().unwrap();
+        let got = bench.call("GET", &format!("/api/v1/commands/{id}"), "");
+        assert_eq!(
+            got.body["request"],
+            json!({"listVersion": 1, "updateType": "Full", "localAuthorizationList": [
+                {"idTag": "ALICE", "idTagInfo": {"status": "Accepted"}}]})
+        );
+        bench
+            .call(
+                "POST",
+                "/api/v1/charge-points/CP1/commands/SendLocalList",
+                r#"{"updateType":"Partial"}"#,
+            )
+            .problem(400);
     }
 }

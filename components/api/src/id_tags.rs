@@ -3,7 +3,10 @@
 //! PUT replaces the whole entry (fields left out are cleared). IdTags are case-insensitive in
 //! OCPP 1.6 (`CiString20Type`): GET finds a tag whatever its case (the exact spelling first,
 //! as the authorization component does), and PUT refuses to create a second tag that differs
-//! from an existing one only in case, which would make authorization ambiguous.
+//! from an existing one only in case, which would make authorization ambiguous. DELETE finds
+//! the tag the same way GET does; transactions keep the idTag they were started with.
+//!
+//! `GET /api/v1/id-tags` lists them by idTag (byte order), optionally only those of a status.
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
@@ -12,11 +15,19 @@ use ocpp_protocol::timestamp::{format_utc, parse_utc};
 use serde::{Deserialize, Serialize};
 
 use crate::json_body;
+use crate::pagination::PageRequest;
 use crate::problem::ApiError;
+use crate::query::Query;
 use crate::Reply;
 
 /// idTag is CiString20Type in OCPP 1.6.
-const MAX_ID_TAG_CHARS: usize = 20;
+pub(crate) const MAX_ID_TAG_CHARS: usize = 20;
+pub(crate) const LIST_PARAMS: [&str; 3] = ["limit", "cursor", "status"];
+/// The statuses an id tag can be stored with.
+pub(crate) const STATUSES: [&str; 2] = ["Accepted", "Blocked"];
+const LIST: &str = "id-tags";
+const COLUMNS: &str =
+    "id_tag, status, expiry_date, parent_id_tag, max_active_transactions, updated_at";
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize)]
 enum Status {
@@ -53,6 +64,52 @@ struct IdTagView {
     parent_id_tag: Option<String>,
     max_active_transactions: Option<i64>,
     updated_at: String,
+}
+
+pub(crate) fn list(sql: &impl Sql, query: &Query) -> Result<Reply, ApiError> {
+    let status = query.one_of("status", &STATUSES)?;
+    let request = PageRequest::<String>::from_query(query, LIST)?;
+    let mut conditions: Vec<String> = Vec::new();
+    let mut params: Vec<csms_store::SqlValue> = Vec::new();
+    if let Some(status) = status {
+        conditions.push("status = ?".into());
+        params.push(status.into());
+    }
+    if let Some(after) = &request.after {
+        conditions.push("id_tag > ?".into());
+        params.push(after.into());
+    }
+    params.push(request.fetch().into());
+    let rows = sql
+        .execute(
+            &format!(
+                "SELECT {COLUMNS} FROM id_tags{} ORDER BY id_tag LIMIT ?",
+                crate::charge_point_list::where_clause(&conditions)
+            ),
+            &params,
+        )
+        .context("listing id tags")?;
+    let tags = rows
+        .iter()
+        .map(read)
+        .collect::<Result<Vec<_>, StoreError>>()
+        .context("reading id tags")?;
+    Reply::ok(&request.page(tags, LIST, |t| t.id_tag.clone())?)
+}
+
+/// Deletes the tag GET would show.
+pub(crate) fn delete(sql: &impl Sql, id_tag: &str) -> Result<Reply, ApiError> {
+    sql.transaction(|db| {
+        let view = find(db, id_tag)?
+            .ok_or_else(|| ApiError::NotFound(format!("id tag {id_tag:?} does not exist")))?;
+        db.execute(
+            "DELETE FROM id_tags WHERE id_tag = ?",
+            &[view.id_tag.as_str().into()],
+        )
+        .with_context(|| format!("deleting id tag {:?}", view.id_tag))?;
+        Ok::<(), ApiError>(())
+    })?;
+    Ok(Reply::no_content())
 }
 
 pub(crate) fn get(sql: &impl Sql, id_tag: &str) -> Result<Reply, ApiError> {
@@ -149,8 +206,10 @@ fn check_tag(field: &str, tag: &str) -> Result<(), ApiError> {
 fn find(sql: &impl Sql, id_tag: &str) -> Result<Option<IdTagView>, ApiError> {
     let rows = sql
         .execute(
-            "SELECT id_tag, status, expiry_date, parent_id_tag, max_active_transactions, updated_at \
-             FROM id_tags WHERE id_tag = ?1 COLLATE NOCASE ORDER BY id_tag = ?1 DESC LIMIT 1",
+            &format!(
+                "SELECT {COLUMNS} FROM id_tags WHERE id_tag = ?1 COLLATE NOCASE \
+                 ORDER BY id_tag = ?1 DESC LIMIT 1"
+            ),
             &[id_tag.into()],
         )
         .with_context(|| format!("loading id tag {id_tag:?}"))?;
@@ -275,5 +334,69 @@ mod tests {
             )
             .problem(400);
         bench.call("GET", "/api/v1/id-tags/TAG1", "").problem(404);
+    }
+
+    #[test]
+    fn id_tags_are_listed_in_pages_and_filtered_by_status() {
+        let bench = Bench::new();
+        for (tag, status) in [
+            ("T3", "Accepted"),
+            ("T1", "Blocked"),
+            ("T2", "Accepted"),
+            ("T4", "Accepted"),
+        ] {
+            bench.call(
+                "PUT",
+                &format!("/api/v1/id-tags/{tag}"),
+                &format!(r#"{{"status":"{status}"}}"#),
+            );
+        }
+        let tags = |page: &Value| -> Vec<String> {
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["id_tag"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let first = bench
+            .call("GET", "/api/v1/id-tags?status=Accepted&limit=2", "")
+            .body;
+        assert_eq!(tags(&first), vec!["T2", "T3"]);
+        assert_eq!(first["items"][0]["status"], "Accepted");
+        let cursor = first["next_cursor"].as_str().unwrap();
+        let second = bench
+            .call(
+                "GET",
+                &format!("/api/v1/id-tags?status=Accepted&limit=2&cursor={cursor}"),
+                "",
+            )
+            .body;
+        assert_eq!(tags(&second), vec!["T4"]);
+        assert_eq!(second["next_cursor"], Value::Null);
+        assert_eq!(
+            tags(&bench.call("GET", "/api/v1/id-tags?status=Blocked", "").body),
+            vec!["T1"]
+        );
+        assert_eq!(
+            tags(&bench.call("GET", "/api/v1/id-tags", "").body).len(),
+            4
+        );
+        for bad in ["status=Expired", "status=accepted", "limit=-1", "cursor=x"] {
+            bench
+                .call("GET", &format!("/api/v1/id-tags?{bad}"), "")
+                .problem(400);
+        }
+    }
+
+    #[test]
+    fn delete_finds_the_tag_whatever_its_case() {
+        let bench = Bench::new();
+        bench.call("PUT", "/api/v1/id-tags/AbC", r#"{"status":"Accepted"}"#);
+        let deleted = bench.call("DELETE", "/api/v1/id-tags/abc", "");
+        assert_eq!(deleted.status, 204);
+        assert!(deleted.response.body.is_empty());
+        bench.call("GET", "/api/v1/id-tags/AbC", "").problem(404);
+        bench.call("DELETE", "/api/v1/id-tags/AbC", "").problem(404);
     }
 }

@@ -2,7 +2,9 @@
 //!
 //! Operators register charge points (password, time zone, tariff), id tags and tariffs, and
 //! read back charge points (with their boot information, live connection state and connector
-//! statuses) and transactions (with their priced charge detail record). The routes are listed
+//! statuses), transactions (with their meter samples and priced charge detail record) and
+//! charge detail records (as JSON or CSV). Every list is paginated the same way
+//! ([`pagination`]) and every query parameter is validated ([`query`]). The routes are listed
 //! in [`router`] and described by the OpenAPI 3.1 document served at `/api/v1/openapi.json`;
 //! errors are RFC 9457 problem details (`application/problem+json`).
 //!
@@ -16,14 +18,26 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod auth;
+mod cdrs;
+mod charge_point_delete;
+mod charge_point_list;
 mod charge_points;
 mod commands;
+mod connectors;
+mod csv;
 mod id_tags;
 mod json_body;
+mod local_list;
+mod meter_values;
 mod openapi;
+mod pagination;
 mod problem;
+mod query;
+mod reservations;
 pub mod router;
 mod tariffs;
+mod transaction_close;
+mod transaction_filter;
 mod transactions;
 
 #[cfg(test)]
@@ -41,6 +55,7 @@ pub use csms_commands::publish::{Publish, PublishError};
 
 pub use openapi::OPENAPI_JSON;
 use problem::{ApiError, Problem};
+use query::Query;
 use router::{Method, Resource};
 
 /// An HTTP request as the API needs it, independent of the host's types.
@@ -55,7 +70,8 @@ pub struct Request<'a> {
     pub body: &'a [u8],
 }
 
-/// An HTTP response: status, headers (`content-type` always among them) and body.
+/// An HTTP response: status, headers (`content-type` among them unless the body is empty)
+/// and body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
     pub status: u16,
@@ -110,11 +126,24 @@ pub struct Call<'a> {
 }
 
 /// What the command routes need besides the stores: the gateway's publish endpoint (behind
-/// [`Publish`]) and how long a charge point has to answer a call.
+/// [`Publish`]) and how long a charge point has to answer a call; and the transactions
+/// component, which alone can price a session (it imports the tariff).
 pub struct Outbound<'a, P> {
     pub publisher: &'a P,
     /// Spin variable `command_timeout_seconds`.
     pub command_timeout_seconds: i64,
+    pub transactions: &'a dyn CloseTransaction,
+}
+
+/// The transactions component's `POST /operator/close` (Spin service chaining on Spin).
+pub trait CloseTransaction {
+    /// Closes open transaction `transaction_id` for `closed_by`: the component's HTTP status
+    /// and JSON body, or why it could not be reached.
+    fn close(
+        &self,
+        transaction_id: i64,
+        closed_by: &str,
+    ) -> Result<(u16, serde_json::Value), String>;
 }
 
 /// Routes and authenticates `request` against the configured `api_token`.
@@ -165,35 +194,93 @@ pub fn execute(
     outbound: &Outbound<'_, impl Publish>,
     now: DateTime<Utc>,
 ) -> Response {
+    let result = Query::parse(&call.query, query_params(call.resource, call.method))
+        .and_then(|query| dispatch(call, &query, sql, kv, outbound, now));
+    match result {
+        Ok(reply) => reply.response(),
+        Err(error) => error.problem().response(),
+    }
+}
+
+fn dispatch(
+    call: &Call<'_>,
+    query: &Query,
+    sql: &impl Sql,
+    kv: &impl KeyValue,
+    outbound: &Outbound<'_, impl Publish>,
+    now: DateTime<Utc>,
+) -> Result<Reply, ApiError> {
     let id = call.id.as_str();
     let body = call.body;
-    let result = match (call.resource, call.method) {
-        (Resource::OpenApi, Method::Get) => return openapi::response(),
+    match (call.resource, call.method) {
+        (Resource::OpenApi, Method::Get) => Ok(Reply::openapi()),
+        (Resource::ChargePoints, Method::Get) => charge_point_list::list(sql, kv, query),
         (Resource::ChargePoint, Method::Get) => charge_points::get(sql, kv, id),
         (Resource::ChargePoint, Method::Put) => charge_points::put(sql, kv, id, body, now),
+        (Resource::ChargePoint, Method::Delete) => charge_point_delete::delete(sql, kv, id),
         (Resource::ChargePointTariff, Method::Put) => {
             charge_points::put_tariff(sql, kv, id, body, now)
         }
+        (Resource::ChargePointConnectors, Method::Get) => connectors::list(sql, id, query),
+        (Resource::ConnectorStatusHistory, Method::Get) => {
+            connectors::status_history(sql, id, &call.sub, query)
+        }
+        (Resource::IdTags, Method::Get) => id_tags::list(sql, query),
         (Resource::IdTag, Method::Get) => id_tags::get(sql, id),
         (Resource::IdTag, Method::Put) => id_tags::put(sql, id, body, now),
+        (Resource::IdTag, Method::Delete) => id_tags::delete(sql, id),
+        (Resource::Tariffs, Method::Get) => tariffs::list(sql, query),
         (Resource::Tariff, Method::Get) => tariffs::get(sql, id),
         (Resource::Tariff, Method::Put) => tariffs::put(sql, id, body, now),
-        (Resource::Transaction, Method::Get) => transactions::get(sql, id),
-        (Resource::ChargePointCommand, Method::Post) => {
-            commands::post(sql, kv, outbound, call, now)
+        (Resource::Tariff, Method::Delete) => tariffs::delete(sql, id),
+        (Resource::TariffChargePoints, Method::Get) => {
+            charge_point_list::of_tariff(sql, kv, id, query)
         }
-        (Resource::ChargePointCommands, Method::Get) => commands::list(sql, kv, outbound, id, now),
+        (Resource::Transactions, Method::Get) => transactions::list(sql, query),
+        (Resource::Transaction, Method::Get) => transactions::get(sql, id),
+        (Resource::TransactionMeterValues, Method::Get) => meter_values::list(sql, id, query),
+        (Resource::TransactionClose, Method::Post) => {
+            transaction_close::post(sql, outbound.transactions, id, body)
+        }
+        (Resource::Cdrs, Method::Get) => cdrs::list(sql, query),
+        (Resource::CdrsCsv, Method::Get) => cdrs::csv(sql, query),
+        (Resource::ChargePointCommand, Method::Post) => {
+            commands::post(sql, kv, outbound, call, query, now)
+        }
+        (Resource::ChargePointCommands, Method::Get) => {
+            commands::list(sql, kv, outbound, id, query, now)
+        }
         (Resource::Command, Method::Get) => commands::get(sql, kv, outbound, id, now),
         (Resource::ChargePointConfiguration, Method::Get) => commands::configuration(sql, id),
+        (Resource::ChargePointReservations, Method::Get) => reservations::list(sql, id, query, now),
+        (Resource::ChargePointLocalList, Method::Get) => local_list::get(sql, id),
+        (Resource::ChargePointLocalListEntries, Method::Get) => local_list::entries(sql, id, query),
         // prepare() only lets through the methods a route lists.
         (resource, method) => Err(ApiError::Internal(anyhow::anyhow!(
             "no handler for {} on {resource:?}",
             method.as_str()
         ))),
-    };
-    match result {
-        Ok(reply) => reply.response(),
-        Err(error) => error.problem().response(),
+    }
+}
+
+/// The query parameters an operation reads; any other is refused with 400. The OpenAPI
+/// document is checked against this by a test.
+pub(crate) fn query_params(resource: Resource, method: Method) -> &'static [&'static str] {
+    match (resource, method) {
+        (Resource::ChargePoints, Method::Get) => &charge_point_list::PARAMS,
+        (Resource::TariffChargePoints, Method::Get) => &charge_point_list::TARIFF_PARAMS,
+        (Resource::ChargePointConnectors, Method::Get) => &connectors::PARAMS,
+        (Resource::ConnectorStatusHistory, Method::Get) => &connectors::HISTORY_PARAMS,
+        (Resource::IdTags, Method::Get) => &id_tags::LIST_PARAMS,
+        (Resource::Tariffs, Method::Get) => &tariffs::LIST_PARAMS,
+        (Resource::Transactions, Method::Get) => &transactions::LIST_PARAMS,
+        (Resource::TransactionMeterValues, Method::Get) => &meter_values::PARAMS,
+        (Resource::Cdrs | Resource::CdrsCsv, Method::Get) => &cdrs::PARAMS,
+        (Resource::ChargePointCommand, Method::Post) => &commands::POST_PARAMS,
+        (Resource::ChargePointCommands, Method::Get) => &commands::LIST_PARAMS,
+        (Resource::ChargePointReservations, Method::Get) => &reservations::PARAMS,
+        (Resource::ChargePointLocalListEntries, Method::Get) => &local_list::ENTRY_PARAMS,
+        _ => &[],
     }
 }
 
@@ -218,11 +305,14 @@ pub fn internal_error(error: &anyhow::Error) -> Response {
     Problem::new(500, format!("{error:#}")).response()
 }
 
-/// A successful JSON answer of a domain function, serialised in the order its fields are
-/// declared (a JSON map would sort them).
+/// A successful answer of a domain function: JSON serialised in the order its fields are
+/// declared (a JSON map would sort them), CSV, or nothing.
 #[derive(Debug)]
 pub(crate) struct Reply {
     status: u16,
+    /// `None` only for 204, which has no body to describe.
+    content_type: Option<&'static str>,
+    headers: Vec<(&'static str, String)>,
     body: Vec<u8>,
 }
 
@@ -242,6 +332,31 @@ impl Reply {
         Self::json(if created { 201 } else { 200 }, body)
     }
 
+    /// 204: done, nothing to say (a DELETE).
+    pub(crate) fn no_content() -> Self {
+        Self {
+            status: 204,
+            content_type: None,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// 200 with a body of another media type (CSV).
+    pub(crate) fn content(content_type: &'static str, body: Vec<u8>) -> Self {
+        Self {
+            status: 200,
+            content_type: Some(content_type),
+            headers: Vec::new(),
+            body,
+        }
+    }
+
+    pub(crate) fn with_header(mut self, name: &'static str, value: String) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
     /// JSON text that is already valid, passed through unchanged (a stored tariff).
     pub(crate) fn json_text(created: Option<bool>, text: String) -> Self {
         let status = match created {
@@ -250,19 +365,42 @@ impl Reply {
         };
         Self {
             status,
+            content_type: Some("application/json"),
+            headers: Vec::new(),
             body: text.into_bytes(),
         }
+    }
+
+    fn openapi() -> Self {
+        Self::json_text(None, OPENAPI_JSON.to_owned())
     }
 
     fn json(status: u16, body: &impl serde::Serialize) -> Result<Self, ApiError> {
         let body = serde_json::to_vec(body).map_err(|e| {
             ApiError::Internal(anyhow::Error::new(e).context("serialising the answer"))
         })?;
-        Ok(Self { status, body })
+        Ok(Self {
+            status,
+            content_type: Some("application/json"),
+            headers: Vec::new(),
+            body,
+        })
     }
 
     fn response(self) -> Response {
-        Response::new(self.status, "application/json", self.body)
+        let mut response = Response {
+            status: self.status,
+            headers: Vec::new(),
+            body: self.body,
+        };
+        if let Some(content_type) = self.content_type {
+            response = response.with_header("content-type", content_type);
+        }
+        self.headers
+            .into_iter()
+            .fold(response, |response, (name, value)| {
+                response.with_header(name, value)
+            })
     }
 }
 
@@ -320,9 +458,9 @@ mod tests {
     #[test]
     fn wrong_method_is_405_with_allow() {
         let bench = Bench::new();
-        let answer = bench.call("DELETE", "/api/v1/charge-points/CP1", "");
+        let answer = bench.call("PATCH", "/api/v1/charge-points/CP1", "");
         answer.problem(405);
-        assert_eq!(answer.response.header("allow"), Some("GET, PUT"));
+        assert_eq!(answer.response.header("allow"), Some("GET, PUT, DELETE"));
         let answer = bench.call("POST", "/api/v1/transactions/1", "{}");
         answer.problem(405);
         assert_eq!(answer.response.header("allow"), Some("GET"));
@@ -388,6 +526,7 @@ mod tests {
         let outbound = Outbound {
             publisher: &test_support::NoGateway,
             command_timeout_seconds: 60,
+            transactions: &test_support::NoGateway,
         };
         let response = handle(&request, "t", &sql, &kv, &outbound, chrono::Utc::now());
         assert_eq!(response.status, 500);

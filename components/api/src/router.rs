@@ -15,6 +15,7 @@ pub enum Method {
     Get,
     Put,
     Post,
+    Delete,
 }
 
 impl Method {
@@ -23,6 +24,7 @@ impl Method {
             Method::Get => "GET",
             Method::Put => "PUT",
             Method::Post => "POST",
+            Method::Delete => "DELETE",
         }
     }
 }
@@ -31,11 +33,36 @@ impl Method {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resource {
     OpenApi,
+    /// The list of charge points.
+    ChargePoints,
     ChargePoint,
     ChargePointTariff,
+    /// A charge point's connectors and their current status.
+    ChargePointConnectors,
+    /// One connector's status changes, newest first.
+    ConnectorStatusHistory,
+    IdTags,
     IdTag,
+    Tariffs,
     Tariff,
+    /// The charge points a tariff is assigned to.
+    TariffChargePoints,
+    Transactions,
     Transaction,
+    /// A transaction's meter samples, oldest first.
+    TransactionMeterValues,
+    /// An operator closing a transaction the charge point never stopped.
+    TransactionClose,
+    /// A charge point's reservations (ReserveNow accepted).
+    ChargePointReservations,
+    /// The local authorization list versions of a charge point.
+    ChargePointLocalList,
+    /// The entries of the local list a charge point holds.
+    ChargePointLocalListEntries,
+    /// Charge detail records as JSON.
+    Cdrs,
+    /// Charge detail records as CSV.
+    CdrsCsv,
     /// `POST` one CSMS-initiated OCPP command to a charge point.
     ChargePointCommand,
     /// A charge point's commands, newest first.
@@ -80,8 +107,13 @@ pub const ROUTES: &[Route] = &[
         resource: Resource::OpenApi,
     },
     Route {
+        path: "/api/v1/charge-points",
+        methods: &[Method::Get],
+        resource: Resource::ChargePoints,
+    },
+    Route {
         path: "/api/v1/charge-points/{id}",
-        methods: &[Method::Get, Method::Put],
+        methods: &[Method::Get, Method::Put, Method::Delete],
         resource: Resource::ChargePoint,
     },
     Route {
@@ -90,19 +122,69 @@ pub const ROUTES: &[Route] = &[
         resource: Resource::ChargePointTariff,
     },
     Route {
+        path: "/api/v1/charge-points/{id}/connectors",
+        methods: &[Method::Get],
+        resource: Resource::ChargePointConnectors,
+    },
+    Route {
+        path: "/api/v1/charge-points/{id}/connectors/{connectorId}/status-history",
+        methods: &[Method::Get],
+        resource: Resource::ConnectorStatusHistory,
+    },
+    Route {
+        path: "/api/v1/id-tags",
+        methods: &[Method::Get],
+        resource: Resource::IdTags,
+    },
+    Route {
         path: "/api/v1/id-tags/{idTag}",
-        methods: &[Method::Get, Method::Put],
+        methods: &[Method::Get, Method::Put, Method::Delete],
         resource: Resource::IdTag,
     },
     Route {
+        path: "/api/v1/tariffs",
+        methods: &[Method::Get],
+        resource: Resource::Tariffs,
+    },
+    Route {
         path: "/api/v1/tariffs/{id}",
-        methods: &[Method::Get, Method::Put],
+        methods: &[Method::Get, Method::Put, Method::Delete],
         resource: Resource::Tariff,
+    },
+    Route {
+        path: "/api/v1/tariffs/{id}/charge-points",
+        methods: &[Method::Get],
+        resource: Resource::TariffChargePoints,
+    },
+    Route {
+        path: "/api/v1/transactions",
+        methods: &[Method::Get],
+        resource: Resource::Transactions,
     },
     Route {
         path: "/api/v1/transactions/{id}",
         methods: &[Method::Get],
         resource: Resource::Transaction,
+    },
+    Route {
+        path: "/api/v1/transactions/{id}/close",
+        methods: &[Method::Post],
+        resource: Resource::TransactionClose,
+    },
+    Route {
+        path: "/api/v1/transactions/{id}/meter-values",
+        methods: &[Method::Get],
+        resource: Resource::TransactionMeterValues,
+    },
+    Route {
+        path: "/api/v1/cdrs",
+        methods: &[Method::Get],
+        resource: Resource::Cdrs,
+    },
+    Route {
+        path: "/api/v1/cdrs.csv",
+        methods: &[Method::Get],
+        resource: Resource::CdrsCsv,
     },
     Route {
         path: "/api/v1/charge-points/{id}/commands/{action}",
@@ -113,6 +195,21 @@ pub const ROUTES: &[Route] = &[
         path: "/api/v1/charge-points/{id}/commands",
         methods: &[Method::Get],
         resource: Resource::ChargePointCommands,
+    },
+    Route {
+        path: "/api/v1/charge-points/{id}/reservations",
+        methods: &[Method::Get],
+        resource: Resource::ChargePointReservations,
+    },
+    Route {
+        path: "/api/v1/charge-points/{id}/local-list",
+        methods: &[Method::Get],
+        resource: Resource::ChargePointLocalList,
+    },
+    Route {
+        path: "/api/v1/charge-points/{id}/local-list/entries",
+        methods: &[Method::Get],
+        resource: Resource::ChargePointLocalListEntries,
     },
     Route {
         path: "/api/v1/charge-points/{id}/configuration",
@@ -127,7 +224,8 @@ pub const ROUTES: &[Route] = &[
 ];
 
 /// A path matched to a route, with its parameters decoded: `param` is the first (empty when
-/// the route has none), `sub` the second (`{action}`; empty when it has no second).
+/// the route has none), `sub` the second (`{action}`, `{connectorId}`; empty when it has no
+/// second).
 #[derive(Debug)]
 pub(crate) struct Matched {
     pub(crate) route: &'static Route,
@@ -228,13 +326,27 @@ mod tests {
             resolved("/api/v1/openapi.json"),
             (Resource::OpenApi, String::new())
         );
+        assert_eq!(
+            resolved("/api/v1/charge-points"),
+            (Resource::ChargePoints, String::new())
+        );
+        assert_eq!(
+            resolved("/api/v1/cdrs.csv"),
+            (Resource::CdrsCsv, String::new())
+        );
+        let m = resolve("/api/v1/charge-points/CP1/connectors/2/status-history").unwrap();
+        assert_eq!(
+            (m.route.resource, m.param.as_str(), m.sub.as_str()),
+            (Resource::ConnectorStatusHistory, "CP1", "2")
+        );
     }
 
     #[test]
     fn unknown_paths_and_empty_ids_are_404() {
         for path in [
             "/api/v1/charge-points/",
-            "/api/v1/charge-points",
+            "/api/v1/charge-points//connectors",
+            "/api/v1/cdrs.json",
             "/api/v1/charge-points/CP1/",
             "/api/v1/charge-points/CP1/tariff/x",
             "/api/v1/widgets/1",

@@ -41,6 +41,22 @@ impl Publish for GatewayPublisher {
     }
 }
 
+/// The transactions component, by Spin service chaining.
+struct TransactionsComponent;
+
+impl crate::CloseTransaction for TransactionsComponent {
+    fn close(
+        &self,
+        transaction_id: i64,
+        closed_by: &str,
+    ) -> Result<(u16, serde_json::Value), String> {
+        csms_store::spin::post_json(
+            "http://transactions.spin.internal/operator/close",
+            &serde_json::json!({"transaction_id": transaction_id, "closed_by": closed_by}),
+        )
+    }
+}
+
 #[http_component]
 fn handle_request(req: Request) -> anyhow::Result<impl IntoResponse> {
     let answer = serve(&req).unwrap_or_else(|e| crate::internal_error(&e));
@@ -55,7 +71,7 @@ fn handle_request(req: Request) -> anyhow::Result<impl IntoResponse> {
 fn serve(req: &Request) -> anyhow::Result<crate::Response> {
     let api_token = variables::get("api_token").context("reading the variable api_token")?;
     let method = req.method().to_string();
-    // The SDK splits the URL; the API reads `?queue=` from the query string.
+    // The SDK splits the URL; the API validates the query string itself (filters, cursors).
     let path = match req.query() {
         "" => req.path().to_owned(),
         query => format!("{}?{query}", req.path()),
@@ -83,6 +99,7 @@ fn serve(req: &Request) -> anyhow::Result<crate::Response> {
         publisher: &publisher,
         command_timeout_seconds: csms_commands::timeout_seconds(Some(&timeout))
             .map_err(anyhow::Error::msg)?,
+        transactions: &TransactionsComponent,
     };
     Ok(crate::execute(
         &call,

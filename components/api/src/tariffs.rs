@@ -5,6 +5,10 @@
 //! session is refused, naming the field at fault, instead of stored. The `id` in the body may
 //! be left out (the path's is filled in) but must otherwise match the path. The definition is
 //! stored and returned as sent (layout and field order kept), so GET, edit, PUT round-trips.
+//!
+//! A tariff assigned to charge points cannot be deleted (409): unassign it first, so that no
+//! charge point is left pricing with a tariff that no longer exists. Charge detail records
+//! keep the id and the priced lines of the tariff they were priced with either way.
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
@@ -13,18 +17,98 @@ use ocpp_protocol::timestamp::format_utc;
 use serde_json::Value;
 use tariff_engine::Tariff;
 
+use crate::pagination::{self, PageRequest};
 use crate::problem::ApiError;
+use crate::query::Query;
 use crate::Reply;
 
-const MAX_ID_CHARS: usize = 64;
+pub(crate) const MAX_ID_CHARS: usize = 64;
+pub(crate) const LIST_PARAMS: [&str; 2] = pagination::PARAMS;
+const LIST: &str = "tariffs";
+/// How many of the charge points a tariff is assigned to a 409 names.
+const NAMED_IN_CONFLICT: usize = 5;
+
+/// `GET /api/v1/tariffs`: the definitions, ordered by id.
+pub(crate) fn list(sql: &impl Sql, query: &Query) -> Result<Reply, ApiError> {
+    let request = PageRequest::<String>::from_query(query, LIST)?;
+    let mut params: Vec<csms_store::SqlValue> = Vec::new();
+    let after = match &request.after {
+        Some(after) => {
+            params.push(after.into());
+            " WHERE id > ?"
+        }
+        None => "",
+    };
+    params.push(request.fetch().into());
+    let rows = sql
+        .execute(
+            &format!("SELECT id, definition FROM tariffs{after} ORDER BY id LIMIT ?"),
+            &params,
+        )
+        .context("listing tariffs")?;
+    let tariffs = rows
+        .iter()
+        .map(|row| {
+            let id = row.text(0, "tariffs.id")?;
+            let definition = row.text(1, "tariffs.definition")?;
+            let value = serde_json::from_str::<Value>(&definition)
+                .with_context(|| format!("tariff {id:?} is stored as invalid JSON"))?;
+            Ok((id, value))
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let page = request.page(tariffs, LIST, |(id, _)| id.clone())?;
+    Reply::ok(&pagination::Page {
+        items: page.items.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+        next_cursor: page.next_cursor,
+    })
+}
+
+/// `DELETE /api/v1/tariffs/{id}`: 409 while charge points use it.
+pub(crate) fn delete(sql: &impl Sql, id: &str) -> Result<Reply, ApiError> {
+    sql.transaction(|db| {
+        if !exists(db, id)? {
+            return Err(not_found(id));
+        }
+        let assigned = db
+            .execute(
+                "SELECT id, count(*) OVER () FROM charge_points WHERE tariff_id = ? ORDER BY id LIMIT ?",
+                &[id.into(), i64::try_from(NAMED_IN_CONFLICT).unwrap_or(5).into()],
+            )
+            .with_context(|| format!("looking up the charge points of tariff {id:?}"))?;
+        if let Some(first) = assigned.first() {
+            let total = first.i64(1, "charge_points")?;
+            let named = assigned
+                .iter()
+                .map(|row| row.text(0, "charge_points.id").map(|id| format!("{id:?}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            let more = if total > named.len() as i64 {
+                format!(" and {} more", total - named.len() as i64)
+            } else {
+                String::new()
+            };
+            return Err(ApiError::Conflict(format!(
+                "tariff {id:?} is assigned to {total} charge point(s) ({}{more}); assign them another \
+                 tariff (PUT /api/v1/charge-points/{{id}}/tariff) first; \
+                 GET /api/v1/tariffs/{{id}}/charge-points lists them",
+                named.join(", ")
+            )));
+        }
+        db.execute("DELETE FROM tariffs WHERE id = ?", &[id.into()])
+            .with_context(|| format!("deleting tariff {id:?}"))?;
+        Ok(())
+    })?;
+    Ok(Reply::no_content())
+}
+
+pub(crate) fn not_found(id: &str) -> ApiError {
+    ApiError::NotFound(format!("tariff {id:?} does not exist"))
+}
 
 pub(crate) fn get(sql: &impl Sql, id: &str) -> Result<Reply, ApiError> {
     let rows = sql
         .execute("SELECT definition FROM tariffs WHERE id = ?", &[id.into()])
         .with_context(|| format!("loading tariff {id:?}"))?;
-    let row = rows
-        .first()
-        .ok_or_else(|| ApiError::NotFound(format!("tariff {id:?} does not exist")))?;
+    let row = rows.first().ok_or_else(|| not_found(id))?;
     let definition = row.text(0, "tariffs.definition")?;
     serde_json::from_str::<Value>(&definition)
         .with_context(|| format!("tariff {id:?} is stored as invalid JSON"))?;
@@ -204,5 +288,67 @@ mod tests {
         bench
             .call("GET", "/api/v1/tariffs/se-2026", "")
             .problem(404);
+    }
+
+    const SMALL: &str = r#"{"currency":"EUR","vat_percent":"0","elements":[{"price_components":[{"type":"FLAT","price":"1"}]}]}"#;
+
+    #[test]
+    fn tariffs_are_listed_by_id_across_pages() {
+        let bench = Bench::new();
+        for id in ["c", "a", "b"] {
+            bench.call("PUT", &format!("/api/v1/tariffs/{id}"), SMALL);
+        }
+        let first = bench.call("GET", "/api/v1/tariffs?limit=2", "").body;
+        let ids = |page: &Value| -> Vec<String> {
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["id"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(ids(&first), vec!["a", "b"]);
+        assert_eq!(first["items"][0]["currency"], "EUR");
+        let cursor = first["next_cursor"].as_str().unwrap();
+        let second = bench
+            .call(
+                "GET",
+                &format!("/api/v1/tariffs?limit=2&cursor={cursor}"),
+                "",
+            )
+            .body;
+        assert_eq!(ids(&second), vec!["c"]);
+        assert_eq!(second["next_cursor"], Value::Null);
+    }
+
+    #[test]
+    fn an_assigned_tariff_cannot_be_deleted() {
+        let bench = Bench::new();
+        bench.call("PUT", "/api/v1/tariffs/t1", SMALL);
+        for cp in ["CP1", "CP2"] {
+            bench.call(
+                "PUT",
+                &format!("/api/v1/charge-points/{cp}"),
+                r#"{"tariff_id":"t1"}"#,
+            );
+        }
+        let detail = bench.call("DELETE", "/api/v1/tariffs/t1", "").problem(409);
+        assert!(
+            detail.contains("2 charge point(s)") && detail.contains("\"CP1\", \"CP2\""),
+            "{detail}"
+        );
+        for cp in ["CP1", "CP2"] {
+            bench.call(
+                "PUT",
+                &format!("/api/v1/charge-points/{cp}/tariff"),
+                r#"{"tariff_id":null}"#,
+            );
+        }
+        let deleted = bench.call("DELETE", "/api/v1/tariffs/t1", "");
+        assert_eq!(deleted.status, 204);
+        assert!(deleted.response.body.is_empty());
+        assert_eq!(deleted.response.header("content-type"), None);
+        bench.call("GET", "/api/v1/tariffs/t1", "").problem(404);
+        bench.call("DELETE", "/api/v1/tariffs/t1", "").problem(404);
     }
 }

@@ -16,6 +16,35 @@ pub(crate) struct Bench {
     pub(crate) kv: NativeKeyValue,
     pub(crate) now: DateTime<Utc>,
     pub(crate) gateway: Gateway,
+    pub(crate) closer: Closer,
+}
+
+/// Stands in for the transactions component's `POST /operator/close`: records the calls and
+/// answers `answer`; on 200 it marks the transaction stopped as the component would.
+pub(crate) struct Closer {
+    pub(crate) db: std::path::PathBuf,
+    pub(crate) calls: RefCell<Vec<(i64, String)>>,
+    pub(crate) answer: Cell<u16>,
+}
+
+impl crate::CloseTransaction for Closer {
+    fn close(&self, transaction_id: i64, closed_by: &str) -> Result<(u16, Value), String> {
+        self.calls
+            .borrow_mut()
+            .push((transaction_id, closed_by.to_owned()));
+        let status = self.answer.get();
+        if status == 200 {
+            let db = NativeSql::open(&self.db).map_err(|e| e.to_string())?;
+            db.execute(
+                "UPDATE transactions SET stopped_at = started_at, meter_stop_wh = meter_start_wh, \
+                 energy_wh = 0, stop_reason = 'Other', closed_by = ? WHERE id = ?",
+                &[closed_by.into(), transaction_id.into()],
+            )
+            .map_err(|e| e.to_string())?;
+            return Ok((200, serde_json::json!({"transaction_id": transaction_id})));
+        }
+        Ok((status, serde_json::json!({"error": "stopped meanwhile"})))
+    }
 }
 
 /// A gateway publish endpoint that records what it is given, or refuses when `down`.
@@ -40,13 +69,19 @@ impl Publish for Gateway {
 /// For tests that never reach a command route.
 pub(crate) struct NoGateway;
 
+impl crate::CloseTransaction for NoGateway {
+    fn close(&self, _: i64, _: &str) -> Result<(u16, Value), String> {
+        Err("no transactions component in this test".into())
+    }
+}
+
 impl Publish for NoGateway {
     fn publish(&self, _: &str, _: &str) -> Result<(), PublishError> {
         Err(PublishError("no gateway in this test".into()))
     }
 }
 
-/// A status and the body parsed as JSON (`Value::Null` when empty).
+/// A status and the body parsed as JSON (`Value::Null` when it is not JSON).
 pub(crate) struct Answer {
     pub(crate) status: u16,
     pub(crate) body: Value,
@@ -56,7 +91,8 @@ pub(crate) struct Answer {
 impl Bench {
     pub(crate) fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let sql = NativeSql::open(&dir.path().join("sqlite_db.db")).unwrap();
+        let db = dir.path().join("sqlite_db.db");
+        let sql = NativeSql::open(&db).unwrap();
         csms_store::migrate(&sql).unwrap();
         let kv = NativeKeyValue::open(&dir.path().join("sqlite_key_value.db")).unwrap();
         Self {
@@ -65,6 +101,11 @@ impl Bench {
             kv,
             now: at("2026-11-23T20:15:00Z"),
             gateway: Gateway::default(),
+            closer: Closer {
+                db,
+                calls: RefCell::new(Vec::new()),
+                answer: Cell::new(200),
+            },
         }
     }
 
@@ -88,13 +129,17 @@ impl Bench {
             &Outbound {
                 publisher: &self.gateway,
                 command_timeout_seconds: 60,
+                transactions: &self.closer,
             },
             self.now,
         );
-        let body = if response.body.is_empty() {
-            Value::Null
-        } else {
+        let json = response
+            .header("content-type")
+            .is_some_and(|t| t.ends_with("json"));
+        let body = if json {
             serde_json::from_slice(&response.body).unwrap()
+        } else {
+            Value::Null
         };
         Answer {
             status: response.status,

@@ -1,80 +1,177 @@
-//! `/api/v1/transactions/{id}`: one transaction and its charge detail record.
+//! `/api/v1/transactions`: transactions with their meter samples and charge detail record.
 //!
-//! The transactions component writes both rows; this module only reads them. The CDR's
+//! The transactions component writes the rows; this module only reads them. The CDR's
 //! `priced` column holds the priced session as JSON: its line items are passed through as the
 //! tariff component produced them, its totals (TEXT columns) are checked to be decimals and
 //! returned as decimal strings, never as JSON numbers.
+//!
+//! The list (filters and order in [`crate::transaction_filter`]) shows each transaction with
+//! its CDR; the detail adds the first [`pagination::MAX_LIMIT`] meter samples, oldest first,
+//! and a cursor for the rest (`GET /api/v1/transactions/{id}/meter-values`).
 
 use anyhow::Context as _;
-use csms_store::{Row, Sql, StoreError};
+use csms_store::{Row, Sql, SqlValue};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::charge_point_list::where_clause;
+use crate::meter_values::{self, MeterValue};
+use crate::pagination::{self, PageRequest};
 use crate::problem::ApiError;
+use crate::query::Query;
+use crate::transaction_filter::{SessionKey, TransactionFilter, NEWEST_FIRST};
 use crate::Reply;
 
+pub(crate) const LIST_PARAMS: [&str; 7] = [
+    "limit",
+    "cursor",
+    "charge_point_id",
+    "id_tag",
+    "from",
+    "to",
+    "state",
+];
+pub(crate) const STATES: [&str; 2] = ["open", "closed"];
+const LIST: &str = "transactions";
+
+/// The columns [`read`] reads from [`FROM`]: the transaction, then its CDR (NULLs when none).
+pub(crate) const COLUMNS: &str = "t.id, t.charge_point_id, t.connector_id, t.id_tag, \
+     t.start_auth_status, t.reservation_id, t.meter_start_wh, t.meter_stop_wh, t.energy_wh, \
+     t.started_at, t.stopped_at, t.stop_reason, t.stop_id_tag, t.flagged, t.flag_reason, \
+     c.transaction_id IS NOT NULL, c.tariff_id, c.currency, c.energy_wh, c.duration_s, \
+     c.charging_s, c.idle_s, c.total_excl_vat, c.vat_amount, c.total_incl_vat, c.priced, \
+     c.pricing_error, c.created_at, t.closed_by, t.remote_start_command_id";
+pub(crate) const FROM: &str =
+    "transactions t LEFT JOIN charge_detail_records c ON c.transaction_id = t.id";
+
 #[derive(Debug, Serialize)]
-struct TransactionView {
-    id: i64,
-    charge_point_id: String,
-    connector_id: i64,
-    id_tag: String,
+pub(crate) struct TransactionView {
+    pub(crate) id: i64,
+    pub(crate) charge_point_id: String,
+    pub(crate) connector_id: i64,
+    pub(crate) id_tag: String,
     start_auth_status: String,
     reservation_id: Option<i64>,
-    meter_start_wh: i64,
-    meter_stop_wh: Option<i64>,
+    pub(crate) meter_start_wh: i64,
+    pub(crate) meter_stop_wh: Option<i64>,
     energy_wh: Option<i64>,
-    started_at: String,
-    stopped_at: Option<String>,
-    stop_reason: Option<String>,
+    pub(crate) started_at: String,
+    pub(crate) stopped_at: Option<String>,
+    pub(crate) stop_reason: Option<String>,
     stop_id_tag: Option<String>,
     flagged: bool,
     flag_reason: Option<String>,
-    charge_detail_record: Option<CdrView>,
+    /// Who closed a transaction the charge point never stopped (`POST .../close`); null when
+    /// open or stopped by the charge point.
+    pub(crate) closed_by: Option<String>,
+    /// The RemoteStartTransaction command this transaction answered, if any.
+    remote_start_command_id: Option<i64>,
+    pub(crate) charge_detail_record: Option<CdrView>,
+}
+
+/// The detail: the transaction, and its meter samples.
+#[derive(Debug, Serialize)]
+struct TransactionDetail {
+    #[serde(flatten)]
+    transaction: TransactionView,
+    meter_values: Vec<MeterValue>,
+    /// Continues `meter_values` through `GET /api/v1/transactions/{id}/meter-values`.
+    meter_values_next_cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
-struct CdrView {
-    tariff_id: Option<String>,
-    currency: Option<String>,
-    energy_wh: i64,
-    duration_s: i64,
-    charging_s: i64,
-    idle_s: i64,
+pub(crate) struct CdrView {
+    pub(crate) tariff_id: Option<String>,
+    pub(crate) currency: Option<String>,
+    pub(crate) energy_wh: i64,
+    pub(crate) duration_s: i64,
+    pub(crate) charging_s: i64,
+    pub(crate) idle_s: i64,
     line_items: Vec<Value>,
-    total_excl_vat: Option<String>,
-    vat_percent: Option<String>,
-    vat_amount: Option<String>,
-    total_incl_vat: Option<String>,
-    pricing_error: Option<String>,
-    created_at: String,
+    pub(crate) total_excl_vat: Option<String>,
+    pub(crate) vat_percent: Option<String>,
+    pub(crate) vat_amount: Option<String>,
+    pub(crate) total_incl_vat: Option<String>,
+    pub(crate) pricing_error: Option<String>,
+    pub(crate) created_at: String,
 }
 
 pub(crate) fn get(sql: &impl Sql, id: &str) -> Result<Reply, ApiError> {
-    let not_found = || ApiError::NotFound(format!("transaction {id:?} does not exist"));
-    // OCPP 1.6 transaction ids are integers; anything else cannot name one.
-    let Ok(number) = id.parse::<i64>() else {
-        return Err(not_found());
-    };
+    let number = parse_id(id)?;
     let rows = sql
         .execute(
-            "SELECT id, charge_point_id, connector_id, id_tag, start_auth_status, reservation_id, \
-             meter_start_wh, meter_stop_wh, energy_wh, started_at, stopped_at, stop_reason, stop_id_tag, \
-             flagged, flag_reason FROM transactions WHERE id = ?",
+            &format!("SELECT {COLUMNS} FROM {FROM} WHERE t.id = ?"),
             &[number.into()],
         )
         .with_context(|| format!("loading transaction {number}"))?;
-    let row = rows.first().ok_or_else(not_found)?;
-    let cdr = cdr(sql, number)?;
-    let view = read(row, cdr).with_context(|| format!("reading transaction {number}"))?;
-    Reply::ok(&view)
+    let row = rows.first().ok_or_else(|| not_found(id))?;
+    let transaction = read(row).with_context(|| format!("reading transaction {number}"))?;
+    let samples = PageRequest {
+        limit: pagination::MAX_LIMIT,
+        after: None,
+    };
+    let page = meter_values::page(sql, number, &samples)?;
+    Reply::ok(&TransactionDetail {
+        transaction,
+        meter_values: page.items,
+        meter_values_next_cursor: page.next_cursor,
+    })
 }
 
-fn read(row: &Row, charge_detail_record: Option<CdrView>) -> Result<TransactionView, StoreError> {
+pub(crate) fn list(sql: &impl Sql, query: &Query) -> Result<Reply, ApiError> {
+    let filter = TransactionFilter::parse(query)?;
+    let state = query.one_of("state", &STATES)?;
+    let request = PageRequest::<SessionKey>::from_query(query, LIST)?;
+    let mut conditions: Vec<String> = Vec::new();
+    let mut params: Vec<SqlValue> = Vec::new();
+    filter.restrict(&request, &mut conditions, &mut params)?;
+    match state {
+        Some("open") => conditions.push("t.stopped_at IS NULL".into()),
+        Some(_) => conditions.push("t.stopped_at IS NOT NULL".into()),
+        None => {}
+    }
+    params.push(request.fetch().into());
+    let rows = sql
+        .execute(
+            &format!(
+                "SELECT {COLUMNS} FROM {FROM}{} {NEWEST_FIRST} LIMIT ?",
+                where_clause(&conditions)
+            ),
+            &params,
+        )
+        .context("listing transactions")?;
+    let transactions = rows
+        .iter()
+        .map(read)
+        .collect::<anyhow::Result<Vec<_>>>()
+        .context("reading transactions")?;
+    Reply::ok(&request.page(transactions, LIST, |t| (t.started_at.clone(), t.id))?)
+}
+
+/// OCPP 1.6 transaction ids are integers; anything else cannot name one.
+pub(crate) fn parse_id(id: &str) -> Result<i64, ApiError> {
+    id.parse::<i64>().map_err(|_| not_found(id))
+}
+
+pub(crate) fn not_found(id: &str) -> ApiError {
+    ApiError::NotFound(format!("transaction {id:?} does not exist"))
+}
+
+/// A row of [`COLUMNS`].
+pub(crate) fn read(row: &Row) -> anyhow::Result<TransactionView> {
     const CTX: &str = "transactions";
+    let id = row.i64(0, CTX)?;
+    let charge_detail_record = if row.i64(15, CTX)? != 0 {
+        Some(
+            read_cdr(row)
+                .with_context(|| format!("reading the charge detail record of transaction {id}"))?,
+        )
+    } else {
+        None
+    };
     Ok(TransactionView {
-        id: row.i64(0, CTX)?,
+        id,
         charge_point_id: row.text(1, CTX)?,
         connector_id: row.i64(2, CTX)?,
         id_tag: row.text(3, CTX)?,
@@ -89,45 +186,33 @@ fn read(row: &Row, charge_detail_record: Option<CdrView>) -> Result<TransactionV
         stop_id_tag: row.opt_text(12, CTX)?,
         flagged: row.i64(13, CTX)? != 0,
         flag_reason: row.opt_text(14, CTX)?,
+        closed_by: row.opt_text(28, CTX)?,
+        remote_start_command_id: row.opt_i64(29, CTX)?,
         charge_detail_record,
     })
 }
 
-fn cdr(sql: &impl Sql, transaction_id: i64) -> Result<Option<CdrView>, ApiError> {
+fn read_cdr(row: &Row) -> anyhow::Result<CdrView> {
     const CTX: &str = "charge_detail_records";
-    let rows = sql
-        .execute(
-            "SELECT tariff_id, currency, energy_wh, duration_s, charging_s, idle_s, total_excl_vat, \
-             vat_amount, total_incl_vat, priced, pricing_error, created_at \
-             FROM charge_detail_records WHERE transaction_id = ?",
-            &[transaction_id.into()],
-        )
-        .with_context(|| format!("loading the charge detail record of transaction {transaction_id}"))?;
-    let Some(row) = rows.first() else {
-        return Ok(None);
-    };
-    let context = || format!("reading the charge detail record of transaction {transaction_id}");
     let priced: Option<Value> = row
-        .opt_text(9, CTX)
-        .with_context(context)?
+        .opt_text(25, CTX)?
         .map(|text| serde_json::from_str(&text))
         .transpose()
-        .with_context(|| format!("{}: `priced` is not JSON", context()))?;
-    let decimal = |index: usize, name: &str| -> Result<Option<String>, ApiError> {
-        let text = row.opt_text(index, CTX).with_context(context)?;
-        text.map(|t| decimal_string(&t).with_context(|| format!("{}: `{name}`", context())))
+        .context("`priced` is not JSON")?;
+    let decimal = |index: usize, name: &str| -> anyhow::Result<Option<String>> {
+        row.opt_text(index, CTX)?
+            .map(|t| decimal_string(&t).with_context(|| format!("`{name}`")))
             .transpose()
-            .map_err(ApiError::from)
     };
-    Ok(Some(CdrView {
-        tariff_id: row.opt_text(0, CTX).with_context(context)?,
-        currency: row.opt_text(1, CTX).with_context(context)?,
-        energy_wh: row.i64(2, CTX).with_context(context)?,
-        duration_s: row.i64(3, CTX).with_context(context)?,
-        charging_s: row.i64(4, CTX).with_context(context)?,
-        idle_s: row.i64(5, CTX).with_context(context)?,
+    Ok(CdrView {
+        tariff_id: row.opt_text(16, CTX)?,
+        currency: row.opt_text(17, CTX)?,
+        energy_wh: row.i64(18, CTX)?,
+        duration_s: row.i64(19, CTX)?,
+        charging_s: row.i64(20, CTX)?,
+        idle_s: row.i64(21, CTX)?,
         line_items: priced.as_ref().map(line_items).unwrap_or_default(),
-        total_excl_vat: decimal(6, "total_excl_vat")?,
+        total_excl_vat: decimal(22, "total_excl_vat")?,
         vat_percent: priced
             .as_ref()
             .and_then(|p| p.get("vat_percent").or_else(|| p.get("vat-percent")))
@@ -136,11 +221,11 @@ fn cdr(sql: &impl Sql, transaction_id: i64) -> Result<Option<CdrView>, ApiError>
                 Value::Number(n) => decimal_string(&n.to_string()).ok(),
                 _ => None,
             }),
-        vat_amount: decimal(7, "vat_amount")?,
-        total_incl_vat: decimal(8, "total_incl_vat")?,
-        pricing_error: row.opt_text(10, CTX).with_context(context)?,
-        created_at: row.text(11, CTX).with_context(context)?,
-    }))
+        vat_amount: decimal(23, "vat_amount")?,
+        total_incl_vat: decimal(24, "total_incl_vat")?,
+        pricing_error: row.opt_text(26, CTX)?,
+        created_at: row.text(27, CTX)?,
+    })
 }
 
 /// The line items of a priced session: its `line_items` (or WIT-style `line-items`) array, or
@@ -160,7 +245,7 @@ fn line_items(priced: &Value) -> Vec<Value> {
 }
 
 /// A stored amount as an exact decimal string (`"12.50"` keeps its scale).
-fn decimal_string(text: &str) -> anyhow::Result<String> {
+pub(crate) fn decimal_string(text: &str) -> anyhow::Result<String> {
     Decimal::from_str_exact(text.trim())
         .map(|d| d.to_string())
         .map_err(|e| anyhow::anyhow!("{text:?} is not a decimal: {e}"))
@@ -298,6 +383,117 @@ mod tests {
         assert!(
             detail.contains("transaction 42") && detail.contains("total_excl_vat"),
             "{detail}"
+        );
+    }
+
+    /// Transactions 1..=6: started one a day from 2026-11-01 (5 and 6 at the same instant,
+    /// written differently), 2 and 6 still open.
+    fn sessions(bench: &Bench) {
+        for (id, cp, tag, started, open) in [
+            (1, "CP1", "TAG1", "2026-11-01T10:00:00Z", false),
+            (2, "CP2", "TAG2", "2026-11-02T10:00:00Z", true),
+            (3, "CP1", "tag2", "2026-11-03T10:00:00.5Z", false),
+            (4, "CP1", "TAG1", "2026-11-03T10:00:00.499Z", false),
+            (5, "CP2", "TAG1", "2026-11-05T10:00:00Z", false),
+            (6, "CP1", "TAG1", "2026-11-05T10:00:00.000Z", true),
+        ] {
+            let stop = if open {
+                "NULL, NULL".to_owned()
+            } else {
+                format!("'{started}', 500")
+            };
+            bench.exec(&format!(
+                "INSERT INTO transactions (id, charge_point_id, connector_id, id_tag, start_auth_status, \
+                 meter_start_wh, started_at, stopped_at, meter_stop_wh, created_at) \
+                 VALUES ({id}, '{cp}', 1, '{tag}', 'Accepted', 0, '{started}', {stop}, 'x')"
+            ));
+        }
+    }
+
+    fn ids(bench: &Bench, query: &str) -> Vec<i64> {
+        let answer = bench.call("GET", &format!("/api/v1/transactions?{query}"), "");
+        assert_eq!(answer.status, 200, "{query}: {}", answer.body);
+        answer.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn transactions_are_listed_newest_first_and_filtered() {
+        let bench = Bench::new();
+        sessions(&bench);
+        assert_eq!(ids(&bench, ""), vec![6, 5, 3, 4, 2, 1]);
+        assert_eq!(ids(&bench, "state=open"), vec![6, 2]);
+        assert_eq!(ids(&bench, "state=closed"), vec![5, 3, 4, 1]);
+        assert_eq!(ids(&bench, "charge_point_id=CP2"), vec![5, 2]);
+        assert_eq!(ids(&bench, "id_tag=TAG2"), vec![3, 2]);
+        assert_eq!(
+            ids(
+                &bench,
+                "from=2026-11-02T10:00:00Z&to=2026-11-03T10:00:00.5Z"
+            ),
+            vec![4, 2]
+        );
+        assert_eq!(
+            ids(&bench, "charge_point_id=CP1&id_tag=tag1&state=closed"),
+            vec![4, 1]
+        );
+        let listed = bench.call("GET", "/api/v1/transactions?limit=1", "").body;
+        assert_eq!(listed["items"][0]["charge_detail_record"], Value::Null);
+        assert!(listed["items"][0].get("meter_values").is_none());
+        for bad in [
+            "state=running",
+            "from=2026-11-02",
+            "from=2026-11-03T00:00:00Z&to=2026-11-02T00:00:00Z",
+            "limit=1&limit=2",
+            "id_tag=ABCDEFGHIJKLMNOPQRSTU",
+            "charge_point=CP1",
+        ] {
+            bench
+                .call("GET", &format!("/api/v1/transactions?{bad}"), "")
+                .problem(400);
+        }
+    }
+
+    #[test]
+    fn transaction_pages_have_no_duplicates_or_gaps_even_on_equal_instants() {
+        let bench = Bench::new();
+        sessions(&bench);
+        for limit in 1..=6 {
+            let mut seen = Vec::new();
+            let mut query = format!("limit={limit}");
+            loop {
+                let page = bench
+                    .call("GET", &format!("/api/v1/transactions?{query}"), "")
+                    .body;
+                seen.extend(
+                    page["items"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|t| t["id"].as_i64().unwrap()),
+                );
+                match page["next_cursor"].as_str() {
+                    Some(next) => query = format!("limit={limit}&cursor={next}"),
+                    None => break,
+                }
+            }
+            assert_eq!(seen, vec![6, 5, 3, 4, 2, 1], "limit {limit}");
+        }
+        // A session added behind the cursor shows on a later page, none is repeated.
+        let first = bench.call("GET", "/api/v1/transactions?limit=2", "").body;
+        bench.exec(
+            "INSERT INTO transactions (id, charge_point_id, connector_id, id_tag, start_auth_status, \
+             meter_start_wh, started_at, created_at) VALUES (7, 'CP1', 1, 'T', 'Accepted', 0, \
+             '2026-11-04T00:00:00Z', 'x')",
+        );
+        let cursor = first["next_cursor"].as_str().unwrap();
+        assert_eq!(
+            ids(&bench, &format!("cursor={cursor}")),
+            vec![7, 3, 4, 2, 1]
         );
     }
 }

@@ -5,6 +5,7 @@ use csms_store::{Sql, StoreError};
 use ocpp_protocol::timestamp::{format_utc, parse_utc};
 use serde::{Deserialize, Serialize};
 
+use crate::reservation::{self, Place};
 use crate::{AuthorizationStatus, IdTagInfo};
 
 /// Why a tag is being checked: only a start counts the tag's open transactions.
@@ -116,6 +117,61 @@ pub fn decide(
         status,
         expiry_date: tag.expiry_date.map(format_utc),
         parent_id_tag: tag.parent_id_tag,
+    })
+}
+
+/// One authorization as the charge point asks it: which tag, why, and where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Asked<'a> {
+    pub charge_point_id: &'a str,
+    pub id_tag: &'a str,
+    pub purpose: Purpose,
+    pub place: Place,
+}
+
+/// A decision, with why a tag the registry accepts is refused here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub id_tag_info: IdTagInfo,
+    /// Set when the status is not the registry's own (a reservation of another tag).
+    pub refusal: Option<String>,
+}
+
+/// [`decide`], then the charge point's reservations ([`crate::reservation`]).
+///
+/// A tag refused for a reservation of another tag is answered `Invalid`. OCPP 1.6 has no
+/// "reserved" status: `Blocked` and `Expired` state a property of the tag, wrong here and
+/// alarming on a charge point's display; `ConcurrentTx` claims another transaction of the tag.
+/// `Invalid` is the generic "not allowed to charge" of 1.6 (2.0.1 splits it into
+/// NotAtThisLocation / NotAtThisTime, which is what this is). Any non-Accepted status is cached
+/// alike by the charge point and makes it stop the transaction when StopTransactionOnInvalidId
+/// is set, so nothing else is traded away. The expiry date and parent idTag stay in the answer.
+pub fn decide_at(
+    sql: &impl Sql,
+    asked: &Asked<'_>,
+    now: DateTime<Utc>,
+) -> Result<Decision, DecideError> {
+    let mut id_tag_info = decide(sql, asked.id_tag, asked.purpose, now)?;
+    if id_tag_info.status != AuthorizationStatus::Accepted {
+        return Ok(Decision {
+            id_tag_info,
+            refusal: None,
+        });
+    }
+    let refusal = reservation::refusal(
+        sql,
+        asked.charge_point_id,
+        asked.id_tag,
+        id_tag_info.parent_id_tag.as_deref(),
+        asked.place,
+        now,
+    )?;
+    if refusal.is_some() {
+        id_tag_info.status = AuthorizationStatus::Invalid;
+    }
+    Ok(Decision {
+        id_tag_info,
+        refusal,
     })
 }
 

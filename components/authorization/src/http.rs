@@ -1,8 +1,10 @@
 //! The private HTTP contract, reached by Spin service chaining
 //! (`http://authorization.spin.internal/...`). All bodies are JSON.
 //!
-//! - `POST /authorize` `{"charge_point_id", "id_tag", "purpose": "authorize" | "start"}`
-//!   -> 200 `{"idTagInfo": {"status", "expiryDate"?, "parentIdTag"?}}`
+//! - `POST /authorize` `{"charge_point_id", "id_tag", "purpose": "authorize" | "start",
+//!   "connector_id"?, "reservation_id"?}` (the last two from a StartTransaction)
+//!   -> 200 `{"idTagInfo": {"status", "expiryDate"?, "parentIdTag"?}, "refusal"?}`, `refusal`
+//!   saying why a tag the registry accepts is refused here (a reservation of another tag)
 //! - `POST /authorize-stop` `{"charge_point_id", "id_tag", "transaction_id"}`
 //!   -> 200 `{"idTagInfo": {...}, "may_stop": bool}`
 //!
@@ -14,7 +16,7 @@ use csms_store::Sql;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::{authorize_stop, decide, DecideError, Purpose};
+use crate::{authorize_stop, decide_at, Asked, DecideError, Place, Purpose};
 
 /// An HTTP answer: status and JSON body.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +44,10 @@ struct AuthorizeBody {
     id_tag: String,
     #[serde(default)]
     purpose: Purpose,
+    #[serde(default)]
+    connector_id: Option<i64>,
+    #[serde(default)]
+    reservation_id: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -68,8 +74,22 @@ pub fn handle(sql: &impl Sql, method: &str, path: &str, body: &[u8], now: DateTi
         serde_json::from_slice::<AuthorizeBody>(body)
             .map_err(|e| bad_body(endpoint, &e))
             .and_then(|req| {
-                decide(sql, &req.id_tag, req.purpose, now)
-                    .map(|info| json!({ "idTagInfo": info }))
+                let asked = Asked {
+                    charge_point_id: &req.charge_point_id,
+                    id_tag: &req.id_tag,
+                    purpose: req.purpose,
+                    place: Place {
+                        connector_id: req.connector_id,
+                        reservation_id: req.reservation_id,
+                    },
+                };
+                decide_at(sql, &asked, now)
+                    .map(|decision| match decision.refusal {
+                        Some(refusal) => {
+                            json!({ "idTagInfo": decision.id_tag_info, "refusal": refusal })
+                        }
+                        None => json!({ "idTagInfo": decision.id_tag_info }),
+                    })
                     .map_err(|e| {
                         failed(
                             &format!(

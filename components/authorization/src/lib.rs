@@ -6,7 +6,9 @@
 //! the expiry date has passed, `ConcurrentTx` when a start would exceed the tag's open
 //! transactions (default one), else `Accepted`; expiry date and parent idTag are included when
 //! the registry has them. [`authorize_stop`] also says whether a tag may stop a transaction
-//! (same tag, or the same parent idTag as the tag that started it).
+//! (same tag, or the same parent idTag as the tag that started it). [`decide_at`] adds the
+//! charge point's reservations: a tag they do not hold for is refused where they hold
+//! (`Invalid`, with the reason).
 //!
 //! The component is reached only by Spin service chaining (private routes, see [`http`]): the
 //! connection component asks for `Authorize`, the transactions component for starts and stops.
@@ -16,10 +18,12 @@
 mod decide;
 pub mod http;
 mod id_tag_info;
+mod reservation;
 mod stop;
 
-pub use decide::{decide, DecideError, Purpose};
+pub use decide::{decide, decide_at, Asked, DecideError, Decision, Purpose};
 pub use id_tag_info::{AuthorizationStatus, IdTagInfo};
+pub use reservation::Place;
 pub use stop::{authorize_stop, StopAuthorization};
 
 // The Spin SDK's export macro expands to unsafe code.

@@ -11,8 +11,10 @@ use csms_store::Sql;
 use ocpp_protocol::timestamp::{format_utc, parse_utc};
 use ocpp_protocol::{Call, Frame};
 
+use serde_json::Value;
+
 use crate::publish::{self, Publish};
-use crate::{store, CommandError};
+use crate::{local_list, store, CommandError};
 
 /// A CALL ready to go on the wire.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +59,10 @@ pub fn expire(
 }
 
 /// When nothing is outstanding, marks the oldest queued command `sent` and returns its CALL.
+///
+/// A request the central system completes when sending (a SendLocalList to build,
+/// [`local_list`]) is completed here and stored as sent; one that cannot be completed ends in
+/// state `error` with the reason, and the next queued command is claimed instead.
 pub fn claim_next(
     sql: &impl Sql,
     charge_point_id: &str,
@@ -70,35 +76,75 @@ pub fn claim_next(
         if store::outstanding(sql, charge_point_id)?.is_some() {
             return Ok(None);
         }
-        let rows = sql.execute(
-            "SELECT id FROM commands WHERE charge_point_id = ? AND state = 'queued' ORDER BY id LIMIT 1",
-            &[charge_point_id.into()],
-        )?;
-        let Some(row) = rows.first() else {
-            return Ok(None);
-        };
-        let id = row.i64(0, "commands")?;
-        let message_id = message_id(id);
-        sql.execute(
-            "UPDATE commands SET state = 'sent', message_id = ?, sent_at = ? WHERE id = ?",
-            &[message_id.as_str().into(), format_utc(now).into(), id.into()],
-        )?;
-        let Some(command) = store::get(sql, id)? else {
-            return Ok(None);
-        };
-        let text = Frame::Call(Call {
-            message_id: message_id.clone(),
-            action: command.action.clone(),
-            payload: command.request,
-        })
-        .to_text();
-        Ok(Some(OutgoingCall {
-            command_id: id,
-            message_id,
-            action: command.action,
-            text,
-        }))
+        loop {
+            let rows = sql.execute(
+                "SELECT id FROM commands WHERE charge_point_id = ? AND state = 'queued' ORDER BY id LIMIT 1",
+                &[charge_point_id.into()],
+            )?;
+            let Some(row) = rows.first() else {
+                return Ok(None);
+            };
+            let id = row.i64(0, "commands")?;
+            let Some(command) = store::get(sql, id)? else {
+                return Ok(None);
+            };
+            let request = match complete(sql, &command)? {
+                Ok(request) => request,
+                Err(reason) => {
+                    not_sent(sql, id, &reason, now)?;
+                    continue;
+                }
+            };
+            let message_id = message_id(id);
+            sql.execute(
+                "UPDATE commands SET state = 'sent', message_id = ?, sent_at = ?, request = ? WHERE id = ?",
+                &[
+                    message_id.as_str().into(),
+                    format_utc(now).into(),
+                    request.to_string().into(),
+                    id.into(),
+                ],
+            )?;
+            let text = Frame::Call(Call {
+                message_id: message_id.clone(),
+                action: command.action.clone(),
+                payload: request,
+            })
+            .to_text();
+            return Ok(Some(OutgoingCall {
+                command_id: id,
+                message_id,
+                action: command.action,
+                text,
+            }));
+        }
     })
+}
+
+/// The request to send: as queued, or completed by the central system; `Err` why it cannot be.
+fn complete(
+    sql: &impl Sql,
+    command: &store::Command,
+) -> Result<Result<Value, String>, CommandError> {
+    if command.action == "SendLocalList" && local_list::to_build(&command.request) == Ok(true) {
+        return local_list::build(sql, &command.charge_point_id, &command.request);
+    }
+    Ok(Ok(command.request.clone()))
+}
+
+/// Ends a queued command the central system could not complete, without sending it.
+fn not_sent(sql: &impl Sql, id: i64, reason: &str, now: DateTime<Utc>) -> Result<(), CommandError> {
+    sql.execute(
+        "UPDATE commands SET state = 'error', error_code = ?, error_description = ?, \
+         error_details = '{}', finished_at = ? WHERE id = ? AND state = 'queued'",
+        &[
+            local_list::NOT_BUILT.into(),
+            reason.into(),
+            format_utc(now).into(),
+            id.into(),
+        ],
+    )?;
+    Ok(())
 }
 
 /// Whether the charge point has a queued command and nothing outstanding.

@@ -11,6 +11,9 @@
 //! - [`configuration`]: the keys charge points reported or accepted.
 //! - [`answer`]: a CALLRESULT or CALLERROR matched by message id, validated, stored, and its
 //!   effect applied (one module per action under `effects`) in the same transaction.
+//! - [`reservations`]: what accepted ReserveNow / CancelReservation answers hold.
+//! - [`local_list`]: SendLocalList built from the idTag registry when sent, and the version
+//!   and entries each charge point accepted (or reported through GetLocalListVersion).
 //!
 //! Everything takes its stores and the time as arguments and is tested natively on SQLite
 //! files.
@@ -22,7 +25,9 @@ pub mod catalog;
 pub mod configuration;
 pub mod delivery;
 mod effects;
+pub mod local_list;
 pub mod publish;
+pub mod reservations;
 pub mod store;
 
 pub use store::{Command, State};

@@ -74,10 +74,14 @@ pub struct Command {
     pub created_at: String,
     pub sent_at: Option<String>,
     pub answered_at: Option<String>,
+    /// For a RemoteStartTransaction: the transaction it became, once the charge point started
+    /// it (`transactions.remote_start_command_id`).
+    pub transaction_id: Option<i64>,
 }
 
 const COLUMNS: &str = "id, charge_point_id, action, request, state, message_id, response, \
-     error_code, error_description, error_details, created_at, sent_at, answered_at";
+     error_code, error_description, error_details, created_at, sent_at, answered_at, \
+     (SELECT t.id FROM transactions t WHERE t.remote_start_command_id = commands.id)";
 
 /// Queues a command; returns its id.
 pub fn insert(
@@ -170,6 +174,7 @@ fn read(row: &Row) -> Result<Command, CommandError> {
         created_at: row.text(10, CTX)?,
         sent_at: row.opt_text(11, CTX)?,
         answered_at: row.opt_text(12, CTX)?,
+        transaction_id: row.opt_i64(13, CTX)?,
     })
 }
 

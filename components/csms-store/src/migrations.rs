@@ -174,6 +174,59 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (charge_point_id, key)
     );
     "#,
+    // 3: reservations, the local authorization list each charge point holds, and which
+    //    RemoteStartTransaction became which transaction; indexes for the operator API's
+    //    lists, which filter and page by julianday() of their times.
+    //    A reservation is `active` until used, cancelled or expired. Expiry is lazy: a row
+    //    still `active` past its expiry_date is expired to every reader, and is written
+    //    `expired` when a later ReserveNow of the same charge point is accepted (so the
+    //    reservation id can be reused without rewriting history). The partial unique index
+    //    keeps one active reservation per reservation id, which OCPP 1.6 replaces in place.
+    r#"
+    CREATE TABLE IF NOT EXISTS reservations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        charge_point_id TEXT NOT NULL,
+        reservation_id INTEGER NOT NULL,
+        connector_id INTEGER NOT NULL,
+        id_tag TEXT NOT NULL,
+        parent_id_tag TEXT,
+        expiry_date TEXT NOT NULL,
+        state TEXT NOT NULL,
+        transaction_id INTEGER,
+        command_id INTEGER,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX IF NOT EXISTS reservations_one_active
+        ON reservations (charge_point_id, reservation_id) WHERE state = 'active';
+    CREATE INDEX IF NOT EXISTS reservations_by_cp ON reservations (charge_point_id, state, connector_id);
+    CREATE TABLE IF NOT EXISTS local_list_versions (
+        charge_point_id TEXT PRIMARY KEY,
+        accepted_version INTEGER,
+        accepted_at TEXT,
+        accepted_command_id INTEGER,
+        reported_version INTEGER,
+        reported_at TEXT
+    );
+    CREATE TABLE IF NOT EXISTS local_list_entries (
+        charge_point_id TEXT NOT NULL,
+        id_tag TEXT NOT NULL,
+        status TEXT NOT NULL,
+        expiry_date TEXT,
+        parent_id_tag TEXT,
+        PRIMARY KEY (charge_point_id, id_tag)
+    );
+    ALTER TABLE transactions ADD COLUMN remote_start_command_id INTEGER;
+    CREATE UNIQUE INDEX IF NOT EXISTS transactions_by_remote_start
+        ON transactions (remote_start_command_id) WHERE remote_start_command_id IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS transactions_by_start ON transactions (julianday(started_at), id);
+    CREATE INDEX IF NOT EXISTS transactions_by_id_tag_nocase ON transactions (id_tag COLLATE NOCASE);
+    CREATE INDEX IF NOT EXISTS charge_points_by_tariff ON charge_points (tariff_id);
+    CREATE INDEX IF NOT EXISTS meter_values_by_tx_time
+        ON meter_values (transaction_id, julianday(sampled_at), id);
+    CREATE INDEX IF NOT EXISTS connector_status_history_by_time
+        ON connector_status_history (charge_point_id, connector_id, julianday(status_at), id)
+    "#,
 ];
 
 /// Brings the database to [`SCHEMA_VERSION`]. Cheap when already there: one
@@ -242,6 +295,32 @@ mod tests {
             )
             .unwrap();
         assert_eq!(tables[0].i64(0, "count").unwrap(), 1);
+    }
+
+    #[test]
+    fn migration_3_adds_reservations_local_lists_and_the_remote_start_link() {
+        let dir = std::env::temp_dir().join(format!("csms-store-m3-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("db.sqlite");
+        let _ = std::fs::remove_file(&path);
+        let db = NativeSql::open(&path).unwrap();
+        migrate(&db).unwrap();
+        for table in ["reservations", "local_list_versions", "local_list_entries"] {
+            let rows = db
+                .execute(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+                    &[table.into()],
+                )
+                .unwrap();
+            assert_eq!(rows[0].i64(0, "count").unwrap(), 1, "{table}");
+        }
+        let linked = db
+            .execute(
+                "SELECT count(*) FROM pragma_table_info('transactions') WHERE name = 'remote_start_command_id'",
+                &[],
+            )
+            .unwrap();
+        assert_eq!(linked[0].i64(0, "count").unwrap(), 1);
     }
 
     #[test]

@@ -7,8 +7,9 @@ use serde_json::{json, Value};
 /// Asks for idTag decisions. On Spin: [`ServiceAuthorizer`] over service chaining; in tests, a
 /// fake or the authorization crate called in-process.
 pub trait Authorizer {
-    /// The decision for starting a transaction (counts the tag's open transactions).
-    fn authorize_start(&self, charge_point_id: &str, id_tag: &str) -> Result<IdTagInfo, String>;
+    /// The decision for starting a transaction (counts the tag's open transactions and honours
+    /// the charge point's reservations).
+    fn authorize_start(&self, start: &StartAsked<'_>) -> Result<StartDecision, String>;
 
     /// The decision for `id_tag` stopping `transaction_id`, and whether it may.
     fn authorize_stop(
@@ -17,6 +18,26 @@ pub trait Authorizer {
         id_tag: &str,
         transaction_id: i64,
     ) -> Result<StopAuthorization, String>;
+}
+
+/// What a start is authorized for: the tag, and where it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StartAsked<'a> {
+    pub charge_point_id: &'a str,
+    pub id_tag: &'a str,
+    pub connector_id: i64,
+    /// The reservation the start says it ends.
+    pub reservation_id: Option<i64>,
+}
+
+/// The answer of `POST /authorize` for a start.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct StartDecision {
+    #[serde(rename = "idTagInfo")]
+    pub id_tag_info: IdTagInfo,
+    /// Why a tag the registry accepts was refused here (a reservation of another tag).
+    #[serde(default)]
+    pub refusal: Option<String>,
 }
 
 /// The answer of `POST /authorize-stop`.
@@ -64,12 +85,18 @@ impl<P: PostJson> ServiceAuthorizer<P> {
 }
 
 impl<P: PostJson> Authorizer for ServiceAuthorizer<P> {
-    fn authorize_start(&self, charge_point_id: &str, id_tag: &str) -> Result<IdTagInfo, String> {
+    fn authorize_start(&self, start: &StartAsked<'_>) -> Result<StartDecision, String> {
         let answer = self.call(
             "authorize",
-            &json!({"charge_point_id": charge_point_id, "id_tag": id_tag, "purpose": "start"}),
+            &json!({
+                "charge_point_id": start.charge_point_id,
+                "id_tag": start.id_tag,
+                "purpose": "start",
+                "connector_id": start.connector_id,
+                "reservation_id": start.reservation_id,
+            }),
         )?;
-        serde_json::from_value(answer.get("idTagInfo").cloned().unwrap_or(Value::Null))
+        serde_json::from_value(answer.clone())
             .map_err(|e| format!("/authorize answered no valid idTagInfo ({e}): {answer}"))
     }
 

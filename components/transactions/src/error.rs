@@ -15,6 +15,12 @@ pub enum TxError {
     /// Something changed under us between two reads; a retry will succeed.
     #[error("conflict, retry: {0}")]
     Conflict(String),
+    /// No such transaction (operator routes).
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The transaction is already stopped: closing it again would change a billed record.
+    #[error("{0}")]
+    AlreadyStopped(String),
 }
 
 impl TxError {
@@ -24,6 +30,8 @@ impl TxError {
             TxError::Store(_) => 500,
             TxError::Authorization(_) => 502,
             TxError::Conflict(_) => 503,
+            TxError::NotFound(_) => 404,
+            TxError::AlreadyStopped(_) => 409,
         }
     }
 }

@@ -7,13 +7,20 @@
 //! `{"error": "..."}` with 400 (not JSON, or a payload that does not fit the action's schema),
 //! 404 (unknown path), 405 (not POST), 500 (store), 502 (authorization component unavailable)
 //! or 503 (retry); nothing is committed then, and the charge point's retry is safe.
+//!
+//! `POST /operator/close` with `{"transaction_id": 7, "closed_by": "operator"}`, from the api
+//! component: closes a transaction the charge point never stopped ([`operator_close`]) -> 200
+//! with what was decided, 404 (no such transaction), 409 (already stopped).
 
 use csms_store::Sql;
 use ocpp_protocol::messages::v16::Request;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::{meter_values, start_transaction, stop_transaction, Authorizer, Env, Pricing, TxError};
+use crate::{
+    meter_values, operator_close, start_transaction, stop_transaction, Authorizer, Env, Pricing,
+    TxError,
+};
 
 /// Every OCPP 1.6 action this component applies.
 pub const ACTIONS: &[&str] = &[
@@ -46,13 +53,26 @@ struct Forwarded {
     payload: Value,
 }
 
-/// Routes one request: `path` ends in `/ocpp16/<Action>`.
+/// The body of `POST /operator/close`.
+#[derive(Debug, Deserialize)]
+struct CloseRequest {
+    transaction_id: i64,
+    closed_by: String,
+}
+
+/// The path of the operator's close.
+pub const OPERATOR_CLOSE: &str = "/operator/close";
+
+/// Routes one request: `path` ends in `/ocpp16/<Action>` or is [`OPERATOR_CLOSE`].
 pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
     env: &Env<'_, S, A, P>,
     method: &str,
     path: &str,
     body: &[u8],
 ) -> Answer {
+    if path.trim_end_matches('/').ends_with(OPERATOR_CLOSE) {
+        return close(env, method, body);
+    }
     let mut segments = path.trim_end_matches('/').rsplit('/');
     let action = segments.next().unwrap_or("");
     let version = segments.next().unwrap_or("");
@@ -90,6 +110,44 @@ pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
             body: json!({ "payload": payload }),
         },
         Err(e) => Answer::error(e.status(), format!("{context}: {e}")),
+    }
+}
+
+fn close<S: Sql, A: Authorizer, P: Pricing>(
+    env: &Env<'_, S, A, P>,
+    method: &str,
+    body: &[u8],
+) -> Answer {
+    if !method.eq_ignore_ascii_case("POST") {
+        return Answer::error(
+            405,
+            format!("{method} {OPERATOR_CLOSE}: only POST is allowed"),
+        );
+    }
+    let request: CloseRequest = match serde_json::from_slice(body) {
+        Ok(r) => r,
+        Err(e) => {
+            return Answer::error(400, format!("invalid JSON body for {OPERATOR_CLOSE}: {e}"))
+        }
+    };
+    if request.closed_by.trim().is_empty() {
+        return Answer::error(400, "closed_by must name who closes the transaction");
+    }
+    match operator_close::close(
+        env.sql,
+        env.pricing,
+        request.transaction_id,
+        &request.closed_by,
+        env.now,
+    ) {
+        Ok(closed) => Answer {
+            status: 200,
+            body: json!(closed),
+        },
+        Err(e) => Answer::error(
+            e.status(),
+            format!("closing transaction {}: {e}", request.transaction_id),
+        ),
     }
 }
 

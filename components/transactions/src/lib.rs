@@ -27,12 +27,17 @@ pub mod charge_detail_record;
 mod error;
 pub mod http;
 pub mod meter_values;
+pub mod operator_close;
 pub mod pricing;
+pub mod remote_start_link;
+mod reservation_use;
 pub mod sampled_value;
 pub mod start_transaction;
 pub mod stop_transaction;
 
-pub use authorizer::{Authorizer, PostJson, ServiceAuthorizer, StopAuthorization};
+pub use authorizer::{
+    Authorizer, PostJson, ServiceAuthorizer, StartAsked, StartDecision, StopAuthorization,
+};
 pub use error::TxError;
 pub use pricing::{parse_decimal, EnergySample, LineItem, PricedSession, Pricing, SessionFacts};
 

@@ -9,15 +9,21 @@
 //! - A start whose idTag is not Accepted is stored all the same, flagged with the reason, and
 //!   answered with the real idTagInfo: the charge point may have begun charging offline, and
 //!   the energy must be accounted for. The charge point stops it if it so decides.
+//! - A new start ends the reservation it uses ([`reservation_use`]) and is linked to the
+//!   RemoteStartTransaction that asked for it ([`remote_start_link`]), in the same SQL
+//!   transaction.
 
 use csms_store::processed_messages;
 use csms_store::{Sql, SqlValue};
-use ocpp_protocol::ocpp_types::v16::common::{IdTagInfo, IdTagInfoStatus};
+use ocpp_protocol::ocpp_types::v16::common::IdTagInfoStatus;
 use ocpp_protocol::ocpp_types::v16::StartTransactionRequest;
 use ocpp_protocol::timestamp::{format_utc, to_utc};
 use serde_json::{json, Value};
 
-use crate::{wire_name, Authorizer, Env, TxError};
+use crate::{
+    remote_start_link, reservation_use, wire_name, Authorizer, Env, StartAsked, StartDecision,
+    TxError,
+};
 
 pub const ACTION: &str = "StartTransaction";
 
@@ -80,7 +86,12 @@ pub fn handle<S: Sql, A: Authorizer, P>(
         Some(_) => None,
         None => Some(
             env.authorizer
-                .authorize_start(charge_point_id, key.id_tag)
+                .authorize_start(&StartAsked {
+                    charge_point_id,
+                    id_tag: key.id_tag,
+                    connector_id: key.connector_id,
+                    reservation_id: request.reservation_id,
+                })
                 .map_err(TxError::Authorization)?,
         ),
     };
@@ -91,8 +102,31 @@ pub fn handle<S: Sql, A: Authorizer, P>(
         }
         let response = match (key.existing(sql)?, &decision) {
             (Some(id), _) => answer_for_existing(sql, charge_point_id, id)?,
-            (None, Some(info)) => {
-                let id = insert(sql, &key, request.reservation_id, info, &now)?;
+            (None, Some(decision)) => {
+                let info = &decision.id_tag_info;
+                let id = insert(sql, &key, request.reservation_id, decision, &now)?;
+                let parent = info.parent_id_tag.as_ref().map(|p| p.as_str());
+                reservation_use::end(
+                    sql,
+                    &reservation_use::Start {
+                        charge_point_id,
+                        connector_id: key.connector_id,
+                        id_tag: key.id_tag,
+                        parent_id_tag: parent,
+                        reservation_id: request.reservation_id,
+                        accepted: info.status == IdTagInfoStatus::Accepted,
+                        transaction_id: id,
+                    },
+                    env.now,
+                )?;
+                remote_start_link::link(
+                    sql,
+                    charge_point_id,
+                    key.connector_id,
+                    key.id_tag,
+                    id,
+                    env.now,
+                )?;
                 json!({ "idTagInfo": info, "transactionId": id })
             }
             (None, None) => {
@@ -111,12 +145,16 @@ fn insert(
     sql: &impl Sql,
     key: &StartKey<'_>,
     reservation_id: Option<i64>,
-    info: &IdTagInfo,
+    decision: &StartDecision,
     now: &str,
 ) -> Result<i64, TxError> {
+    let info = &decision.id_tag_info;
     let status = wire_name(&info.status).unwrap_or_else(|| format!("{:?}", info.status));
     let accepted = info.status == IdTagInfoStatus::Accepted;
-    let flag_reason = (!accepted).then(|| format!("idTag {} was {status} at start", key.id_tag));
+    let flag_reason = (!accepted).then(|| match &decision.refusal {
+        Some(why) => format!("idTag {} was {status} at start: {why}", key.id_tag),
+        None => format!("idTag {} was {status} at start", key.id_tag),
+    });
     let mut params = key.params();
     params.extend([
         status.into(),

@@ -216,7 +216,10 @@ pub struct RegisterSample {
 
 /// The transaction's `Energy.Active.Import.Register` readings in Wh: the total (no phase), at
 /// the outlet (the default location), in time order.
-fn register_samples(sql: &impl Sql, transaction_id: i64) -> Result<Vec<RegisterSample>, TxError> {
+pub(crate) fn register_samples(
+    sql: &impl Sql,
+    transaction_id: i64,
+) -> Result<Vec<RegisterSample>, TxError> {
     let rows = sql.execute(
         "SELECT sampled_at, value_wh, context FROM meter_values WHERE transaction_id = ? AND measurand = ? \
          AND value_wh IS NOT NULL AND phase IS NULL AND (location IS NULL OR location = 'Outlet') \

@@ -1,0 +1,130 @@
+//! Closing a transaction the charge point never stopped: the charge point went away, lost the
+//! transaction, or its StopTransaction was lost before it reached us. Until it is closed, the
+//! session is unbilled and the idTag may count as busy.
+//!
+//! The stop is what the meter last said: the newest `Energy.Active.Import.Register` sample of
+//! the transaction gives both the stop value and the stop time. Without any sample nothing is
+//! known to have been delivered, so the session ends where it started (0 Wh, 0 s) rather than
+//! at the operator's click, which would bill time-based tariffs for hours no meter confirmed.
+//! The record keeps who closed it (`closed_by`), and the priced charge detail record is
+//! written exactly as for a charge point's stop.
+//!
+//! A StopTransaction that arrives later for the same transaction finds it stopped and changes
+//! nothing, like any repeated stop.
+
+use chrono::{DateTime, Utc};
+use csms_store::Sql;
+use ocpp_protocol::timestamp::{format_utc, parse_utc};
+use serde::Serialize;
+
+use crate::charge_detail_record::{self, FinishedSession};
+use crate::stop_transaction::{energy_check, register_samples};
+use crate::{Pricing, TxError};
+
+/// `stop_reason` of an operator's close: the OCPP 1.6 reason for anything not listed.
+pub const STOP_REASON: &str = "Other";
+
+/// What the close decided, for the operator's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Closed {
+    pub transaction_id: i64,
+    pub charge_point_id: String,
+    pub meter_stop_wh: i64,
+    pub stopped_at: String,
+    pub energy_wh: i64,
+    pub closed_by: String,
+    /// Whether a register sample gave the stop; false: ended at its start, 0 Wh.
+    pub from_sample: bool,
+}
+
+struct Open {
+    charge_point_id: String,
+    meter_start_wh: i64,
+    started_at: DateTime<Utc>,
+}
+
+/// Closes open transaction `transaction_id` on behalf of `closed_by` (e.g. `operator`).
+/// `NotFound` when there is no such transaction, `AlreadyStopped` when it was stopped.
+pub fn close(
+    sql: &impl Sql,
+    pricing: &impl Pricing,
+    transaction_id: i64,
+    closed_by: &str,
+    now: DateTime<Utc>,
+) -> Result<Closed, TxError> {
+    sql.transaction(|sql| {
+        let tx = load_open(sql, transaction_id)?;
+        let samples = register_samples(sql, transaction_id)?;
+        let last = samples
+            .iter()
+            .filter(|s| s.sample.at >= tx.started_at)
+            .max_by_key(|s| s.sample.at)
+            .map(|s| s.sample);
+        let (meter_stop_wh, stopped_at) = match last {
+            Some(sample) => (sample.wh, sample.at),
+            None => (tx.meter_start_wh, tx.started_at),
+        };
+        let check = energy_check(tx.meter_start_wh, meter_stop_wh, &samples);
+        // Read as open inside this SQL transaction, so the update takes effect.
+        sql.execute(
+            "UPDATE transactions SET meter_stop_wh = ?, stopped_at = ?, stop_reason = ?, \
+             energy_wh = ?, energy_check = ?, closed_by = ? WHERE id = ? AND stopped_at IS NULL",
+            &[
+                meter_stop_wh.into(),
+                format_utc(stopped_at).into(),
+                STOP_REASON.into(),
+                (meter_stop_wh - tx.meter_start_wh).into(),
+                check.into(),
+                closed_by.into(),
+                transaction_id.into(),
+            ],
+        )?;
+        let session = FinishedSession {
+            transaction_id,
+            charge_point_id: &tx.charge_point_id,
+            started_at: tx.started_at,
+            stopped_at,
+            meter_start_wh: tx.meter_start_wh,
+            meter_stop_wh,
+            samples: samples.iter().map(|r| r.sample).collect(),
+        };
+        charge_detail_record::write(sql, pricing, &session, now)?;
+        Ok(Closed {
+            transaction_id,
+            charge_point_id: tx.charge_point_id.clone(),
+            meter_stop_wh,
+            stopped_at: format_utc(stopped_at),
+            energy_wh: meter_stop_wh - tx.meter_start_wh,
+            closed_by: closed_by.to_owned(),
+            from_sample: last.is_some(),
+        })
+    })
+}
+
+fn load_open(sql: &impl Sql, transaction_id: i64) -> Result<Open, TxError> {
+    let rows = sql.execute(
+        "SELECT charge_point_id, meter_start_wh, started_at, stopped_at FROM transactions WHERE id = ?",
+        &[transaction_id.into()],
+    )?;
+    let Some(row) = rows.first() else {
+        return Err(TxError::NotFound(format!(
+            "no transaction {transaction_id}"
+        )));
+    };
+    if let Some(stopped_at) = row.opt_text(3, "transactions.stopped_at")? {
+        return Err(TxError::AlreadyStopped(format!(
+            "transaction {transaction_id} was already stopped at {stopped_at}"
+        )));
+    }
+    let started_text = row.text(2, "transactions.started_at")?;
+    let started_at = parse_utc(&started_text).ok_or_else(|| {
+        TxError::Store(csms_store::StoreError::Sql(format!(
+            "transactions.started_at of {transaction_id} is not RFC 3339: {started_text:?}"
+        )))
+    })?;
+    Ok(Open {
+        charge_point_id: row.text(0, "transactions.charge_point_id")?,
+        meter_start_wh: row.i64(1, "transactions.meter_start_wh")?,
+        started_at,
+    })
+}
