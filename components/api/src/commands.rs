@@ -605,28 +605,11 @@ mod tests {
             "UPDATE commands SET state = 'timed_out' WHERE id IN ({}, {})",
             posted[1], posted[3]
         ));
-        let mut seen = Vec::new();
-        let mut query = "limit=2".to_owned();
-        loop {
-            let page = bench
-                .call(
-                    "GET",
-                    &format!("/api/v1/charge-points/CP1/commands?{query}"),
-                    "",
-                )
-                .body;
-            seen.extend(
-                page["items"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|c| c["id"].as_i64().unwrap()),
-            );
-            match page["next_cursor"].as_str() {
-                Some(next) => query = format!("limit=2&cursor={next}"),
-                None => break,
-            }
-        }
+        let seen: Vec<i64> = bench
+            .every_item("/api/v1/charge-points/CP1/commands", "limit=2")
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect();
         posted.reverse();
         assert_eq!(seen, posted);
         let timed_out = bench

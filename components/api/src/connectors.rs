@@ -221,24 +221,11 @@ mod tests {
     #[test]
     fn history_is_newest_first_by_instant_across_pages() {
         let bench = bench();
-        let mut statuses = Vec::new();
-        let mut cursor = String::new();
-        loop {
-            let page = bench
-                .call(
-                    "GET",
-                    &format!(
-                        "/api/v1/charge-points/CP1/connectors/1/status-history?limit=4{cursor}"
-                    ),
-                    "",
-                )
-                .body;
-            statuses.extend(field(&page, "status"));
-            match page["next_cursor"].as_str() {
-                Some(next) => cursor = format!("&cursor={next}"),
-                None => break,
-            }
-        }
+        let items = bench.every_item(
+            "/api/v1/charge-points/CP1/connectors/1/status-history",
+            "limit=4",
+        );
+        let statuses: Vec<Value> = items.iter().map(|i| i["status"].clone()).collect();
         // 11:00:00 twice (the later-inserted first), then 10:00:01, 10:00:00.5, 10:00:00, 09:00.
         assert_eq!(
             statuses,

@@ -5,11 +5,9 @@
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
-use csms_store::{Row, Sql, SqlValue, StoreError};
-use ocpp_protocol::timestamp::format_utc;
-use serde::Serialize;
+use csms_commands::reservations;
+use csms_store::Sql;
 
-use crate::charge_point_list::where_clause;
 use crate::pagination::PageRequest;
 use crate::problem::ApiError;
 use crate::query::Query;
@@ -18,29 +16,6 @@ use crate::Reply;
 pub(crate) const PARAMS: [&str; 3] = ["limit", "cursor", "state"];
 pub(crate) const STATES: [&str; 4] = ["active", "used", "cancelled", "expired"];
 const LIST: &str = "reservations";
-
-/// The state as of `?` (bound to now): an active reservation past its expiry is expired.
-const STATE_NOW: &str = "CASE WHEN state = 'active' AND julianday(expiry_date) < julianday(?) \
-     THEN 'expired' ELSE state END";
-
-#[derive(Debug, Serialize)]
-struct ReservationView {
-    /// The central system's row id; the cursor key.
-    id: i64,
-    /// The OCPP reservationId the operator chose.
-    reservation_id: i64,
-    /// 0: any connector of the charge point.
-    connector_id: i64,
-    id_tag: String,
-    parent_id_tag: Option<String>,
-    expiry_date: String,
-    state: String,
-    transaction_id: Option<i64>,
-    /// The ReserveNow command that made it.
-    command_id: Option<i64>,
-    created_at: String,
-    updated_at: String,
-}
 
 pub(crate) fn list(
     sql: &impl Sql,
@@ -51,52 +26,9 @@ pub(crate) fn list(
     let request = PageRequest::<i64>::from_query(query, LIST)?;
     let state = query.one_of("state", &STATES)?;
     crate::charge_points::require(sql, cp)?;
-    let now = format_utc(now);
-    let mut params: Vec<SqlValue> = vec![now.as_str().into(), cp.into()];
-    let mut conditions = vec!["charge_point_id = ?".to_owned()];
-    if let Some(state) = state {
-        conditions.push(format!("({STATE_NOW}) = ?"));
-        params.extend([now.as_str().into(), state.into()]);
-    }
-    if let Some(after) = request.after {
-        conditions.push("id < ?".to_owned());
-        params.push(after.into());
-    }
-    params.push(request.fetch().into());
-    let rows = sql
-        .execute(
-            &format!(
-                "SELECT id, reservation_id, connector_id, id_tag, parent_id_tag, expiry_date, \
-                 {STATE_NOW}, transaction_id, command_id, created_at, updated_at FROM reservations{} \
-                 ORDER BY id DESC LIMIT ?",
-                where_clause(&conditions)
-            ),
-            &params,
-        )
+    let items = reservations::list_for(sql, cp, state, request.after, request.fetch(), now)
         .with_context(|| format!("listing the reservations of charge point {cp:?}"))?;
-    let items = rows
-        .iter()
-        .map(read)
-        .collect::<Result<Vec<_>, StoreError>>()
-        .with_context(|| format!("reading the reservations of charge point {cp:?}"))?;
     Reply::ok(&request.page(items, LIST, |r| r.id)?)
-}
-
-fn read(row: &Row) -> Result<ReservationView, StoreError> {
-    const CTX: &str = "reservations";
-    Ok(ReservationView {
-        id: row.i64(0, CTX)?,
-        reservation_id: row.i64(1, CTX)?,
-        connector_id: row.i64(2, CTX)?,
-        id_tag: row.text(3, CTX)?,
-        parent_id_tag: row.opt_text(4, CTX)?,
-        expiry_date: row.text(5, CTX)?,
-        state: row.text(6, CTX)?,
-        transaction_id: row.opt_i64(7, CTX)?,
-        command_id: row.opt_i64(8, CTX)?,
-        created_at: row.text(9, CTX)?,
-        updated_at: row.text(10, CTX)?,
-    })
 }
 
 #[cfg(test)]

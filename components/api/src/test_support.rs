@@ -153,6 +153,21 @@ impl Bench {
         self.send(method, path, Some(&format!("Bearer {TOKEN}")), body)
     }
 
+    /// Every item of a list, following `next_cursor` from `path?query` to the last page.
+    pub(crate) fn every_item(&self, path: &str, query: &str) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut url = format!("{path}?{query}");
+        loop {
+            let page = self.call("GET", &url, "");
+            assert_eq!(page.status, 200, "{url}: {}", page.body);
+            items.extend(page.body["items"].as_array().unwrap().iter().cloned());
+            match page.body["next_cursor"].as_str() {
+                Some(next) => url = format!("{path}?{query}&cursor={next}"),
+                None => return items,
+            }
+        }
+    }
+
     pub(crate) fn exec(&self, sql: &str) {
         for statement in sql.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
             self.sql.execute(statement, &[]).unwrap();

@@ -463,24 +463,11 @@ mod tests {
         let bench = Bench::new();
         sessions(&bench);
         for limit in 1..=6 {
-            let mut seen = Vec::new();
-            let mut query = format!("limit={limit}");
-            loop {
-                let page = bench
-                    .call("GET", &format!("/api/v1/transactions?{query}"), "")
-                    .body;
-                seen.extend(
-                    page["items"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|t| t["id"].as_i64().unwrap()),
-                );
-                match page["next_cursor"].as_str() {
-                    Some(next) => query = format!("limit={limit}&cursor={next}"),
-                    None => break,
-                }
-            }
+            let seen: Vec<i64> = bench
+                .every_item("/api/v1/transactions", &format!("limit={limit}"))
+                .iter()
+                .map(|t| t["id"].as_i64().unwrap())
+                .collect();
             assert_eq!(seen, vec![6, 5, 3, 4, 2, 1], "limit {limit}");
         }
         // A session added behind the cursor shows on a later page, none is repeated.

@@ -18,6 +18,9 @@ use crate::CommandError;
 /// One reservation as the operator sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reservation {
+    /// The central system's row id: the order of acceptance, and a cursor for paging.
+    pub id: i64,
+    /// The OCPP reservationId the operator chose.
     pub reservation_id: i64,
     pub charge_point_id: String,
     /// 0: any connector of the charge point.
@@ -39,28 +42,31 @@ pub struct Reservation {
 const STATE_AT: &str = "CASE WHEN state = 'active' AND julianday(expiry_date) < julianday(?) \
      THEN 'expired' ELSE state END";
 
-/// A charge point's reservations, newest first, at most `limit`; `only_active` keeps those
-/// that hold at `now`.
+/// A charge point's reservations, newest first: those in `state` as of `now` (any when
+/// `None`), with a row id below `before_id` (paging), at most `limit`.
 pub fn list_for(
     sql: &impl Sql,
     charge_point_id: &str,
-    only_active: bool,
+    state: Option<&str>,
+    before_id: Option<i64>,
     limit: i64,
     now: DateTime<Utc>,
 ) -> Result<Vec<Reservation>, CommandError> {
     let now = format_utc(now);
     let rows = sql.execute(
         &format!(
-            "SELECT reservation_id, charge_point_id, connector_id, id_tag, parent_id_tag, expiry_date, \
-             {STATE_AT}, transaction_id, command_id, created_at, updated_at FROM reservations \
-             WHERE charge_point_id = ? AND (? = 0 OR (state = 'active' AND julianday(expiry_date) >= julianday(?))) \
+            "SELECT id, reservation_id, charge_point_id, connector_id, id_tag, parent_id_tag, expiry_date, \
+             {STATE_AT} AS state_now, transaction_id, command_id, created_at, updated_at FROM reservations \
+             WHERE charge_point_id = ? AND (? IS NULL OR state_now = ?) AND (? IS NULL OR id < ?) \
              ORDER BY id DESC LIMIT ?"
         ),
         &[
             now.as_str().into(),
             charge_point_id.into(),
-            only_active.into(),
-            now.as_str().into(),
+            state.into(),
+            state.into(),
+            before_id.into(),
+            before_id.into(),
             limit.into(),
         ],
     )?;
@@ -70,17 +76,18 @@ pub fn list_for(
 fn read(row: &Row) -> Result<Reservation, CommandError> {
     const CTX: &str = "reservations";
     Ok(Reservation {
-        reservation_id: row.i64(0, CTX)?,
-        charge_point_id: row.text(1, CTX)?,
-        connector_id: row.i64(2, CTX)?,
-        id_tag: row.text(3, CTX)?,
-        parent_id_tag: row.opt_text(4, CTX)?,
-        expiry_date: row.text(5, CTX)?,
-        state: row.text(6, CTX)?,
-        transaction_id: row.opt_i64(7, CTX)?,
-        command_id: row.opt_i64(8, CTX)?,
-        created_at: row.text(9, CTX)?,
-        updated_at: row.text(10, CTX)?,
+        id: row.i64(0, CTX)?,
+        reservation_id: row.i64(1, CTX)?,
+        charge_point_id: row.text(2, CTX)?,
+        connector_id: row.i64(3, CTX)?,
+        id_tag: row.text(4, CTX)?,
+        parent_id_tag: row.opt_text(5, CTX)?,
+        expiry_date: row.text(6, CTX)?,
+        state: row.text(7, CTX)?,
+        transaction_id: row.opt_i64(8, CTX)?,
+        command_id: row.opt_i64(9, CTX)?,
+        created_at: row.text(10, CTX)?,
+        updated_at: row.text(11, CTX)?,
     })
 }
 

@@ -57,7 +57,7 @@ mod tests {
             json!({"status": "Rejected"}),
             now,
         );
-        let states: Vec<(i64, String)> = list_for(&db.sql, "CP1", false, 10, now)
+        let states: Vec<(i64, String)> = list_for(&db.sql, "CP1", None, None, 10, now)
             .unwrap()
             .into_iter()
             .map(|r| (r.reservation_id, r.state))

@@ -78,7 +78,7 @@ mod tests {
             json!({"status": "Occupied"}),
             now,
         );
-        let listed = list_for(&db.sql, "CP1", false, 10, now).unwrap();
+        let listed = list_for(&db.sql, "CP1", None, None, 10, now).unwrap();
         assert_eq!(listed.len(), 1);
         let r = &listed[0];
         assert_eq!(
@@ -112,7 +112,7 @@ mod tests {
             json!({"status": "Accepted"}),
             now,
         );
-        let listed = list_for(&db.sql, "CP1", false, 10, now).unwrap();
+        let listed = list_for(&db.sql, "CP1", None, None, 10, now).unwrap();
         assert_eq!(listed.len(), 1);
         assert_eq!(
             (listed[0].connector_id, listed[0].expiry_date.as_str()),
@@ -121,10 +121,10 @@ mod tests {
         // Past its expiry it reads expired, then a new reservation with the id is a new row.
         let later = at("2026-11-23T20:40:00.001Z");
         assert_eq!(
-            list_for(&db.sql, "CP1", false, 10, later).unwrap()[0].state,
+            list_for(&db.sql, "CP1", None, None, 10, later).unwrap()[0].state,
             "expired"
         );
-        assert!(list_for(&db.sql, "CP1", true, 10, later)
+        assert!(list_for(&db.sql, "CP1", Some("active"), None, 10, later)
             .unwrap()
             .is_empty());
         answered(
@@ -134,7 +134,7 @@ mod tests {
             json!({"status": "Accepted"}),
             later,
         );
-        let states: Vec<(String, String)> = list_for(&db.sql, "CP1", false, 10, later)
+        let states: Vec<(String, String)> = list_for(&db.sql, "CP1", None, None, 10, later)
             .unwrap()
             .into_iter()
             .map(|r| (r.id_tag, r.state))
