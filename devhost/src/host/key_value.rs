@@ -3,7 +3,7 @@
 //! devhost is readable by `spin up` and the other way round).
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{params, OptionalExtension};
@@ -12,21 +12,10 @@ use wasmtime::component::Resource;
 use super::bindings::fermyon::spin::key_value::{Error, Host, HostStore};
 use super::HostState;
 
-/// Why a store could not be set up.
-#[derive(Debug, thiserror::Error)]
-pub enum KeyValueError {
-    #[error("cannot open key-value store '{label}' at {path}: {source}")]
-    Open {
-        label: String,
-        path: PathBuf,
-        source: rusqlite::Error,
-    },
-    #[error("cannot create directory {path}: {source}")]
-    Dir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-}
+pub use super::store_file::StoreFileError as KeyValueError;
+use super::store_file::StoreKind;
+
+const KIND: StoreKind = StoreKind("key-value store");
 
 /// One SQLite database holding one or more labelled stores.
 #[derive(Clone)]
@@ -37,25 +26,7 @@ pub struct KvBackend {
 impl KvBackend {
     /// Opens (creating if needed) the database at `path`; `None` = in memory.
     pub fn open(label: &str, path: Option<&Path>) -> Result<Self, KeyValueError> {
-        let open_err = |source| KeyValueError::Open {
-            label: label.to_string(),
-            path: path.map(Path::to_path_buf).unwrap_or_default(),
-            source,
-        };
-        let conn = match path {
-            Some(p) => {
-                if let Some(dir) = p.parent() {
-                    std::fs::create_dir_all(dir).map_err(|source| KeyValueError::Dir {
-                        path: dir.to_path_buf(),
-                        source,
-                    })?;
-                }
-                let conn = rusqlite::Connection::open(p).map_err(open_err)?;
-                super::sqlite::write_ahead_log(&conn).map_err(open_err)?;
-                conn
-            }
-            None => rusqlite::Connection::open_in_memory().map_err(open_err)?,
-        };
+        let conn = KIND.open(label, path)?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS spin_key_value (
                 store TEXT NOT NULL,
@@ -64,7 +35,7 @@ impl KvBackend {
                 PRIMARY KEY (store, key)
             );",
         )
-        .map_err(open_err)?;
+        .map_err(|e| KIND.error(label, path, e))?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })

@@ -8,6 +8,7 @@ pub mod key_value;
 pub mod outbound_http;
 pub mod sqlite;
 pub mod stdio;
+pub mod store_file;
 pub mod unsupported;
 pub mod variables;
 

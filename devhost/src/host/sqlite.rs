@@ -10,22 +10,16 @@ use wasmtime::component::Resource;
 
 use super::bindings::fermyon::spin::sqlite as v2;
 use super::bindings::spin::sqlite::sqlite as v3;
+use super::store_file::{StoreFileError, StoreKind};
 use super::HostState;
+
+const KIND: StoreKind = StoreKind("SQLite database");
 
 /// Why a database could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum SqliteError {
-    #[error("cannot open SQLite database '{label}' at {path}: {source}")]
-    Open {
-        label: String,
-        path: PathBuf,
-        source: rusqlite::Error,
-    },
-    #[error("cannot create directory {path}: {source}")]
-    Dir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    File(#[from] StoreFileError),
     #[error("running start-up statements on database '{label}': {source}")]
     Statements {
         label: String,
@@ -59,27 +53,11 @@ const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl SqliteBackend {
     pub fn open(label: &str, path: Option<&Path>) -> Result<Self, SqliteError> {
-        let open_err = |source| SqliteError::Open {
-            label: label.to_string(),
-            path: path.map(Path::to_path_buf).unwrap_or_default(),
-            source,
-        };
+        let conn = KIND.open(label, path)?;
         let location = match path {
-            Some(p) => {
-                if let Some(dir) = p.parent() {
-                    std::fs::create_dir_all(dir).map_err(|source| SqliteError::Dir {
-                        path: dir.to_path_buf(),
-                        source,
-                    })?;
-                }
-                // Opened once now so that a bad path fails at start-up.
-                let conn = rusqlite::Connection::open(p).map_err(open_err)?;
-                write_ahead_log(&conn).map_err(open_err)?;
-                Location::File(p.to_path_buf())
-            }
-            None => Location::Memory(Arc::new(Mutex::new(
-                rusqlite::Connection::open_in_memory().map_err(open_err)?,
-            ))),
+            // Each request opens its own connection; this one only proved the file opens.
+            Some(p) => Location::File(p.to_path_buf()),
+            None => Location::Memory(Arc::new(Mutex::new(conn))),
         };
         Ok(Self {
             label: label.to_string(),
@@ -110,17 +88,6 @@ impl SqliteBackend {
             .map_err(|_| SqliteError::Poisoned(self.label.clone()))?
             .map_err(statements)
     }
-}
-
-/// WAL lets readers run beside the one writer and costs one sync per commit
-/// instead of the rollback journal's several, which is what bounded devhost's
-/// write rate. `synchronous` keeps SQLite's default, FULL, on every
-/// connection: a commit is on disk before the component answers, so a charge
-/// point's CALLRESULT still means durable. The journal mode is stored in the
-/// file, so later connections (and `spin up` on the same file) get WAL too.
-pub(crate) fn write_ahead_log(conn: &rusqlite::Connection) -> Result<(), rusqlite::Error> {
-    conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
-        .map(|_| ())
 }
 
 /// Runs a call that may wait for another connection's lock (up to
