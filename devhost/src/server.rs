@@ -96,6 +96,15 @@ pub async fn serve(app: Arc<App>, opts: ServeOptions) -> anyhow::Result<Running>
     })
 }
 
+/// Answers go out as soon as they are written. With Nagle's algorithm on, a response
+/// written in two parts (head, then the body the component streams) waited for the
+/// client's delayed ACK: a steady 40 ms on every GRIP request from Pushpin.
+fn no_delay(stream: &tokio::net::TcpStream) {
+    if let Err(e) = stream.set_nodelay(true) {
+        tracing::debug!("TCP_NODELAY not set: {e}");
+    }
+}
+
 async fn accept_loop(listener: TcpListener, server: Arc<Server>) {
     loop {
         let (stream, client) = match listener.accept().await {
@@ -105,6 +114,7 @@ async fn accept_loop(listener: TcpListener, server: Arc<Server>) {
                 continue;
             }
         };
+        no_delay(&stream);
         let server = server.clone();
         tokio::spawn(async move {
             let svc = service_fn(move |req| {
@@ -198,6 +208,7 @@ async fn publish_loop(listener: TcpListener, gateway: Arc<Gateway>) {
                 continue;
             }
         };
+        no_delay(&stream);
         let gateway = gateway.clone();
         tokio::spawn(async move {
             let svc = service_fn(move |req| {
