@@ -454,7 +454,10 @@ def main() -> None:
     text = summarize(results)
     (out / "summary.txt").write_text(text + "\n")
     print(text)
-    shutil.rmtree(work, ignore_errors=True)
+    if os.environ.get("BENCH_KEEP"):
+        log(f"kept the backends' state and logs in {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

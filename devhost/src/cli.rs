@@ -74,6 +74,9 @@ pub struct UpArgs {
     /// Disable wasmtime's on-disk compilation cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// Write /tmp/perf-<pid>.map so that `perf record` names the components' functions.
+    #[arg(long, env = "DEVHOST_PERF_MAP")]
+    pub perf_map: bool,
 }
 
 fn parse_kv(s: &str) -> Result<(String, String), String> {
@@ -125,6 +128,7 @@ impl UpArgs {
             },
             pooling: !self.no_pooling,
             compilation_cache: !self.no_cache,
+            perf_map: self.perf_map,
         })
     }
 

@@ -71,6 +71,8 @@ pub struct LoadOptions {
     pub pooling: bool,
     /// Use wasmtime's on-disk compilation cache.
     pub compilation_cache: bool,
+    /// Tell `perf` the names of compiled guest functions (a perf map file).
+    pub perf_map: bool,
 }
 
 struct LoadedComponent {
@@ -125,6 +127,9 @@ pub fn build_engine(opts: &LoadOptions) -> anyhow::Result<Engine> {
     let mut cfg = Config::new();
     cfg.wasm_component_model(true);
     cfg.epoch_interruption(true);
+    if opts.perf_map {
+        cfg.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     if opts.compilation_cache {
         match Cache::new(CacheConfig::new()) {
             Ok(cache) => {
