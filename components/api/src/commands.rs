@@ -100,8 +100,8 @@ pub(crate) fn post(
     let queue = query.bool("queue")?.unwrap_or(true);
     let payload = payload(action, call.body)?;
     crate::charge_points::require(sql, cp)?;
-    let online = online(kv, cp)?;
-    if !queue && !online {
+    let live = liveness(kv, cp, now)?;
+    if !queue && !live.online {
         return Err(ApiError::Conflict(format!(
             "charge point {cp:?} is offline and queue=false: the command was not stored"
         )));
@@ -109,7 +109,7 @@ pub(crate) fn post(
     settle(sql, outbound, cp, false, now)?;
     let id = store::insert(sql, cp, action, &payload, now)
         .with_context(|| format!("storing a {action} command for charge point {cp:?}"))?;
-    if online {
+    if live.reachable {
         send_next(sql, outbound, cp, now);
     }
     let command = load(sql, id)?;
@@ -132,8 +132,8 @@ pub(crate) fn get(
         .with_context(|| format!("loading command {number}"))?
         .ok_or_else(not_found)?;
     let command = if matches!(command.state, State::Queued | State::Sent) {
-        let online = online(kv, &command.charge_point_id)?;
-        settle(sql, outbound, &command.charge_point_id, online, now)?;
+        let live = liveness(kv, &command.charge_point_id, now)?;
+        settle(sql, outbound, &command.charge_point_id, live.reachable, now)?;
         load(sql, number)?
     } else {
         command
@@ -152,8 +152,8 @@ pub(crate) fn list(
     let state = query.one_of("state", &STATES)?;
     let request = PageRequest::<i64>::from_query(query, LIST)?;
     crate::charge_points::require(sql, cp)?;
-    let online = online(kv, cp)?;
-    settle(sql, outbound, cp, online, now)?;
+    let live = liveness(kv, cp, now)?;
+    settle(sql, outbound, cp, live.reachable, now)?;
     let mut params: Vec<csms_store::SqlValue> = vec![cp.into()];
     let mut conditions = String::new();
     if let Some(state) = state {
@@ -231,19 +231,42 @@ fn payload(action: &str, body: &[u8]) -> Result<Value, ApiError> {
     Ok(value)
 }
 
-/// The connection component's live state (`cp:{id}:connection`); unreadable means offline.
-fn online(kv: &impl KeyValue, cp: &str) -> Result<bool, ApiError> {
+/// How long after its socket opened a charge point is left to the connection component.
+/// Pushpin subscribes a socket to its channel asynchronously, some milliseconds after the
+/// OPEN answer (18 ms seen, more under load): a CALL published before that reaches nobody
+/// and would sit `sent` until it timed out. Until then a command stays queued; the charge
+/// point's next message, or the next look at the command through this API, sends it.
+const SUBSCRIPTION_SETTLE_SECONDS: i64 = 2;
+
+/// The connection component's live state (`cp:{id}:connection`), as far as commands care.
+#[derive(Debug, Clone, Copy, Default)]
+struct Liveness {
+    online: bool,
+    /// Online long enough that a publish reaches the socket.
+    reachable: bool,
+}
+
+/// Unreadable state means offline; an unreadable `connected_at`, long connected.
+fn liveness(kv: &impl KeyValue, cp: &str, now: DateTime<Utc>) -> Result<Liveness, ApiError> {
     #[derive(Deserialize)]
     struct Live {
         #[serde(default)]
         online: bool,
+        #[serde(default)]
+        connected_at: String,
     }
     let bytes = kv
         .get(&format!("cp:{cp}:connection"))
         .with_context(|| format!("reading the connection state of charge point {cp:?}"))?;
-    Ok(bytes
-        .and_then(|b| serde_json::from_slice::<Live>(&b).ok())
-        .is_some_and(|l| l.online))
+    let Some(live) = bytes.and_then(|b| serde_json::from_slice::<Live>(&b).ok()) else {
+        return Ok(Liveness::default());
+    };
+    let settled = ocpp_protocol::timestamp::parse_utc(&live.connected_at)
+        .is_none_or(|at| (now - at).num_seconds() >= SUBSCRIPTION_SETTLE_SECONDS);
+    Ok(Liveness {
+        online: live.online,
+        reachable: live.online && settled,
+    })
 }
 
 /// Times out an overdue call and, when `send` (the charge point is online), sends the next.
@@ -683,5 +706,37 @@ mod tests {
                 r#"{"updateType":"Partial"}"#,
             )
             .problem(400);
+    }
+
+    #[test]
+    fn a_socket_opened_under_two_seconds_ago_gets_its_command_once_pushpin_has_subscribed() {
+        let mut bench = bench();
+        // Opened one second before the operator's POST.
+        bench.set_kv(
+            "cp:CP1:connection",
+            &json!({"connection_id":"c","ocpp_version":"ocpp1.6","connected_at":"2026-11-23T20:14:59Z",
+                    "last_seen_at":"2026-11-23T20:14:59Z","online": true})
+            .to_string(),
+        );
+        let posted = bench.call(
+            "POST",
+            "/api/v1/charge-points/CP1/commands/Reset",
+            r#"{"type":"Soft"}"#,
+        );
+        assert_eq!(posted.status, 202, "{}", posted.body);
+        assert_eq!(posted.body["state"], "queued");
+        assert!(bench.gateway.published.borrow().is_empty());
+        let id = posted.body["command_id"].as_i64().unwrap();
+        // Still inside the window: a look changes nothing.
+        assert_eq!(
+            bench
+                .call("GET", &format!("/api/v1/commands/{id}"), "")
+                .body["state"],
+            "queued"
+        );
+        bench.now += chrono::Duration::seconds(1);
+        let later = bench.call("GET", &format!("/api/v1/commands/{id}"), "");
+        assert_eq!(later.body["state"], "sent", "{}", later.body);
+        assert_eq!(bench.gateway.published.borrow().len(), 1);
     }
 }
