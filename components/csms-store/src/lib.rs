@@ -38,6 +38,19 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// Another connection held the write lock for longer than the host's busy timeout
+    /// (5 s on Spin and devhost). Hosts only pass the message text, SQLite's own.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, Self::Sql(message) if message.contains("database is locked"))
+    }
+}
+
+/// How often a transaction asks again for the write lock after the host's busy timeout.
+/// Under a burst of thousands of writers SQLite's busy handler is not fair: one writer can
+/// lose every race for its whole timeout while the others make progress.
+const BUSY_ATTEMPTS: usize = 3;
+
 /// One SQLite connection: statements run in order, so `BEGIN` / `COMMIT`
 /// around several calls makes them atomic.
 pub trait Sql {
@@ -51,9 +64,11 @@ pub trait Sql {
         E: From<StoreError>,
         Self: Sized,
     {
-        self.execute("BEGIN IMMEDIATE", &[])?;
+        retry_busy(|| self.execute("BEGIN IMMEDIATE", &[]))?;
         match body(self) {
-            Ok(value) => match self.execute("COMMIT", &[]) {
+            // A COMMIT that found the database busy leaves the transaction open and may
+            // be run again.
+            Ok(value) => match retry_busy(|| self.execute("COMMIT", &[])) {
                 Ok(_) => Ok(value),
                 Err(e) => {
                     // A failed COMMIT (e.g. the database is busy) can leave the
@@ -73,9 +88,100 @@ pub trait Sql {
     }
 }
 
+/// Runs `statement` again while it fails only because the database is busy: neither
+/// `BEGIN IMMEDIATE` nor `COMMIT` has changed anything when it does.
+fn retry_busy(
+    mut statement: impl FnMut() -> Result<Vec<Row>, StoreError>,
+) -> Result<Vec<Row>, StoreError> {
+    let mut attempt = 1;
+    loop {
+        match statement() {
+            Err(e) if e.is_busy() && attempt < BUSY_ATTEMPTS => attempt += 1,
+            result => return result,
+        }
+    }
+}
+
 /// A key-value store of byte values.
 pub trait KeyValue {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;
     fn delete(&self, key: &str) -> Result<(), StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    /// Answers each statement from a script of busy failures, recording what ran.
+    #[derive(Default)]
+    struct Scripted {
+        busy: RefCell<Vec<&'static str>>,
+        ran: RefCell<Vec<String>>,
+    }
+
+    impl Sql for Scripted {
+        fn execute(&self, sql: &str, _: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
+            self.ran.borrow_mut().push(sql.to_string());
+            let mut busy = self.busy.borrow_mut();
+            if let Some(at) = busy.iter().position(|s| *s == sql) {
+                busy.remove(at);
+                return Err(StoreError::Sql(format!("database is locked in {sql}")));
+            }
+            Ok(Vec::new())
+        }
+    }
+
+    fn run(busy: Vec<&'static str>) -> (Result<(), StoreError>, Vec<String>) {
+        let sql = Scripted {
+            busy: RefCell::new(busy),
+            ..Default::default()
+        };
+        let result = sql.transaction(|sql| sql.execute("INSERT", &[]).map(drop));
+        (result, sql.ran.into_inner())
+    }
+
+    #[test]
+    fn a_busy_begin_is_asked_again_and_the_body_runs_once() {
+        let (result, ran) = run(vec!["BEGIN IMMEDIATE", "BEGIN IMMEDIATE"]);
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(
+            ran,
+            [
+                "BEGIN IMMEDIATE",
+                "BEGIN IMMEDIATE",
+                "BEGIN IMMEDIATE",
+                "INSERT",
+                "COMMIT"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_busy_commit_is_run_again_without_running_the_body_again() {
+        let (result, ran) = run(vec!["COMMIT"]);
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(ran, ["BEGIN IMMEDIATE", "INSERT", "COMMIT", "COMMIT"]);
+    }
+
+    #[test]
+    fn a_lock_busy_on_every_attempt_fails_the_transaction_with_nothing_run() {
+        let (result, ran) = run(vec!["BEGIN IMMEDIATE"; BUSY_ATTEMPTS]);
+        assert!(result.is_err_and(|e| e.is_busy()));
+        assert_eq!(ran, vec!["BEGIN IMMEDIATE"; BUSY_ATTEMPTS]);
+    }
+
+    #[test]
+    fn a_commit_busy_on_every_attempt_is_rolled_back() {
+        let (result, ran) = run(vec!["COMMIT"; BUSY_ATTEMPTS]);
+        assert!(result.is_err_and(|e| e.is_busy()));
+        assert_eq!(ran.last().map(String::as_str), Some("ROLLBACK"));
+    }
+
+    #[test]
+    fn other_sql_errors_are_not_busy() {
+        assert!(!StoreError::Sql("no such table: x".into()).is_busy());
+        assert!(!StoreError::KeyValue("database is locked".into()).is_busy());
+    }
 }
