@@ -201,6 +201,25 @@ async fn messages_sent_during_a_request_are_batched_into_the_next() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keep_alive_interval_brings_one_request_with_no_events_after_20_s() {
+    let host = host_with_key(None);
+    let (mut ws, _) = connect(&host, "ocpp1.6", true).await.unwrap();
+    ws.send(Message::Text("keepalive".into())).await.unwrap();
+    assert_eq!(next_text(&mut ws).await, "keepalive:on");
+    let asked = std::time::Instant::now();
+    let kept = tokio::time::timeout(Duration::from_secs(30), next_text(&mut ws))
+        .await
+        .expect("no keep-alive request within 30 s");
+    assert_eq!(kept, "kept-alive");
+    // The component asked for 1 s; Pushpin waits at least 20.
+    let waited = asked.elapsed();
+    assert!(waited >= Duration::from_secs(19), "after {waited:?}");
+    // The socket carries on as before.
+    ws.send(Message::Text("ping".into())).await.unwrap();
+    assert_eq!(next_text(&mut ws).await, "echo:ping");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_cannot_forge_gateway_headers() {
     let host = host_with_key(None);
     let mut req = format!("ws://{}/ocpp/ws", host.http)

@@ -190,6 +190,23 @@ async def test_an_unanswered_command_times_out_and_the_next_one_goes(backend):
         assert again["state"] == "timed_out"
 
 
+async def test_a_command_posted_as_a_silent_charge_point_connects_reaches_it_unasked(backend):
+    """No operator looks and the charge point says nothing: the gateway's keep-alive, which
+    the connection component asks for when the socket opens, carries the command out."""
+    await register(backend, "CP-SILENT")
+    # Not even WebSocket pings, which would also carry it out.
+    async with websockets.connect(f"{backend.ws_url}/CP-SILENT", subprotocols=["ocpp1.6"],
+                                  open_timeout=20, ping_interval=None) as ws:
+        opened = time.monotonic()
+        command = await send(backend, "CP-SILENT", "GetLocalListVersion", {})
+        assert time.monotonic() - opened < 2, "posted too late to test the young socket"
+        frame = json.loads(await asyncio.wait_for(ws.recv(), 35))
+        assert frame == [2, f"csms-{command}", "GetLocalListVersion", {}]
+        await ws.send(json.dumps([3, f"csms-{command}", {"listVersion": 4}]))
+        answered = await finished(backend, command)
+        assert answered["state"] == "answered" and answered["response"] == {"listVersion": 4}
+
+
 async def test_an_invalid_answer_puts_the_command_in_error(backend):
     await register(backend, "CP-WRONG")
     async with raw_socket(backend, "CP-WRONG") as ws:

@@ -235,7 +235,9 @@ fn payload(action: &str, body: &[u8]) -> Result<Value, ApiError> {
 /// Pushpin subscribes a socket to its channel asynchronously, some milliseconds after the
 /// OPEN answer (18 ms seen, more under load): a CALL published before that reaches nobody
 /// and would sit `sent` until it timed out. Until then a command stays queued; the charge
-/// point's next message, or the next look at the command through this API, sends it.
+/// point's next message or ping, the next look at the command through this API, or the
+/// gateway's keep-alive 20 s after the socket went quiet (the connection component asks
+/// for one when it opens) sends it.
 const SUBSCRIPTION_SETTLE_SECONDS: i64 = 2;
 
 /// The connection component's live state (`cp:{id}:connection`), as far as commands care.

@@ -205,6 +205,44 @@ mod tests {
     }
 
     #[test]
+    fn the_gateways_keep_alive_sends_a_command_queued_after_open() {
+        let b = bench();
+        assert_eq!(
+            b.send(t0(), &[WsEvent::Open]).len(),
+            1,
+            "only the subscribe"
+        );
+        // Posted while the socket was too young for a publish; the charge point is silent.
+        let id = b.queue("Reset", json!({"type":"Soft"}));
+        let later = t0() + Duration::seconds(20);
+        assert_eq!(
+            b.send(later, &[]),
+            vec![format!(r#"[2,"csms-{id}","Reset",{{"type":"Soft"}}]"#)]
+        );
+        assert_eq!(b.command(id).state, State::Sent);
+    }
+
+    #[test]
+    fn a_clients_ping_sends_a_command_queued_after_open() {
+        let b = bench();
+        b.send(t0(), &[WsEvent::Open]);
+        let id = b.queue("ClearCache", json!({}));
+        let texts = b.send(t0(), &[WsEvent::Ping(vec![1, 2].into())]);
+        assert_eq!(texts, vec![format!(r#"[2,"csms-{id}","ClearCache",{{}}]"#)]);
+    }
+
+    #[test]
+    fn nothing_is_sent_on_a_socket_that_is_closing() {
+        let b = bench();
+        b.send(t0(), &[WsEvent::Open]);
+        let id = b.queue("ClearCache", json!({}));
+        assert!(b
+            .send(t0(), &[WsEvent::Close(vec![3, 232].into())])
+            .is_empty());
+        assert_eq!(b.command(id).state, State::Queued);
+    }
+
+    #[test]
     fn an_answer_is_stored_and_the_next_command_follows_in_the_same_response() {
         let b = bench();
         let first = b.queue("Reset", json!({"type":"Soft"}));

@@ -59,6 +59,12 @@ pub struct Env<'a, S, K, C> {
     pub now: DateTime<Utc>,
 }
 
+/// Seconds after which the gateway asks again on a socket that went quiet right after it
+/// opened (Pushpin's `Keep-Alive-Interval`; 20 is its minimum). The operator API leaves a
+/// command queued while a socket is younger than Pushpin's asynchronous subscription takes
+/// to settle; this request, with no events, sends it to a charge point that stays silent.
+pub const KEEP_ALIVE_AFTER_OPEN_SECONDS: u32 = 20;
+
 /// The GRIP channel a charge point's socket is subscribed to; publishing to
 /// it reaches the charge point (CSMS-initiated calls).
 pub fn channel(charge_point_id: &str) -> String {
@@ -97,8 +103,16 @@ pub fn handle<S: Sql, K: KeyValue, C: Chain>(
         ),
     ];
     let mut out = Vec::new();
-    // Whether the socket is open after these events: queued operator commands go out then.
-    let mut open = false;
+    // A request with no events is the gateway's keep-alive on an open socket: it asks for
+    // nothing but the queued commands, and once is enough.
+    let keep_alive = incoming.is_empty();
+    if keep_alive {
+        headers.push(("keep-alive-interval".into(), "0".into()));
+    }
+    // Whether the socket is still open after these events: queued operator commands go out
+    // then. Any request but a refused OPEN or the socket's end proves it, a client's PING
+    // included (it also restarts the gateway's keep-alive timer, so it may come instead).
+    let mut open = true;
     for event in incoming {
         match event {
             WsEvent::Open => match handshake::open(env, req, &cp_id) {
@@ -115,11 +129,14 @@ pub fn handle<S: Sql, K: KeyValue, C: Chain>(
                     version = Some(v);
                     headers.push(("sec-websocket-protocol".into(), v.subprotocol().into()));
                     headers.push(("set-meta-ocpp-version".into(), v.subprotocol().into()));
+                    headers.push((
+                        "keep-alive-interval".into(),
+                        KEEP_ALIVE_AFTER_OPEN_SECONDS.to_string(),
+                    ));
                     out.push(WsEvent::Open);
                     out.push(WsEvent::Text(
                         grip::control::subscribe(&channel(&cp_id)).into(),
                     ));
-                    open = true;
                 }
                 Ok(Handshake::Refuse { status, reason }) => {
                     return GripResponse::plain(status, reason)
@@ -127,7 +144,6 @@ pub fn handle<S: Sql, K: KeyValue, C: Chain>(
                 Err(e) => return GripResponse::plain(500, format!("reading the registry: {e}")),
             },
             WsEvent::Text(bytes) => {
-                open = true;
                 let v = *version.get_or_insert_with(|| remembered_version(env.kv, &cp_id));
                 let text = String::from_utf8_lossy(&bytes);
                 if let Some(answer) = dispatch::on_text(env, &cp_id, &connection_id, v, &text) {

@@ -160,6 +160,31 @@ fn open_picks_ocpp16_and_subscribes_the_socket() {
         events[1],
         WsEvent::Text(r#"c:{"channel":"ocpp:CP1","type":"subscribe"}"#.to_string().into())
     );
+    // The gateway comes back once if the charge point stays silent (queued commands).
+    assert!(r
+        .headers
+        .contains(&("keep-alive-interval".into(), "20".into())));
+}
+
+#[test]
+fn a_keep_alive_request_is_answered_and_turns_keep_alives_off() {
+    let h = Harness::new(UnknownChargePoints::Accept);
+    h.open("CP1");
+    let r = h.send("CP1", &[], &[]);
+    assert_eq!(r.status, 200);
+    assert!(r.events().is_empty(), "{:?}", r.events());
+    assert!(r
+        .headers
+        .contains(&("keep-alive-interval".into(), "0".into())));
+    // An ordinary message leaves the gateway's keep-alive setting alone.
+    let r = h.send(
+        "CP1",
+        &[],
+        &[WsEvent::Text(
+            r#"[2,"h","Heartbeat",{}]"#.to_string().into(),
+        )],
+    );
+    assert!(!r.headers.iter().any(|(k, _)| k == "keep-alive-interval"));
 }
 
 #[test]

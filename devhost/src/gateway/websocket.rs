@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
@@ -77,6 +77,25 @@ struct Session {
     /// Texts must start with this to be delivered (`m:` unless the backend
     /// negotiated `message-prefix=""`).
     message_prefix: String,
+    /// Set by the backend's `Keep-Alive-Interval`: after this long without a request the
+    /// gateway sends one with no events, as Pushpin does.
+    keep_alive: Option<Duration>,
+}
+
+/// Pushpin raises a shorter `Keep-Alive-Interval` to this.
+const KEEP_ALIVE_FLOOR_SECONDS: u64 = 20;
+
+/// Pushpin's reading of `Keep-Alive-Interval`: a positive number of seconds (at least
+/// [`KEEP_ALIVE_FLOOR_SECONDS`]) turns keep-alives on, any other value turns them off.
+fn parse_keep_alive(value: &str) -> Option<Duration> {
+    match value.trim().parse::<i64>() {
+        Ok(seconds) if seconds > 0 => Some(Duration::from_secs(
+            u64::try_from(seconds)
+                .unwrap_or(u64::MAX)
+                .max(KEEP_ALIVE_FLOOR_SECONDS),
+        )),
+        _ => None,
+    }
 }
 
 /// What the backend answered.
@@ -168,6 +187,9 @@ impl Session {
                     self.meta.insert(meta.to_string(), value);
                 }
             }
+        }
+        if let Some(value) = headers.get("keep-alive-interval") {
+            self.keep_alive = value.to_str().ok().and_then(parse_keep_alive);
         }
         for value in headers.get_all("sec-websocket-extensions") {
             if let Some(prefix) = value.to_str().ok().and_then(parse_message_prefix) {
@@ -301,6 +323,7 @@ pub async fn handle_upgrade(
         handshake_headers,
         meta: BTreeMap::new(),
         message_prefix: "m:".into(),
+        keep_alive: None,
     };
 
     let reply = session.post(&[WsEvent::Open]).await;
@@ -432,10 +455,19 @@ async fn run_socket(
 
     let mut open = session.apply(open_events, &out_tx);
     while open {
-        let Some(first) = ev_rx.recv().await else {
-            break;
+        let mut batch = Vec::new();
+        // `None`: quiet for the whole keep-alive interval.
+        let next = match session.keep_alive {
+            Some(interval) => tokio::time::timeout(interval, ev_rx.recv()).await.ok(),
+            None => Some(ev_rx.recv().await),
         };
-        let mut batch = vec![first];
+        match next {
+            Some(Some(first)) => batch.push(first),
+            // The reader ended; it sent the socket's end before it did.
+            Some(None) => break,
+            // A request with no events, as Pushpin sends.
+            None => {}
+        }
         while let Ok(ev) = ev_rx.try_recv() {
             batch.push(ev);
         }
@@ -470,6 +502,15 @@ async fn run_socket(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keep_alive_interval_is_read_as_pushpin_reads_it() {
+        assert_eq!(parse_keep_alive("45"), Some(Duration::from_secs(45)));
+        assert_eq!(parse_keep_alive(" 1 "), Some(Duration::from_secs(20)));
+        for off in ["0", "-5", "soon", ""] {
+            assert_eq!(parse_keep_alive(off), None, "{off:?}");
+        }
+    }
 
     #[test]
     fn message_prefix_is_read_from_grip_extension() {
