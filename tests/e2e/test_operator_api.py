@@ -156,3 +156,50 @@ async def test_every_list_pages_without_gaps_or_repeats(backend):
     assert status == 400, problem
     status, problem = backend.api("GET", "/api/v1/transactions?state=sideways")
     assert status == 400 and "state" in problem["detail"], problem
+
+
+async def test_the_charge_points_own_stop_after_an_operator_close_reprices_the_session(backend):
+    ok(backend, "PUT", "/api/v1/tariffs/ops-late", {**TARIFF, "id": "ops-late"})
+    ok(backend, "PUT", "/api/v1/charge-points/OPS-3", {"tariff_id": "ops-late"})
+    ok(backend, "PUT", "/api/v1/id-tags/OPS-TAG3", {"status": "Accepted"})
+    async with charge_point(backend, "OPS-3") as cp:
+        await cp.call(call.BootNotification(charge_point_model="M", charge_point_vendor="V"))
+        start = await cp.call(call.StartTransaction(connector_id=1, id_tag="OPS-TAG3", meter_start=1000,
+                                                    timestamp="2026-11-20T10:00:00Z"))
+        tx = start.transaction_id
+        # transactionId is optional in 1.6; the one open transaction on connector 1 owns it.
+        await cp.call(call.MeterValues(connector_id=1, meter_value=meter("2026-11-20T10:30:00Z", 4000)))
+    await wait_offline(backend, "OPS-3")
+
+    closed = ok(backend, "POST", f"/api/v1/transactions/{tx}/close", {})
+    assert (closed["meter_stop_wh"], closed["closed_by"]) == (4000, "operator")
+    assert closed["charge_detail_record"]["total_incl_vat"] == "1.50"  # 3 kWh x 0.40 x 1.25
+    assert closed["charge_detail_record"]["revised_at"] is None
+
+    # Back online, the charge point delivers the stop it kept while offline.
+    async with charge_point(backend, "OPS-3") as cp:
+        await cp.call(call.BootNotification(charge_point_model="M", charge_point_vendor="V"))
+        await cp.call(call.StopTransaction(
+            transaction_id=tx, meter_stop=7000, timestamp="2026-11-20T11:00:00Z", reason="PowerLoss",
+            transaction_data=[{"timestamp": "2026-11-20T10:45:00Z", "sampledValue": [
+                {"value": "5.5", "measurand": "Energy.Active.Import.Register", "unit": "kWh"}]}]))
+        # The same stop again under a new message id changes nothing more.
+        await cp.call(call.StopTransaction(transaction_id=tx, meter_stop=7500,
+                                           timestamp="2026-11-20T11:30:00Z"))
+
+    after = ok(backend, "GET", f"/api/v1/transactions/{tx}")
+    assert (after["meter_stop_wh"], after["energy_wh"], after["stopped_at"], after["stop_reason"]) \
+        == (7000, 6000, "2026-11-20T11:00:00Z", "PowerLoss")
+    assert after["closed_by"] == "operator" and after["flagged"] is True
+    assert "arrived after operator closed the transaction at 4000 Wh" in after["flag_reason"]
+    assert after["replaced_close"]["meter_stop_wh"] == 4000
+    assert after["replaced_close"]["stopped_at"] == "2026-11-20T10:30:00Z"
+    assert after["energy_check"] == "consistent"
+    assert [m["value_wh"] for m in after["meter_values"]
+            if m["measurand"] == "Energy.Active.Import.Register"] == [4000, 5500]
+    cdr = after["charge_detail_record"]
+    assert (cdr["energy_wh"], cdr["total_incl_vat"]) == (6000, "3.00")  # 6 kWh x 0.40 x 1.25
+    assert cdr["revised_at"] is not None
+    _, _, text = get_text(backend, "/api/v1/cdrs.csv?charge_point_id=OPS-3")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["total_incl_vat"], bool(r["revised_at"])) for r in rows] == [("3.00", True)]

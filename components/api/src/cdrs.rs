@@ -14,7 +14,7 @@ use csms_store::{Row, Sql, SqlValue};
 use serde::Serialize;
 
 use crate::charge_point_list::where_clause;
-use crate::csv::CsvWriter;
+use crate::csv::{CsvWriter, Field};
 use crate::pagination::{self, PageRequest};
 use crate::problem::ApiError;
 use crate::query::Query;
@@ -30,7 +30,7 @@ pub(crate) const CSV_CONTENT_TYPE: &str = "text/csv; charset=utf-8";
 /// The response header that continues a CSV export.
 pub(crate) const NEXT_CURSOR_HEADER: &str = "x-next-cursor";
 
-const CSV_HEADER: [&str; 22] = [
+pub(crate) const CSV_HEADER: [&str; 23] = [
     "transaction_id",
     "charge_point_id",
     "connector_id",
@@ -53,6 +53,7 @@ const CSV_HEADER: [&str; 22] = [
     "total_incl_vat",
     "pricing_error",
     "created_at",
+    "revised_at",
 ];
 
 /// One CDR with the session it prices.
@@ -102,7 +103,7 @@ pub(crate) fn csv(sql: &impl Sql, query: &Query) -> Result<Reply, ApiError> {
     let request = PageRequest::<SessionKey>::parse(query, LIST, CSV_MAX_ROWS, CSV_MAX_ROWS)?;
     let page = request.page(records(sql, &filter, &request)?, LIST, key)?;
     let mut csv = CsvWriter::default();
-    csv.record(CSV_HEADER.map(Some));
+    csv.record(CSV_HEADER.map(|name| Field::Text(Some(name))));
     for record in &page.items {
         let t = &record.transaction;
         let c = &record.cdr;
@@ -118,28 +119,29 @@ pub(crate) fn csv(sql: &impl Sql, query: &Query) -> Result<Reply, ApiError> {
         ];
         let [excl, vat, incl] = &record.stored_amounts;
         csv.record([
-            Some(numbers[0].as_str()),
-            Some(t.charge_point_id.as_str()),
-            Some(numbers[1].as_str()),
-            Some(t.id_tag.as_str()),
-            Some(t.started_at.as_str()),
-            t.stopped_at.as_deref(),
-            Some(numbers[2].as_str()),
-            Some(numbers[3].as_str()),
-            Some(numbers[4].as_str()),
-            t.stop_reason.as_deref(),
-            t.closed_by.as_deref(),
-            Some(numbers[5].as_str()),
-            Some(numbers[6].as_str()),
-            Some(numbers[7].as_str()),
-            c.tariff_id.as_deref(),
-            c.currency.as_deref(),
-            excl.as_deref(),
-            c.vat_percent.as_deref(),
-            vat.as_deref(),
-            incl.as_deref(),
-            c.pricing_error.as_deref(),
-            Some(c.created_at.as_str()),
+            Field::Number(Some(&numbers[0])),
+            Field::Text(Some(t.charge_point_id.as_str())),
+            Field::Number(Some(&numbers[1])),
+            Field::Text(Some(t.id_tag.as_str())),
+            Field::Text(Some(t.started_at.as_str())),
+            Field::Text(t.stopped_at.as_deref()),
+            Field::Number(Some(&numbers[2])),
+            Field::Number(Some(&numbers[3])),
+            Field::Number(Some(&numbers[4])),
+            Field::Text(t.stop_reason.as_deref()),
+            Field::Text(t.closed_by.as_deref()),
+            Field::Number(Some(&numbers[5])),
+            Field::Number(Some(&numbers[6])),
+            Field::Number(Some(&numbers[7])),
+            Field::Text(c.tariff_id.as_deref()),
+            Field::Text(c.currency.as_deref()),
+            Field::Number(excl.as_deref()),
+            Field::Number(c.vat_percent.as_deref()),
+            Field::Number(vat.as_deref()),
+            Field::Number(incl.as_deref()),
+            Field::Text(c.pricing_error.as_deref()),
+            Field::Text(Some(c.created_at.as_str())),
+            Field::Text(c.revised_at.as_deref()),
         ]);
     }
     let reply = Reply::content(CSV_CONTENT_TYPE, csv.into_bytes());
@@ -313,23 +315,38 @@ mod tests {
             lines[0],
             "transaction_id,charge_point_id,connector_id,id_tag,started_at,stopped_at,meter_start_wh,\
              meter_stop_wh,energy_wh,stop_reason,closed_by,duration_s,charging_s,idle_s,tariff_id,currency,total_excl_vat,\
-             vat_percent,vat_amount,total_incl_vat,pricing_error,created_at"
+             vat_percent,vat_amount,total_incl_vat,pricing_error,created_at,revised_at"
         );
         assert_eq!(
             lines[1],
             "4,CP1,1,TAG1,2026-11-01T02:00:00.250Z,2026-11-01T02:00:00.250Z,1000,3000,2000,,,60,50,10,\
-             \"se,1\",SEK,0.10,25,0.10,0.10,,2026-11-02T00:00:00Z"
+             \"se,1\",SEK,0.10,25,0.10,0.10,,2026-11-02T00:00:00Z,"
         );
         assert_eq!(
             lines[2],
             "3,CP1,1,TAG2,2026-11-01T01:00:00Z,2026-11-01T01:00:00Z,1000,3000,2000,,,60,50,10,\
-             \"se,1\",SEK,,25,,,\"no tariff, \"\"default\"\" missing\",2026-11-02T00:00:00Z"
+             \"se,1\",SEK,,25,,,\"no tariff, \"\"default\"\" missing\",2026-11-02T00:00:00Z,"
         );
         assert!(
             lines[3].starts_with("1,CP1,1,TAG1,2026-10-31T23:00:00Z,"),
             "{text}"
         );
         assert_eq!(lines[4], "");
+    }
+
+    #[test]
+    fn the_openapi_document_lists_the_csv_columns_in_their_order() {
+        let doc: Value = serde_json::from_str(crate::openapi::OPENAPI_JSON).unwrap();
+        let description = doc["paths"]["/api/v1/cdrs.csv"]["get"]["description"]
+            .as_str()
+            .unwrap();
+        assert!(
+            description.contains(&format!(
+                "fields quoted when needed): {}.",
+                super::CSV_HEADER.join(", ")
+            )),
+            "{description}"
+        );
     }
 
     #[test]

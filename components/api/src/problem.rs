@@ -27,6 +27,17 @@ pub(crate) enum ApiError {
     Internal(#[from] anyhow::Error),
 }
 
+/// How long a client waits before retrying when the database stayed locked: the lock holder
+/// is another request, which finishes within the host's busy timeout.
+const RETRY_AFTER_SECONDS: u32 = 1;
+
+/// Whether the database was still locked by other writers after every retry (here, or in a
+/// component whose answer is passed on): a 503 that a retry can cure, not a fault of ours.
+fn is_busy(e: &anyhow::Error) -> bool {
+    e.chain()
+        .any(|cause| cause.to_string().contains(csms_store::BUSY_MESSAGE))
+}
+
 impl From<csms_store::StoreError> for ApiError {
     fn from(e: csms_store::StoreError) -> Self {
         ApiError::Internal(anyhow::Error::new(e))
@@ -43,10 +54,16 @@ impl ApiError {
             ApiError::BadRequest(_) => 400,
             ApiError::NotFound(_) => 404,
             ApiError::Conflict(_) => 409,
+            ApiError::Internal(e) if is_busy(e) => 503,
             ApiError::Internal(_) => 500,
         };
         // `{:#}` prints anyhow's whole context chain: "storing tariff x: sql: disk full".
-        Problem::new(status, format!("{self:#}"))
+        let problem = Problem::new(status, format!("{self:#}"));
+        if status == 503 {
+            problem.with_header("retry-after", RETRY_AFTER_SECONDS.to_string())
+        } else {
+            problem
+        }
     }
 }
 
@@ -104,6 +121,7 @@ fn title(status: u16) -> &'static str {
         404 => "Not Found",
         405 => "Method Not Allowed",
         409 => "Conflict",
+        503 => "Service Unavailable",
         _ => "Internal Server Error",
     }
 }
@@ -111,6 +129,19 @@ fn title(status: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_database_locked_past_every_retry_is_a_503_with_retry_after() {
+        let locked = csms_store::StoreError::Sql("database is locked".into());
+        let e = ApiError::Internal(anyhow::Error::new(locked).context("storing tariff t"));
+        let response = e.problem().response();
+        assert_eq!(response.status, 503);
+        assert_eq!(response.header("retry-after"), Some("1"));
+        let body: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+        assert_eq!(body["title"], "Service Unavailable");
+        let other = ApiError::Internal(anyhow::anyhow!("disk I/O error"));
+        assert_eq!(other.problem().response().status, 500);
+    }
 
     #[test]
     fn problem_has_type_title_status_and_detail() {

@@ -20,8 +20,10 @@ const CLOSED_BY_MAX_CHARS: usize = 100;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CloseBody {
-    /// Recorded as `closed_by` (e.g. the operator's name); `operator` when absent.
-    closed_by: Option<String>,
+    /// Recorded as `closed_by` (e.g. the operator's name); `operator` when absent. `null` is
+    /// refused: the document says a string, and a client sending null likely lost a value.
+    #[serde(default, deserialize_with = "json_body::present")]
+    closed_by: Option<Option<String>>,
 }
 
 pub(crate) fn post(
@@ -73,13 +75,18 @@ fn closed_by(body: &[u8]) -> Result<String, ApiError> {
     let parsed: CloseBody = json_body::parse(body)?;
     match parsed.closed_by {
         None => Ok(DEFAULT_CLOSED_BY.to_owned()),
-        Some(name) if name.trim().is_empty() => Err(ApiError::bad_request(
+        Some(None) => Err(ApiError::bad_request(
+            "invalid field `closed_by`: a string, or leave it out for `operator`",
+        )),
+        Some(Some(name)) if name.trim().is_empty() => Err(ApiError::bad_request(
             "invalid field `closed_by`: it must name who closes the transaction",
         )),
-        Some(name) if name.chars().count() > CLOSED_BY_MAX_CHARS => Err(ApiError::bad_request(
-            format!("invalid field `closed_by`: at most {CLOSED_BY_MAX_CHARS} characters"),
-        )),
-        Some(name) => Ok(name),
+        Some(Some(name)) if name.chars().count() > CLOSED_BY_MAX_CHARS => {
+            Err(ApiError::bad_request(format!(
+                "invalid field `closed_by`: at most {CLOSED_BY_MAX_CHARS} characters"
+            )))
+        }
+        Some(Some(name)) => Ok(name),
     }
 }
 
@@ -144,6 +151,7 @@ mod tests {
             .problem(404);
         for body in [
             r#"{"closed_by":""}"#,
+            r#"{"closed_by":null}"#,
             r#"{"who":"me"}"#,
             "[]",
             "{",

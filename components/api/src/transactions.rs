@@ -41,7 +41,8 @@ pub(crate) const COLUMNS: &str = "t.id, t.charge_point_id, t.connector_id, t.id_
      t.started_at, t.stopped_at, t.stop_reason, t.stop_id_tag, t.flagged, t.flag_reason, \
      c.transaction_id IS NOT NULL, c.tariff_id, c.currency, c.energy_wh, c.duration_s, \
      c.charging_s, c.idle_s, c.total_excl_vat, c.vat_amount, c.total_incl_vat, c.priced, \
-     c.pricing_error, c.created_at, t.closed_by, t.remote_start_command_id";
+     c.pricing_error, c.created_at, t.closed_by, t.remote_start_command_id, t.energy_check, \
+     t.replaced_close, c.revised_at";
 pub(crate) const FROM: &str =
     "transactions t LEFT JOIN charge_detail_records c ON c.transaction_id = t.id";
 
@@ -67,6 +68,11 @@ pub(crate) struct TransactionView {
     pub(crate) closed_by: Option<String>,
     /// The RemoteStartTransaction command this transaction answered, if any.
     remote_start_command_id: Option<i64>,
+    /// meterStart/meterStop against the register samples: `consistent`, `no register
+    /// samples`, or the discrepancies (which also flag the transaction).
+    energy_check: Option<String>,
+    /// An operator's close that the charge point's own StopTransaction replaced later.
+    replaced_close: Option<Value>,
     pub(crate) charge_detail_record: Option<CdrView>,
 }
 
@@ -95,6 +101,8 @@ pub(crate) struct CdrView {
     pub(crate) total_incl_vat: Option<String>,
     pub(crate) pricing_error: Option<String>,
     pub(crate) created_at: String,
+    /// When the record was re-priced (the charge point's stop replacing an operator's close).
+    pub(crate) revised_at: Option<String>,
 }
 
 pub(crate) fn get(sql: &impl Sql, id: &str) -> Result<Reply, ApiError> {
@@ -188,6 +196,12 @@ pub(crate) fn read(row: &Row) -> anyhow::Result<TransactionView> {
         flag_reason: row.opt_text(14, CTX)?,
         closed_by: row.opt_text(28, CTX)?,
         remote_start_command_id: row.opt_i64(29, CTX)?,
+        energy_check: row.opt_text(30, CTX)?,
+        replaced_close: row
+            .opt_text(31, CTX)?
+            .map(|text| serde_json::from_str(&text))
+            .transpose()
+            .context("`replaced_close` is not JSON")?,
         charge_detail_record,
     })
 }
@@ -225,6 +239,7 @@ fn read_cdr(row: &Row) -> anyhow::Result<CdrView> {
         total_incl_vat: decimal(24, "total_incl_vat")?,
         pricing_error: row.opt_text(26, CTX)?,
         created_at: row.text(27, CTX)?,
+        revised_at: row.opt_text(32, CTX)?,
     })
 }
 

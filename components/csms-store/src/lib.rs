@@ -42,9 +42,12 @@ impl StoreError {
     /// Another connection held the write lock for longer than the host's busy timeout
     /// (5 s on Spin and devhost). Hosts only pass the message text, SQLite's own.
     pub fn is_busy(&self) -> bool {
-        matches!(self, Self::Sql(message) if message.contains("database is locked"))
+        matches!(self, Self::Sql(message) if message.contains(BUSY_MESSAGE))
     }
 }
+
+/// What SQLite says when the write lock stayed taken past the busy timeout.
+pub const BUSY_MESSAGE: &str = "database is locked";
 
 /// How often a transaction asks again for the write lock after the host's busy timeout.
 /// Under a burst of thousands of writers SQLite's busy handler is not fair: one writer can

@@ -227,6 +227,12 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX IF NOT EXISTS connector_status_history_by_time
         ON connector_status_history (charge_point_id, connector_id, julianday(status_at), id)
     "#,
+    // 4: an operator's close that the charge point's own StopTransaction later replaced
+    //    (JSON of the replaced stop), and the CDR's revision time.
+    r#"
+    ALTER TABLE transactions ADD COLUMN replaced_close TEXT;
+    ALTER TABLE charge_detail_records ADD COLUMN revised_at TEXT
+    "#,
 ];
 
 /// Brings the database to [`SCHEMA_VERSION`]. Cheap when already there: one
@@ -321,6 +327,28 @@ mod tests {
             )
             .unwrap();
         assert_eq!(linked[0].i64(0, "count").unwrap(), 1);
+    }
+
+    #[test]
+    fn migration_4_keeps_room_for_a_replaced_operator_close() {
+        let dir = std::env::temp_dir().join(format!("csms-store-m4-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("db.sqlite");
+        let _ = std::fs::remove_file(&path);
+        let db = NativeSql::open(&path).unwrap();
+        migrate(&db).unwrap();
+        for (table, column) in [
+            ("transactions", "replaced_close"),
+            ("charge_detail_records", "revised_at"),
+        ] {
+            let rows = db
+                .execute(
+                    &format!("SELECT count(*) FROM pragma_table_info('{table}') WHERE name = ?"),
+                    &[column.into()],
+                )
+                .unwrap();
+            assert_eq!(rows[0].i64(0, "count").unwrap(), 1, "{table}.{column}");
+        }
     }
 
     #[test]

@@ -166,13 +166,25 @@ fn price(
     })
 }
 
-/// Prices `session` and writes its `charge_detail_records` row (replacing none: a transaction
-/// is closed once). Pricing failures end up in `pricing_error`, never in an error.
+/// Whether a record is written for the first time or revised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Write {
+    /// Fails if the transaction has a record already: a billed record is never overwritten
+    /// by accident.
+    First,
+    /// Replaces the priced values, keeps `created_at` and sets `revised_at`: the charge
+    /// point's own stop replacing an operator's estimate.
+    Revision,
+}
+
+/// Prices `session` and writes its `charge_detail_records` row. Pricing failures end up in
+/// `pricing_error`, never in an error.
 pub fn write(
     sql: &impl Sql,
     pricing: &impl Pricing,
     session: &FinishedSession<'_>,
     now: DateTime<Utc>,
+    mode: Write,
 ) -> Result<(), TxError> {
     let charging_ended_at = charging_ended_at(
         session.started_at,
@@ -201,15 +213,29 @@ pub fn write(
         Some((a, b, c)) => (Some(a), Some(b), Some(c)),
         None => (None, None, None),
     };
+    let on_conflict = match mode {
+        Write::First => "",
+        Write::Revision => {
+            " ON CONFLICT (transaction_id) DO UPDATE SET tariff_id = excluded.tariff_id, \
+             currency = excluded.currency, energy_wh = excluded.energy_wh, \
+             duration_s = excluded.duration_s, charging_s = excluded.charging_s, \
+             idle_s = excluded.idle_s, total_excl_vat = excluded.total_excl_vat, \
+             vat_amount = excluded.vat_amount, total_incl_vat = excluded.total_incl_vat, \
+             priced = excluded.priced, pricing_error = excluded.pricing_error, \
+             revised_at = excluded.created_at"
+        }
+    };
     sql.execute(
-        "INSERT OR REPLACE INTO charge_detail_records (transaction_id, tariff_id, currency, energy_wh, duration_s, \
-         charging_s, idle_s, total_excl_vat, vat_amount, total_incl_vat, priced, pricing_error, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        &format!(
+            "INSERT INTO charge_detail_records (transaction_id, tariff_id, currency, energy_wh, duration_s, \
+             charging_s, idle_s, total_excl_vat, vat_amount, total_incl_vat, priced, pricing_error, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?){on_conflict}"
+        ),
         &[
             session.transaction_id.into(),
             tariff_id.into(),
             currency.into(),
-            (session.meter_stop_wh - session.meter_start_wh).into(),
+            crate::stop_transaction::energy_between(session.meter_start_wh, session.meter_stop_wh).into(),
             durations.duration_s.into(),
             durations.charging_s.into(),
             durations.idle_s.into(),

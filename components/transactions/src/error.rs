@@ -27,6 +27,8 @@ impl TxError {
     pub fn status(&self) -> u16 {
         match self {
             TxError::BadRequest(_) => 400,
+            // Other writers held the lock past every retry: a retry later can succeed.
+            TxError::Store(e) if e.is_busy() => 503,
             TxError::Store(_) => 500,
             TxError::Authorization(_) => 502,
             TxError::Conflict(_) => 503,

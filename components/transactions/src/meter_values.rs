@@ -3,6 +3,11 @@
 //! Values naming a transaction we do not know (on this charge point) are stored too, with
 //! `transaction_id` NULL and the id the charge point sent in `reported_transaction_id`: a
 //! meter reading is evidence and is never dropped.
+//!
+//! Values without a transactionId (optional in 1.6, and some chargers leave it out of periodic
+//! samples) on a connector with exactly one open transaction, sampled no earlier than its
+//! start, are linked to that transaction: the energy check and an operator's close rely on
+//! the transaction's register samples, and would otherwise see none.
 
 use csms_store::processed_messages;
 use csms_store::{Sql, SqlValue};
@@ -81,6 +86,37 @@ pub(crate) fn is_known_transaction(
     Ok(!rows.is_empty())
 }
 
+/// The one open transaction on the connector that started at or before `earliest`, if
+/// exactly one is open there.
+fn implied_transaction(
+    sql: &impl Sql,
+    charge_point_id: &str,
+    connector_id: i64,
+    earliest: Option<&OcppTimestamp>,
+) -> Result<Option<i64>, TxError> {
+    let Some(earliest) = earliest else {
+        return Ok(None);
+    };
+    if connector_id <= 0 {
+        return Ok(None);
+    }
+    let rows = sql.execute(
+        "SELECT id, julianday(started_at) <= julianday(?) FROM transactions \
+         WHERE charge_point_id = ? AND connector_id = ? AND stopped_at IS NULL LIMIT 2",
+        &[
+            format_utc(to_utc(*earliest)).into(),
+            charge_point_id.into(),
+            connector_id.into(),
+        ],
+    )?;
+    match rows.as_slice() {
+        [only] if only.i64(1, "started before the samples")? == 1 => {
+            Ok(Some(only.i64(0, "transactions.id")?))
+        }
+        _ => Ok(None),
+    }
+}
+
 /// Applies one `MeterValues.req` (once per message id) and returns the `MeterValues.conf`
 /// payload, `{}`.
 pub fn handle<S: Sql, A, P>(
@@ -99,7 +135,12 @@ pub fn handle<S: Sql, A, P>(
         let (transaction_id, reported_transaction_id) = match request.transaction_id {
             Some(id) if is_known_transaction(sql, charge_point_id, id)? => (Some(id), None),
             Some(id) => (None, Some(id)),
-            None => (None, None),
+            None => {
+                let earliest = request.meter_value.iter().map(|m| &m.timestamp).min();
+                let implied =
+                    implied_transaction(sql, charge_point_id, request.connector_id, earliest)?;
+                (implied, None)
+            }
         };
         store_samples(
             sql,

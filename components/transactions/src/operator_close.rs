@@ -9,8 +9,8 @@
 //! The record keeps who closed it (`closed_by`), and the priced charge detail record is
 //! written exactly as for a charge point's stop.
 //!
-//! A StopTransaction that arrives later for the same transaction finds it stopped and changes
-//! nothing, like any repeated stop.
+//! The close is an estimate: a StopTransaction that arrives later for the same transaction
+//! replaces it once and re-prices the record (see [`crate::stop_transaction`]).
 
 use chrono::{DateTime, Utc};
 use csms_store::Sql;
@@ -18,7 +18,7 @@ use ocpp_protocol::timestamp::{format_utc, parse_utc};
 use serde::Serialize;
 
 use crate::charge_detail_record::{self, FinishedSession};
-use crate::stop_transaction::{energy_check, register_samples};
+use crate::stop_transaction::{energy_between, energy_check, is_discrepancy, register_samples};
 use crate::{Pricing, TxError};
 
 /// `stop_reason` of an operator's close: the OCPP 1.6 reason for anything not listed.
@@ -65,18 +65,24 @@ pub fn close(
             None => (tx.meter_start_wh, tx.started_at),
         };
         let check = energy_check(tx.meter_start_wh, meter_stop_wh, &samples);
+        let flag = is_discrepancy(&check).then(|| format!("energy check: {check}"));
         // Read as open inside this SQL transaction, so the update takes effect.
         sql.execute(
-            "UPDATE transactions SET meter_stop_wh = ?, stopped_at = ?, stop_reason = ?, \
-             energy_wh = ?, energy_check = ?, closed_by = ? WHERE id = ? AND stopped_at IS NULL",
+            "UPDATE transactions SET meter_stop_wh = ?1, stopped_at = ?2, stop_reason = ?3, \
+             energy_wh = ?4, energy_check = ?5, closed_by = ?6, \
+             flagged = CASE WHEN ?8 IS NULL THEN flagged ELSE 1 END, \
+             flag_reason = CASE WHEN ?8 IS NULL THEN flag_reason \
+                                WHEN flag_reason IS NULL THEN ?8 ELSE flag_reason || '; ' || ?8 END \
+             WHERE id = ?7 AND stopped_at IS NULL",
             &[
                 meter_stop_wh.into(),
                 format_utc(stopped_at).into(),
                 STOP_REASON.into(),
-                (meter_stop_wh - tx.meter_start_wh).into(),
+                energy_between(tx.meter_start_wh, meter_stop_wh).into(),
                 check.into(),
                 closed_by.into(),
                 transaction_id.into(),
+                flag.into(),
             ],
         )?;
         let session = FinishedSession {
@@ -88,13 +94,13 @@ pub fn close(
             meter_stop_wh,
             samples: samples.iter().map(|r| r.sample).collect(),
         };
-        charge_detail_record::write(sql, pricing, &session, now)?;
+        charge_detail_record::write(sql, pricing, &session, now, charge_detail_record::Write::First)?;
         Ok(Closed {
             transaction_id,
             charge_point_id: tx.charge_point_id.clone(),
             meter_stop_wh,
             stopped_at: format_utc(stopped_at),
-            energy_wh: meter_stop_wh - tx.meter_start_wh,
+            energy_wh: energy_between(tx.meter_start_wh, meter_stop_wh),
             closed_by: closed_by.to_owned(),
             from_sample: last.is_some(),
         })

@@ -6,7 +6,17 @@
 //! - Known and open: transactionData stored as meter values, the transaction closed
 //!   (meter_stop_wh, stopped_at, stop_reason default `Local`, stop_id_tag, energy_wh,
 //!   energy_check), flagged when the stopping idTag may not stop it, and priced.
-//! - Already stopped: nothing changes (a stop repeated under a new message id); answered alike.
+//! - Closed by an operator before the charge point's own stop arrived (it was offline): the
+//!   charge point's stop is the better evidence, so it replaces the operator's estimate once —
+//!   transactionData stored, stop values taken over, the CDR re-priced (`revised_at`), the
+//!   replaced estimate kept in `replaced_close` and the transaction flagged, since the first
+//!   CDR may already have been billed.
+//! - Otherwise already stopped: nothing changes (a stop repeated under a new message id);
+//!   answered alike.
+//!
+//! Energy is `meterStop - meterStart`, saturating: meter values are unbounded integers on the
+//! wire, and a wrapped difference would bill a negative session as a huge one. A discrepancy
+//! with the register samples flags the transaction.
 
 use chrono::{DateTime, Utc};
 use csms_store::processed_messages;
@@ -30,7 +40,38 @@ struct OpenTransaction {
     id_tag: String,
     meter_start_wh: i64,
     started_at: DateTime<Utc>,
-    stopped: bool,
+    stop: Option<RecordedStop>,
+}
+
+/// How a stopped transaction was stopped.
+struct RecordedStop {
+    meter_stop_wh: Option<i64>,
+    stopped_at: String,
+    /// Set when an operator closed it.
+    closed_by: Option<String>,
+    /// Whether a charge point's stop already replaced that close.
+    replaced: bool,
+}
+
+impl RecordedStop {
+    /// An operator's close not yet replaced by the charge point's own stop.
+    fn is_operator_estimate(&self) -> bool {
+        self.closed_by.is_some() && !self.replaced
+    }
+
+    fn as_json(&self, replaced_at: &str) -> Value {
+        json!({
+            "meter_stop_wh": self.meter_stop_wh,
+            "stopped_at": self.stopped_at,
+            "closed_by": self.closed_by,
+            "replaced_at": replaced_at,
+        })
+    }
+}
+
+/// `meterStop - meterStart` in Wh, saturating instead of wrapping.
+pub(crate) fn energy_between(meter_start_wh: i64, meter_stop_wh: i64) -> i64 {
+    meter_stop_wh.saturating_sub(meter_start_wh)
 }
 
 fn load(
@@ -39,8 +80,8 @@ fn load(
     id: i64,
 ) -> Result<Option<OpenTransaction>, TxError> {
     let rows = sql.execute(
-        "SELECT connector_id, id_tag, meter_start_wh, started_at, stopped_at FROM transactions \
-         WHERE id = ? AND charge_point_id = ?",
+        "SELECT connector_id, id_tag, meter_start_wh, started_at, stopped_at, meter_stop_wh, \
+         closed_by, replaced_close IS NOT NULL FROM transactions WHERE id = ? AND charge_point_id = ?",
         &[id.into(), charge_point_id.into()],
     )?;
     let Some(row) = rows.first() else {
@@ -57,7 +98,15 @@ fn load(
         id_tag: row.text(1, "transactions.id_tag")?,
         meter_start_wh: row.i64(2, "transactions.meter_start_wh")?,
         started_at,
-        stopped: row.opt_text(4, "transactions.stopped_at")?.is_some(),
+        stop: match row.opt_text(4, "transactions.stopped_at")? {
+            None => None,
+            Some(stopped_at) => Some(RecordedStop {
+                meter_stop_wh: row.opt_i64(5, "transactions.meter_stop_wh")?,
+                stopped_at,
+                closed_by: row.opt_text(6, "transactions.closed_by")?,
+                replaced: row.i64(7, "transactions.replaced_close")? != 0,
+            }),
+        },
     }))
 }
 
@@ -94,7 +143,7 @@ pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
         }
         match load(sql, charge_point_id, request.transaction_id)? {
             None => record_unknown(sql, charge_point_id, request.transaction_id, payload, &now)?,
-            Some(tx) if tx.stopped => {}
+            Some(tx) if tx.stop.as_ref().is_some_and(|s| !s.is_operator_estimate()) => {}
             Some(tx) => close(
                 sql,
                 env.pricing,
@@ -163,21 +212,42 @@ fn close(
     let stopped_at = to_utc(request.timestamp);
     let samples = register_samples(sql, id)?;
     let energy_check = energy_check(tx.meter_start_wh, request.meter_stop, &samples);
-    let stop_flag = match (authorization, &request.id_tag) {
-        (Some(a), Some(tag)) if !a.may_stop => Some(format!(
-            "stopped by idTag {} which neither started the transaction ({}) nor shares its parent idTag",
-            tag.as_str(),
-            tx.id_tag
-        )),
-        _ => None,
-    };
+    let mut flags = Vec::new();
+    if let (Some(a), Some(tag)) = (authorization, &request.id_tag) {
+        if !a.may_stop {
+            flags.push(format!(
+                "stopped by idTag {} which neither started the transaction ({}) nor shares its parent idTag",
+                tag.as_str(),
+                tx.id_tag
+            ));
+        }
+    }
+    if is_discrepancy(&energy_check) {
+        flags.push(format!("energy check: {energy_check}"));
+    }
+    let replaced = tx.stop.as_ref().map(|s| s.as_json(&received_at));
+    if let Some(previous) = &tx.stop {
+        flags.push(format!(
+            "the charge point's StopTransaction (meterStop {} Wh at {}) arrived after {} closed the \
+             transaction at {} Wh at {}; the charge detail record was re-priced",
+            request.meter_stop,
+            format_utc(stopped_at),
+            previous.closed_by.as_deref().unwrap_or("an operator"),
+            previous
+                .meter_stop_wh
+                .map_or_else(|| "?".to_owned(), |wh| wh.to_string()),
+            previous.stopped_at,
+        ));
+    }
+    let flag = (!flags.is_empty()).then(|| flags.join("; "));
     sql.execute(
         "UPDATE transactions SET meter_stop_wh = ?1, stopped_at = ?2, stop_reason = ?3, stop_id_tag = ?4, \
          energy_wh = ?5, energy_check = ?6, \
          flagged = CASE WHEN ?7 IS NULL THEN flagged ELSE 1 END, \
          flag_reason = CASE WHEN ?7 IS NULL THEN flag_reason \
-                            WHEN flag_reason IS NULL THEN ?7 ELSE flag_reason || '; ' || ?7 END \
-         WHERE id = ?8 AND stopped_at IS NULL",
+                            WHEN flag_reason IS NULL THEN ?7 ELSE flag_reason || '; ' || ?7 END, \
+         replaced_close = ?9 \
+         WHERE id = ?8 AND (stopped_at IS NULL OR (closed_by IS NOT NULL AND replaced_close IS NULL))",
         &[
             request.meter_stop.into(),
             format_utc(stopped_at).into(),
@@ -188,10 +258,11 @@ fn close(
                 .unwrap_or_else(|| DEFAULT_REASON.to_owned())
                 .into(),
             request.id_tag.as_ref().map(|t| t.as_str().to_owned()).into(),
-            (request.meter_stop - tx.meter_start_wh).into(),
+            energy_between(tx.meter_start_wh, request.meter_stop).into(),
             energy_check.into(),
-            stop_flag.into(),
+            flag.into(),
             id.into(),
+            replaced.map(|r| r.to_string()).into(),
         ],
     )?;
     let session = FinishedSession {
@@ -203,7 +274,12 @@ fn close(
         meter_stop_wh: request.meter_stop,
         samples: samples.iter().map(|r| r.sample).collect(),
     };
-    charge_detail_record::write(sql, pricing, &session, now)
+    let revision = if tx.stop.is_some() {
+        charge_detail_record::Write::Revision
+    } else {
+        charge_detail_record::Write::First
+    };
+    charge_detail_record::write(sql, pricing, &session, now, revision)
 }
 
 /// A reading of the transaction's total energy import register.
@@ -242,6 +318,16 @@ pub(crate) fn register_samples(
     Ok(samples)
 }
 
+/// The [`energy_check`] verdict when every sample fits.
+pub const CONSISTENT: &str = "consistent";
+/// The [`energy_check`] verdict when there is nothing to compare with.
+pub const NO_REGISTER_SAMPLES: &str = "no register samples";
+
+/// Whether an [`energy_check`] verdict reports a discrepancy, which an operator must look at.
+pub fn is_discrepancy(check: &str) -> bool {
+    check != CONSISTENT && check != NO_REGISTER_SAMPLES
+}
+
 /// Compares meterStart and meterStop with the register samples: `consistent` when every
 /// sample lies between them (and a `Transaction.End` sample equals meterStop), `no register
 /// samples` when there are none, else a sentence per discrepancy, with its size in Wh.
@@ -250,14 +336,14 @@ pub fn energy_check(meter_start_wh: i64, meter_stop_wh: i64, samples: &[Register
     if meter_stop_wh < meter_start_wh {
         problems.push(format!(
             "meterStop {meter_stop_wh} Wh is {} Wh below meterStart {meter_start_wh} Wh",
-            meter_start_wh - meter_stop_wh
+            energy_between(meter_stop_wh, meter_start_wh)
         ));
     }
     if let Some(max) = samples.iter().map(|s| s.sample.wh).max() {
         if max > meter_stop_wh {
             problems.push(format!(
                 "max register sample {max} Wh differs from meterStop {meter_stop_wh} Wh by {} Wh",
-                max - meter_stop_wh
+                energy_between(meter_stop_wh, max)
             ));
         }
     }
@@ -265,7 +351,7 @@ pub fn energy_check(meter_start_wh: i64, meter_stop_wh: i64, samples: &[Register
         if min < meter_start_wh {
             problems.push(format!(
                 "min register sample {min} Wh is {} Wh below meterStart {meter_start_wh} Wh",
-                meter_start_wh - min
+                energy_between(min, meter_start_wh)
             ));
         }
     }
@@ -274,16 +360,16 @@ pub fn energy_check(meter_start_wh: i64, meter_stop_wh: i64, samples: &[Register
             problems.push(format!(
                 "Transaction.End register sample {} Wh differs from meterStop {meter_stop_wh} Wh by {} Wh",
                 end.sample.wh,
-                meter_stop_wh - end.sample.wh
+                energy_between(end.sample.wh, meter_stop_wh)
             ));
         }
     }
     if !problems.is_empty() {
         problems.join("; ")
     } else if samples.is_empty() {
-        "no register samples".to_owned()
+        NO_REGISTER_SAMPLES.to_owned()
     } else {
-        "consistent".to_owned()
+        CONSISTENT.to_owned()
     }
 }
 
@@ -329,6 +415,20 @@ mod tests {
             energy_check(1_000, 9_000, &[s(1, 8_990, true)]),
             "Transaction.End register sample 8990 Wh differs from meterStop 9000 Wh by 10 Wh"
         );
+    }
+
+    #[test]
+    fn meter_values_at_the_ends_of_i64_give_a_saturated_difference_not_a_wrapped_one() {
+        assert_eq!(energy_between(-5, i64::MAX), i64::MAX);
+        assert_eq!(energy_between(i64::MAX, i64::MIN), i64::MIN);
+        let check = energy_check(i64::MAX, i64::MIN, &[s(1, 0, false)]);
+        assert!(check.starts_with(&format!(
+            "meterStop {} Wh is {} Wh below meterStart",
+            i64::MIN,
+            i64::MAX
+        )));
+        assert!(is_discrepancy(&check));
+        assert!(!is_discrepancy(CONSISTENT) && !is_discrepancy(NO_REGISTER_SAMPLES));
     }
 
     #[test]

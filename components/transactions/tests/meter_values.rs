@@ -176,6 +176,56 @@ fn values_without_a_transaction_are_stored_for_the_connector() {
 }
 
 #[test]
+fn values_without_a_transaction_id_join_the_one_open_transaction_on_their_connector() {
+    let h = Harness::new();
+    let tx = started(&h);
+    let values = |id: &str, connector: i64, at: &str| {
+        h.call(
+            "MeterValues",
+            id,
+            json!({"connectorId": connector, "meterValue": [
+                {"timestamp": at, "sampledValue": [{"value": "1500"}]}
+            ]}),
+        );
+    };
+    values("during", 1, "2026-05-04T10:15:00+02:00");
+    values("before-start", 1, "2026-05-04T09:59:59Z");
+    values("other-connector", 2, "2026-05-04T10:15:00Z");
+    values("whole-station", 0, "2026-05-04T10:15:00Z");
+    assert_eq!(
+        h.row(
+            "SELECT group_concat(coalesce(transaction_id, 'none'), ',') FROM \
+             (SELECT transaction_id FROM meter_values ORDER BY id)",
+            &[]
+        ),
+        vec![json!("none,none,none,none")],
+        "10:15+02:00 is before the 10:00Z start"
+    );
+    values("after-start", 1, "2026-05-04T10:15:00Z");
+    assert_eq!(
+        h.row(
+            "SELECT transaction_id, reported_transaction_id FROM meter_values ORDER BY id DESC LIMIT 1",
+            &[]
+        ),
+        vec![json!(tx), json!(null)]
+    );
+    // With two open on the connector (one of them stale), nobody can tell which.
+    h.call(
+        "StartTransaction",
+        "start-2",
+        json!({"connectorId": 1, "idTag": "ALICE", "meterStart": 2000, "timestamp": "2026-05-04T10:20:00Z"}),
+    );
+    values("ambiguous", 1, "2026-05-04T10:25:00Z");
+    assert_eq!(
+        h.row(
+            "SELECT transaction_id FROM meter_values ORDER BY id DESC LIMIT 1",
+            &[]
+        ),
+        vec![json!(null)]
+    );
+}
+
+#[test]
 fn retransmitted_meter_values_are_stored_once() {
     let h = Harness::new();
     let tx = started(&h);

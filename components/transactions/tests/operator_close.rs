@@ -170,15 +170,101 @@ fn closing_twice_or_an_unknown_transaction_changes_nothing() {
         close(&h, json!({"transaction_id": tx, "closed_by": " "})).status,
         400
     );
-    // The charge point's own stop arriving afterwards is answered and changes nothing.
+}
+
+#[test]
+fn the_charge_points_own_stop_arriving_after_the_close_replaces_it_once_and_reprices() {
+    let h = harness();
+    let tx = start(&h);
+    meter(
+        &h,
+        "m1",
+        tx,
+        "2026-05-04T10:30:00Z",
+        json!([{"value": "3000"}]),
+    );
+    assert_eq!(
+        close(&h, json!({"transaction_id": tx, "closed_by": "operator"})).status,
+        200
+    );
+    let estimated = h.row("SELECT total_incl_vat FROM charge_detail_records", &[]);
+    // The charge point was offline; its stop comes later with the rest of the session.
     let answer = h.call(
         "StopTransaction",
         "late-stop",
-        json!({"transactionId": tx, "meterStop": 9000, "timestamp": "2026-05-04T12:00:00Z"}),
+        json!({"transactionId": tx, "meterStop": 9000, "timestamp": "2026-05-04T12:00:00Z",
+               "transactionData": [{"timestamp": "2026-05-04T11:30:00Z",
+                                    "sampledValue": [{"value": "7000"}]}]}),
     );
     assert_eq!(answer, json!({}));
+    let row = h.row(
+        "SELECT meter_stop_wh, stopped_at, energy_wh, closed_by, flagged, flag_reason, replaced_close \
+         FROM transactions",
+        &[],
+    );
     assert_eq!(
-        h.row("SELECT meter_stop_wh, closed_by FROM transactions", &[]),
-        vec![json!(3000), json!("operator")]
+        row[..5],
+        [
+            json!(9000),
+            json!("2026-05-04T12:00:00Z"),
+            json!(8000),
+            json!("operator"),
+            json!(1)
+        ]
+    );
+    let reason = row[5].as_str().unwrap();
+    assert!(
+        reason.contains("arrived after operator closed the transaction at 3000 Wh"),
+        "{reason}"
+    );
+    let replaced: Value = serde_json::from_str(row[6].as_str().unwrap()).unwrap();
+    assert_eq!(replaced["meter_stop_wh"], json!(3000));
+    assert_eq!(replaced["stopped_at"], json!("2026-05-04T10:30:00Z"));
+    assert_eq!(replaced["closed_by"], json!("operator"));
+    // Re-priced: 8 kWh * 0.40 + 2 h * 2.00 = 7.20, + 25 % VAT = 9.00.
+    let cdr = h.row(
+        "SELECT energy_wh, duration_s, total_incl_vat, revised_at IS NOT NULL FROM charge_detail_records",
+        &[],
+    );
+    assert_eq!(cdr, vec![json!(8000), json!(7200), json!("9.00"), json!(1)]);
+    assert_ne!(estimated, vec![cdr[2].clone()]);
+    assert_eq!(
+        h.row(
+            "SELECT count(*) FROM meter_values WHERE transaction_id = ? AND source = 'StopTransaction'",
+            &[tx.into()]
+        ),
+        vec![json!(1)]
+    );
+    // A stop repeated under another message id changes nothing more.
+    h.call(
+        "StopTransaction",
+        "late-stop-again",
+        json!({"transactionId": tx, "meterStop": 9500, "timestamp": "2026-05-04T12:30:00Z"}),
+    );
+    assert_eq!(
+        h.row("SELECT meter_stop_wh FROM transactions", &[]),
+        vec![json!(9000)]
+    );
+    assert_eq!(
+        h.row("SELECT count(*) FROM charge_detail_records", &[]),
+        vec![json!(1)]
+    );
+}
+
+#[test]
+fn a_close_uses_register_samples_sent_without_a_transaction_id() {
+    let h = harness();
+    let tx = start(&h);
+    h.call(
+        "MeterValues",
+        "m-no-tx",
+        json!({"connectorId": 1, "meterValue": [{"timestamp": "2026-05-04T10:45:00Z",
+               "sampledValue": [{"value": "4200"}]}]}),
+    );
+    let answer = close(&h, json!({"transaction_id": tx, "closed_by": "operator"}));
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(
+        h.row("SELECT meter_stop_wh, energy_wh FROM transactions", &[]),
+        vec![json!(4200), json!(3200)]
     );
 }

@@ -119,10 +119,12 @@ fn transaction_data_is_stored_and_checked_against_meter_stop() {
         vec![json!(3), json!(3), json!(3)]
     );
     assert_eq!(
-        h.row("SELECT energy_check FROM transactions", &[]),
-        vec![json!(
-            "max register sample 9250 Wh differs from meterStop 9000 Wh by 250 Wh"
-        )]
+        h.row("SELECT energy_check, flagged, flag_reason FROM transactions", &[]),
+        vec![
+            json!("max register sample 9250 Wh differs from meterStop 9000 Wh by 250 Wh"),
+            json!(1),
+            json!("energy check: max register sample 9250 Wh differs from meterStop 9000 Wh by 250 Wh")
+        ]
     );
 }
 
@@ -389,10 +391,14 @@ fn a_meter_running_backwards_is_closed_but_not_priced() {
         stop(tx, None, 400, "2026-05-04T10:30:00Z"),
     );
     assert_eq!(
-        h.row("SELECT energy_wh, energy_check FROM transactions", &[]),
+        h.row(
+            "SELECT energy_wh, energy_check, flagged FROM transactions",
+            &[]
+        ),
         vec![
             json!(-600),
-            json!("meterStop 400 Wh is 600 Wh below meterStart 1000 Wh")
+            json!("meterStop 400 Wh is 600 Wh below meterStart 1000 Wh"),
+            json!(1)
         ]
     );
     let row = h.row(
