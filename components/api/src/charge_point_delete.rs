@@ -3,7 +3,11 @@
 //!
 //! Removed: the registry row (with its password hash and tariff assignment), the current
 //! connector statuses, the configuration it reported, the commands still queued for it (they
-//! would otherwise go out to whatever next connects under this id) and its connection state.
+//! would otherwise go out to whatever next connects under this id), the local authorization
+//! list we believe it holds (a replacement unit under the same id would otherwise get
+//! differential updates built on the old unit's list) and its connection state. Active
+//! reservations end `cancelled` and a call still awaiting its answer ends `offline`: neither
+//! can be honoured by a charge point that is gone.
 //! Kept: transactions, charge detail records and meter values (billing data and its
 //! evidence), connector status history, station events and commands already sent (the
 //! audit trail), and the idempotency records of its messages. Re-registering the id later
@@ -58,6 +62,24 @@ pub(crate) fn delete(sql: &impl Sql, kv: &impl KeyValue, id: &str) -> Result<Rep
                 "DELETE FROM commands WHERE charge_point_id = ? AND state = 'queued'",
                 "queued commands",
             ),
+            (
+                "UPDATE commands SET state = 'offline', finished_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') \
+                 WHERE charge_point_id = ? AND state = 'sent'",
+                "outstanding command",
+            ),
+            (
+                "UPDATE reservations SET state = 'cancelled', updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') \
+                 WHERE charge_point_id = ? AND state = 'active'",
+                "active reservations",
+            ),
+            (
+                "DELETE FROM local_list_entries WHERE charge_point_id = ?",
+                "local list",
+            ),
+            (
+                "DELETE FROM local_list_versions WHERE charge_point_id = ?",
+                "local list version",
+            ),
             ("DELETE FROM charge_points WHERE id = ?", "registration"),
         ] {
             db.execute(statement, &[id.into()])
@@ -109,6 +131,12 @@ mod tests {
              VALUES ('CP1', 'Reset', '{}', 'queued', 'x');\n\
              INSERT INTO commands (charge_point_id, action, request, state, created_at) \
              VALUES ('CP1', 'ClearCache', '{}', 'answered', 'x');\n\
+             INSERT INTO commands (charge_point_id, action, request, state, message_id, created_at) \
+             VALUES ('CP1', 'GetConfiguration', '{}', 'sent', 'csms-9', 'x');\n\
+             INSERT INTO reservations (charge_point_id, reservation_id, connector_id, id_tag, expiry_date, state, \
+             created_at, updated_at) VALUES ('CP1', 3, 1, 'T', '2030-01-01T00:00:00Z', 'active', 'x', 'x');\n\
+             INSERT INTO local_list_versions (charge_point_id, accepted_version) VALUES ('CP1', 4);\n\
+             INSERT INTO local_list_entries (charge_point_id, id_tag, status) VALUES ('CP1', 'T', 'Accepted');\n\
              INSERT INTO transactions (id, charge_point_id, connector_id, id_tag, start_auth_status, meter_start_wh, \
              started_at, meter_stop_wh, stopped_at, energy_wh, created_at) VALUES (1, 'CP1', 1, 'T', 'Accepted', 0, \
              '2026-11-20T10:00:00Z', 5000, '2026-11-20T11:00:00Z', 5000, 'x');\n\
@@ -136,7 +164,33 @@ mod tests {
             .problem(404);
         assert_eq!(count(&bench, "connectors"), 0);
         assert_eq!(count(&bench, "charge_point_configuration"), 0);
-        assert_eq!(count(&bench, "commands"), 1, "the answered command stays");
+        assert_eq!(
+            count(&bench, "commands"),
+            2,
+            "the answered and sent commands stay"
+        );
+        let states = bench
+            .sql
+            .execute(
+                "SELECT group_concat(state, ',') FROM (SELECT state FROM commands ORDER BY id)",
+                &[],
+            )
+            .unwrap()[0]
+            .text(0, "states")
+            .unwrap();
+        assert_eq!(states, "answered,offline");
+        let reservation = bench
+            .sql
+            .execute("SELECT state FROM reservations", &[])
+            .unwrap()[0]
+            .text(0, "state")
+            .unwrap();
+        assert_eq!(
+            reservation, "cancelled",
+            "kept as history, no longer active"
+        );
+        assert_eq!(count(&bench, "local_list_entries"), 0);
+        assert_eq!(count(&bench, "local_list_versions"), 0);
         assert_eq!(count(&bench, "transactions"), 1);
         assert_eq!(count(&bench, "meter_values"), 1);
         assert_eq!(count(&bench, "connector_status_history"), 1);

@@ -100,6 +100,7 @@ pub(crate) fn post(
     let queue = query.bool("queue")?.unwrap_or(true);
     let payload = payload(action, call.body)?;
     crate::charge_points::require(sql, cp)?;
+    allowed_by_registration(sql, cp, action)?;
     let live = liveness(kv, cp, now)?;
     if !queue && !live.online {
         return Err(ApiError::Conflict(format!(
@@ -117,6 +118,32 @@ pub(crate) fn post(
         command_id: id,
         state: command.state,
     })
+}
+
+/// OCPP 1.6, 4.2.1: a Rejected charge point answers no central-system call (every command
+/// would only time out), and a Pending one may not be sent RemoteStart/RemoteStopTransaction.
+fn allowed_by_registration(sql: &impl Sql, cp: &str, action: &str) -> Result<(), ApiError> {
+    let rows = sql
+        .execute(
+            "SELECT registration_status FROM charge_points WHERE id = ?",
+            &[cp.into()],
+        )
+        .with_context(|| format!("reading the registration of charge point {cp:?}"))?;
+    let status = match rows.first() {
+        Some(row) => row.text(0, "charge_points.registration_status")?,
+        None => return Err(crate::charge_points::not_found(cp)),
+    };
+    match status.as_str() {
+        "Rejected" => Err(ApiError::Conflict(format!(
+            "charge point {cp:?} is Rejected: OCPP 1.6 has it answer no central-system call"
+        ))),
+        "Pending" if matches!(action, "RemoteStartTransaction" | "RemoteStopTransaction") => {
+            Err(ApiError::Conflict(format!(
+                "charge point {cp:?} is Pending: OCPP 1.6 allows no {action} until it is Accepted"
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 pub(crate) fn get(
@@ -413,6 +440,38 @@ mod tests {
             json!({"status":"Accepted"})
         );
         assert_eq!(bench.gateway.published.borrow().len(), 2);
+    }
+
+    #[test]
+    fn a_rejected_charge_point_gets_no_command_and_a_pending_one_no_remote_start_or_stop() {
+        let bench = bench();
+        connect(&bench, "CP1", true);
+        bench.exec("UPDATE charge_points SET registration_status = 'Rejected' WHERE id = 'CP1'");
+        let refused = bench
+            .call(
+                "POST",
+                "/api/v1/charge-points/CP1/commands/ClearCache",
+                "{}",
+            )
+            .problem(409);
+        assert!(refused.contains("Rejected"), "{refused}");
+        bench.exec("UPDATE charge_points SET registration_status = 'Pending' WHERE id = 'CP1'");
+        let refused = bench
+            .call(
+                "POST",
+                "/api/v1/charge-points/CP1/commands/RemoteStartTransaction",
+                r#"{"idTag":"ALICE"}"#,
+            )
+            .problem(409);
+        assert!(refused.contains("Pending"), "{refused}");
+        // Configuring a Pending charge point is what Pending is for.
+        let accepted = bench.call(
+            "POST",
+            "/api/v1/charge-points/CP1/commands/ChangeConfiguration",
+            r#"{"key":"HeartbeatInterval","value":"60"}"#,
+        );
+        assert_eq!(accepted.status, 202, "{}", accepted.body);
+        assert_eq!(bench.gateway.published.borrow().len(), 1);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! `GET /api/v1/charge-points/{id}/reservations`: the reservations a charge point accepted
 //! (ReserveNow answered `Accepted`), newest first, with their state as of now: `active`,
-//! `used` (by the transaction named), `cancelled`, or `expired` (past expiry_date and never
-//! used; expiry is applied when read, as Spin has no timers).
+//! `used` (by the transaction named), `cancelled`, `replaced` (the charge point accepted another
+//! reservation on its connector, so it no longer held this one), or `expired` (past
+//! expiry_date and never used; expiry is applied when read, as Spin has no timers).
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
@@ -14,7 +15,7 @@ use crate::query::Query;
 use crate::Reply;
 
 pub(crate) const PARAMS: [&str; 3] = ["limit", "cursor", "state"];
-pub(crate) const STATES: [&str; 4] = ["active", "used", "cancelled", "expired"];
+pub(crate) const STATES: [&str; 5] = ["active", "used", "cancelled", "replaced", "expired"];
 const LIST: &str = "reservations";
 
 pub(crate) fn list(

@@ -7,7 +7,8 @@
 //! parent idTag (OCPP 1.6, 5.13). It refuses another tag:
 //! - starting on the reserved connector, or naming the reservation in its start;
 //! - (connector 0) starting on a connector when no other known connector would stay free for
-//!   it. Free means: no open transaction and no connector-specific reservation. Without
+//!   it, unless the tag starts on a connector it reserved itself (or names its own
+//!   reservation), which was never free for the others. Free means: no open transaction and no connector-specific reservation. Without
 //!   StatusNotifications the central system knows no other connector, so such a reservation
 //!   then holds the whole charge point, the conservative reading of "one connector remains
 //!   available";
@@ -84,7 +85,12 @@ pub(crate) fn refusal(
                     r.reservation_id
                 )));
             }
-            if anywhere == 0 {
+            // The tag's own reservation of this connector (or the one its start names) holds
+            // it: the connector was never free for anyone else's connector-0 reservation.
+            let own_here = mine.iter().any(|r| {
+                r.connector_id == connector || Some(r.reservation_id) == place.reservation_id
+            });
+            if anywhere == 0 || own_here {
                 return Ok(None);
             }
             let free_elsewhere = known

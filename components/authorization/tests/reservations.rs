@@ -186,6 +186,28 @@ fn a_registry_refusal_is_kept_as_it_is() {
 }
 
 #[test]
+fn the_holder_of_a_connector_starts_there_even_when_another_tag_holds_connector_0() {
+    let s = site();
+    s.reserve(1, 1, "CAROL", None, LATER, "active");
+    s.reserve(2, 0, "ALICE", None, LATER, "active");
+    // Nothing is known about the other connectors, which would otherwise keep connector 1
+    // for ALICE's charge-point-wide reservation; but connector 1 was never free for her.
+    assert_eq!(
+        status(&s.start("CAROL", 1, None)),
+        AuthorizationStatus::Accepted
+    );
+    assert_eq!(
+        status(&s.start("CAROL", 1, Some(1))),
+        AuthorizationStatus::Accepted
+    );
+    // Elsewhere CAROL is just another tag to ALICE's reservation.
+    assert_eq!(
+        status(&s.start("CAROL", 2, None)),
+        AuthorizationStatus::Invalid
+    );
+}
+
+#[test]
 fn a_charge_point_wide_reservation_keeps_one_free_connector_for_its_tag() {
     let s = site();
     s.reserve(7, 0, "ALICE", None, LATER, "active");

@@ -9,7 +9,12 @@
 //! - at the end of every request on a live socket, [`next_call`] times out an overdue call
 //!   and returns the oldest queued one when nothing is outstanding, so a reconnecting charge
 //!   point gets its queue right after the OPEN, and the next command follows each answer;
-//! - when the socket closes, the outstanding call ends as `offline` ([`connection_lost`]).
+//! - when the socket closes, the outstanding call ends as `offline` ([`connection_lost`]);
+//!   so it does when a new socket of the same charge point opens ([`connection_replaced`]):
+//!   OCPP-J answers a call on the connection that carried it, and a charge point that
+//!   reconnected without closing the old socket cleanly (its close arrives late, or never)
+//!   will not answer it on the new one. Left `sent`, it would hold up the queue until the
+//!   timeout and end `timed_out` instead of `offline`.
 //!
 //! Nothing here can be answered to the charge point, so store failures are logged to stderr
 //! and the call stays outstanding until it times out.
@@ -19,7 +24,7 @@ use crate::forward::Chain;
 use crate::session::Env;
 use csms_commands::{answer, delivery};
 use csms_store::{KeyValue, Sql};
-use ocpp_protocol::{CallError, CallResult};
+use ocpp_protocol::{CallError, CallResult, FrameError};
 
 /// A CALLRESULT from the charge point.
 pub fn on_result<S: Sql, K: KeyValue, C: Chain>(
@@ -53,6 +58,31 @@ pub fn on_error<S: Sql, K: KeyValue, C: Chain>(
     }
 }
 
+/// A CALLRESULT or CALLERROR from the charge point that is not a valid frame.
+pub fn on_malformed<S: Sql, K: KeyValue, C: Chain>(
+    env: &Env<'_, S, K, C>,
+    charge_point_id: &str,
+    error: &FrameError,
+    text: &str,
+) {
+    let Some(message_id) = &error.message_id else {
+        eprintln!(
+            "{charge_point_id}: an answer frame without a readable message id: {}",
+            error.description
+        );
+        return;
+    };
+    match answer::on_malformed(env.sql, charge_point_id, message_id, error, text, env.now) {
+        Ok(answer::Outcome::Invalid { command_id, reason }) => {
+            eprintln!("{charge_point_id}: command {command_id}: {reason}");
+        }
+        Ok(_) => {}
+        Err(e) => {
+            eprintln!("{charge_point_id}: storing the broken answer to message {message_id:?}: {e}")
+        }
+    }
+}
+
 /// The CALL text to send now on this socket, if any.
 pub fn next_call<S: Sql, K: KeyValue, C: Chain>(
     env: &Env<'_, S, K, C>,
@@ -71,6 +101,16 @@ pub fn next_call<S: Sql, K: KeyValue, C: Chain>(
             eprintln!("{charge_point_id}: sending the next queued command: {e}");
             None
         }
+    }
+}
+
+/// A new socket of the charge point was accepted: a call sent on an older one is lost.
+pub fn connection_replaced<S: Sql, K: KeyValue, C: Chain>(
+    env: &Env<'_, S, K, C>,
+    charge_point_id: &str,
+) {
+    if let Err(e) = delivery::connection_lost(env.sql, charge_point_id, env.now) {
+        eprintln!("{charge_point_id}: ending the call sent on the previous socket: {e}");
     }
 }
 
@@ -145,10 +185,20 @@ mod tests {
     impl Bench {
         /// Sends events on CP1's socket at `now`; returns the TEXT answers.
         fn send(&self, now: DateTime<Utc>, events: &[WsEvent]) -> Vec<String> {
+            self.send_on("c1", now, events)
+        }
+
+        /// Sends events on CP1's socket `connection_id`.
+        fn send_on(
+            &self,
+            connection_id: &str,
+            now: DateTime<Utc>,
+            events: &[WsEvent],
+        ) -> Vec<String> {
             let req = GripRequest {
                 path: "/ocpp/CP1".into(),
                 headers: vec![
-                    ("connection-id".into(), "c1".into()),
+                    ("connection-id".into(), connection_id.into()),
                     ("sec-websocket-protocol".into(), "ocpp1.6".into()),
                 ],
                 body: encode(events),
@@ -316,6 +366,59 @@ mod tests {
         assert_eq!(
             texts[1],
             format!(r#"[2,"csms-{second}","ClearCache",{{}}]"#)
+        );
+    }
+
+    #[test]
+    fn a_new_socket_ends_the_call_sent_on_the_old_one_and_carries_the_queue_on() {
+        let b = bench();
+        let first = b.queue("Reset", json!({"type":"Soft"}));
+        let second = b.queue("ClearCache", json!({}));
+        b.send_on("c1", t0(), &[WsEvent::Open]);
+        assert_eq!(b.command(first).state, State::Sent);
+        // The charge point lost c1 without a close the gateway noticed, and connects again.
+        let later = t0() + Duration::seconds(5);
+        let texts = b.send_on("c2", later, &[WsEvent::Open]);
+        assert_eq!(b.command(first).state, State::Offline);
+        assert_eq!(
+            texts[1],
+            format!(r#"[2,"csms-{second}","ClearCache",{{}}]"#)
+        );
+        // c1's disconnect, noticed at last, does not end the call c2 carries.
+        b.send_on("c1", later, &[WsEvent::Disconnect]);
+        assert_eq!(b.command(second).state, State::Sent);
+        b.send_on(
+            "c2",
+            later,
+            &[WsEvent::Text(
+                format!(r#"[3,"csms-{second}",{{"status":"Accepted"}}]"#).into(),
+            )],
+        );
+        assert_eq!(b.command(second).state, State::Answered);
+    }
+
+    #[test]
+    fn a_broken_answer_ends_the_call_as_an_error_at_once_and_the_queue_moves_on() {
+        let b = bench();
+        let first = b.queue("Reset", json!({"type":"Soft"}));
+        let second = b.queue("ClearCache", json!({}));
+        b.send(t0(), &[WsEvent::Open]);
+        // A CALLRESULT with a fourth element: its id is readable, the frame is not valid.
+        let texts = b.text(
+            t0(),
+            &format!(r#"[3,"csms-{first}",{{"status":"Accepted"}},1]"#),
+        );
+        let command = b.command(first);
+        assert_eq!(command.state, State::Error);
+        let description = command.error.unwrap().description;
+        assert!(
+            description.contains("not a valid OCPP-J frame"),
+            "{description}"
+        );
+        // Nothing is answered back to an answer; the next command goes instead.
+        assert_eq!(
+            texts,
+            vec![format!(r#"[2,"csms-{second}","ClearCache",{{}}]"#)]
         );
     }
 }

@@ -59,9 +59,12 @@ pub fn on_text<S: Sql, K: KeyValue, C: forward::Chain>(
             csms_calls::on_error(env, charge_point_id, &error);
             None
         }
-        Err(e) => e
-            .should_answer()
-            .then(|| Frame::from(e.to_call_error(version)).to_text()),
+        Err(e) if e.should_answer() => Some(Frame::from(e.to_call_error(version)).to_text()),
+        // A broken answer to one of our calls: never answered back, but it ends the call.
+        Err(e) => {
+            csms_calls::on_malformed(env, charge_point_id, &e, text);
+            None
+        }
     }
 }
 

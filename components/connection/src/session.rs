@@ -126,6 +126,7 @@ pub fn handle<S: Sql, K: KeyValue, C: Chain>(
                     ) {
                         return GripResponse::plain(500, format!("recording the connection: {e}"));
                     }
+                    csms_calls::connection_replaced(env, &cp_id);
                     version = Some(v);
                     headers.push(("sec-websocket-protocol".into(), v.subprotocol().into()));
                     headers.push(("set-meta-ocpp-version".into(), v.subprotocol().into()));

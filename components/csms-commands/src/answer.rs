@@ -98,6 +98,44 @@ pub fn on_error(
     })
 }
 
+/// Stores an answer frame that could not be parsed (a CALLRESULT or CALLERROR whose message
+/// id could still be read) as an error of the command it answers: the charge point did answer,
+/// and waiting for the timeout would report `timed_out` for a call that failed.
+pub fn on_malformed(
+    sql: &impl Sql,
+    charge_point_id: &str,
+    message_id: &str,
+    error: &ocpp_protocol::FrameError,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<Outcome, CommandError> {
+    sql.transaction(|sql| {
+        let Some(command) = matching(sql, charge_point_id, message_id)? else {
+            return Ok(Outcome::Unmatched);
+        };
+        let reason = format!(
+            "the charge point's answer is not a valid OCPP-J frame: {}",
+            error.description
+        );
+        finish(
+            sql,
+            command.id,
+            "error",
+            &Value::Null,
+            Some((
+                error.code.as_str(OcppVersion::V16),
+                &reason,
+                &serde_json::json!({ "frame": text }),
+            )),
+            &format_utc(now),
+        )?;
+        Ok(Outcome::Invalid {
+            command_id: command.id,
+            reason,
+        })
+    })
+}
+
 fn matching(
     sql: &impl Sql,
     charge_point_id: &str,

@@ -11,9 +11,12 @@
 //!   version is one above any version known for the charge point.
 //! - Differential: the tags added or changed since the list the charge point last accepted,
 //!   and an entry without idTagInfo for each tag no longer registered (1.6's removal); the
-//!   version is the accepted one + 1. When a GetLocalListVersion answer since that acceptance
-//!   reported another version, what the charge point holds is unknown and the command is not
-//!   sent (a Full update is needed).
+//!   version is the accepted one + 1. What the charge point holds must be known for that, so
+//!   the command is not sent (a Full update is needed) when a GetLocalListVersion answer since
+//!   the last acceptance reported another version, when no list was ever accepted (a charge
+//!   point that came from another central system may hold anything, revoked tags included)
+//!   unless it reported version 0 (no list), or when it answered a Differential with
+//!   VersionMismatch, which clears what was recorded ([`mismatched`]).
 //!
 //! When the charge point reported `SendLocalListMaxLength` (entries per message) or
 //! `LocalAuthListMaxLength` (entries in its list) through GetConfiguration, a list beyond them
@@ -211,6 +214,13 @@ pub(crate) fn build(
 /// Why a Differential update cannot be built on what the charge point last accepted: a
 /// GetLocalListVersion answer since then reported another version.
 fn unknown_base(state: &LocalListVersion) -> Option<String> {
+    if state.accepted_version.is_none() && state.reported_version != Some(0) {
+        return Some(
+            "no list the charge point accepted is on record, so what it holds is unknown: \
+             send a Full update (or GetLocalListVersion first: a charge point that reports 0 holds none)"
+                .to_owned(),
+        );
+    }
     let reported = state.reported_version.filter(|v| *v >= 0)?;
     let accepted = state.accepted_version.unwrap_or(0);
     let reported_since = match (&state.reported_at, &state.accepted_at) {
@@ -353,6 +363,22 @@ pub(crate) fn accepted(
     Ok(())
 }
 
+/// A Differential was refused with VersionMismatch: the charge point's list is not the one on
+/// record, so the record is cleared and the next Differential waits for a Full update.
+pub(crate) fn mismatched(sql: &impl Sql, charge_point_id: &str) -> Result<(), CommandError> {
+    sql.execute(
+        "UPDATE local_list_versions SET accepted_version = NULL, accepted_at = NULL, \
+         accepted_command_id = NULL, reported_version = NULL, reported_at = NULL \
+         WHERE charge_point_id = ?",
+        &[charge_point_id.into()],
+    )?;
+    sql.execute(
+        "DELETE FROM local_list_entries WHERE charge_point_id = ?",
+        &[charge_point_id.into()],
+    )?;
+    Ok(())
+}
+
 /// Records the version a GetLocalListVersion answer reported.
 pub(crate) fn reported(
     sql: &impl Sql,
@@ -398,6 +424,23 @@ mod tests {
             at("2026-11-23T20:00:00Z"),
         );
         get(&db.sql, id).unwrap().unwrap().request
+    }
+
+    /// Queues a Differential that must not go out; returns why it was not built.
+    fn not_built(db: &Db) -> String {
+        let now = at("2026-11-23T20:00:00Z");
+        let id = insert(
+            &db.sql,
+            "CP1",
+            "SendLocalList",
+            &json!({"updateType": "Differential"}),
+            now,
+        )
+        .unwrap();
+        assert_eq!(claim_next(&db.sql, "CP1", now).unwrap(), None);
+        let command = get(&db.sql, id).unwrap().unwrap();
+        assert_eq!(command.state, State::Error);
+        command.error.unwrap().description
     }
 
     #[test]
@@ -475,11 +518,53 @@ mod tests {
         tag(&db, "ALICE", "Accepted", None, None);
         send(&db, "Full", "Accepted");
         tag(&db, "BOB", "Accepted", None, None);
-        for status in ["Failed", "VersionMismatch", "NotSupported"] {
+        for status in ["Failed", "NotSupported"] {
             assert_eq!(send(&db, "Differential", status)["listVersion"], json!(2));
         }
         assert_eq!(version(&db.sql, "CP1").unwrap().accepted_version, Some(1));
         assert_eq!(entries(&db.sql, "CP1").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_version_mismatch_makes_the_list_unknown_until_a_full_update() {
+        let db = db();
+        tag(&db, "ALICE", "Accepted", None, None);
+        send(&db, "Full", "Accepted");
+        assert_eq!(
+            send(&db, "Differential", "VersionMismatch")["listVersion"],
+            json!(2)
+        );
+        let state = version(&db.sql, "CP1").unwrap();
+        assert_eq!((state.accepted_version, state.entries), (None, 0));
+        assert!(not_built(&db).contains("Full"));
+        assert_eq!(send(&db, "Full", "Accepted")["listVersion"], json!(1));
+        assert_eq!(
+            send(&db, "Differential", "Accepted")["listVersion"],
+            json!(2)
+        );
+    }
+
+    #[test]
+    fn a_differential_needs_a_known_list_first() {
+        let db = db();
+        tag(&db, "ALICE", "Accepted", None, None);
+        // Never sent a list, never asked: the charge point may hold anything.
+        let why = not_built(&db);
+        assert!(why.contains("what it holds is unknown"), "{why}");
+        // It reports holding no list: a Differential adds to nothing.
+        answered(
+            &db,
+            "GetLocalListVersion",
+            json!({}),
+            json!({"listVersion": 0}),
+            at("2026-11-23T20:00:00Z"),
+        );
+        let sent = send(&db, "Differential", "Accepted");
+        assert_eq!(sent["listVersion"], json!(1));
+        assert_eq!(
+            sent["localAuthorizationList"],
+            json!([{"idTag": "ALICE", "idTagInfo": {"status": "Accepted"}}])
+        );
     }
 
     #[test]

@@ -111,6 +111,22 @@ pub(crate) fn accept(sql: &impl Sql, r: &Accepted<'_>, now: &str) -> Result<(), 
          AND state = 'active' AND julianday(expiry_date) < julianday(?1)",
         &[now.into(), r.charge_point_id.into()],
     )?;
+    // OCPP 1.6 (5.13): a charge point answers Occupied when the connector is reserved. So its
+    // Accepted proves that any other reservation we think it holds on that connector is gone
+    // (lost in a reboot, or used by a start that did not name it); left active, it would keep
+    // refusing other drivers until its expiry.
+    if r.connector_id > 0 {
+        sql.execute(
+            "UPDATE reservations SET state = 'replaced', updated_at = ? WHERE charge_point_id = ? \
+             AND connector_id = ? AND reservation_id <> ? AND state = 'active'",
+            &[
+                now.into(),
+                r.charge_point_id.into(),
+                r.connector_id.into(),
+                r.reservation_id.into(),
+            ],
+        )?;
+    }
     sql.execute(
         "INSERT INTO reservations (charge_point_id, reservation_id, connector_id, id_tag, parent_id_tag, \
          expiry_date, state, command_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?) \

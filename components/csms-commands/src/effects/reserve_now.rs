@@ -1,5 +1,7 @@
 //! ReserveNow: an `Accepted` answer means the charge point now holds the reservation, so it is
-//! stored (replacing an active one with the same reservation id). Faulted, Occupied,
+//! stored (replacing an active one with the same reservation id, and ending as `replaced` any
+//! other active one on the same connector, which the charge point evidently no longer holds).
+//! Faulted, Occupied,
 //! Rejected and Unavailable reserve nothing.
 
 use csms_store::Sql;
@@ -92,6 +94,44 @@ mod tests {
         );
         assert_eq!(r.expiry_date, "2026-11-23T20:00:00Z");
         assert_eq!((r.state.as_str(), r.command_id), ("active", Some(command)));
+    }
+
+    #[test]
+    fn an_accepted_reservation_on_a_connector_ends_another_one_we_thought_active_there() {
+        let db = db();
+        let now = at("2026-11-23T20:00:00Z");
+        for (id, connector, tag) in [(1, 1, "ALICE"), (2, 0, "CAROL"), (3, 2, "DAVE")] {
+            answered(
+                &db,
+                "ReserveNow",
+                reserve(id, connector, tag, "2026-11-23T22:00:00Z"),
+                json!({"status": "Accepted"}),
+                now,
+            );
+        }
+        // The charge point rebooted and forgot ALICE's; it accepts BOB's on connector 1.
+        answered(
+            &db,
+            "ReserveNow",
+            reserve(4, 1, "BOB", "2026-11-23T22:00:00Z"),
+            json!({"status": "Accepted"}),
+            now,
+        );
+        let mut states: Vec<(i64, String)> = list_for(&db.sql, "CP1", None, None, 10, now)
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.reservation_id, r.state))
+            .collect();
+        states.sort();
+        assert_eq!(
+            states,
+            vec![
+                (1, "replaced".into()),
+                (2, "active".into()),
+                (3, "active".into()),
+                (4, "active".into())
+            ]
+        );
     }
 
     #[test]
