@@ -5,7 +5,8 @@
 //! The queue itself (one outstanding call per charge point, lazy timeouts, effects of answers)
 //! is [`csms_commands`]; this module is where the connection component meets it:
 //! - a CALLRESULT or CALLERROR is stored on the command it answers ([`on_result`],
-//!   [`on_error`]); an answer nobody waits for (late, after a timeout) is ignored;
+//!   [`on_error`]), also when it comes after the call timed out; an answer nobody waits for
+//!   (answered already, ended offline, not ours) is ignored;
 //! - at the end of every request on a live socket, [`next_call`] times out an overdue call
 //!   and returns the oldest queued one when nothing is outstanding, so a reconnecting charge
 //!   point gets its queue right after the OPEN, and the next command follows each answer;

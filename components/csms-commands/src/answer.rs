@@ -1,5 +1,7 @@
-//! Answers from the charge point: a CALLRESULT or CALLERROR matched to the outstanding call by
-//! message id, stored on the command with its effect, in one transaction.
+//! Answers from the charge point: a CALLRESULT or CALLERROR matched to its call by message id,
+//! stored on the command with its effect, in one transaction. A call that already timed out
+//! still takes its answer ([`store::awaiting_answer`]): the state moves on from `timed_out`
+//! and the effect applies, since the charge point did what it answers.
 
 use chrono::{DateTime, Utc};
 use csms_store::Sql;
@@ -19,7 +21,8 @@ pub enum Outcome {
     Invalid { command_id: i64, reason: String },
     /// A CALLERROR, stored: the command is in state `error`.
     Refused(i64),
-    /// No outstanding call of this charge point has this message id (late, or not ours).
+    /// No call of this charge point awaiting an answer has this message id (answered already,
+    /// ended offline, or not ours).
     Unmatched,
 }
 
@@ -141,8 +144,7 @@ fn matching(
     charge_point_id: &str,
     message_id: &str,
 ) -> Result<Option<store::Command>, CommandError> {
-    Ok(store::outstanding(sql, charge_point_id)?
-        .filter(|c| c.message_id.as_deref() == Some(message_id)))
+    store::awaiting_answer(sql, charge_point_id, message_id)
 }
 
 fn finish(
@@ -164,7 +166,7 @@ fn finish(
     };
     sql.execute(
         "UPDATE commands SET state = ?, response = ?, error_code = ?, error_description = ?, \
-         error_details = ?, answered_at = ?, finished_at = ? WHERE id = ? AND state = 'sent'",
+         error_details = ?, answered_at = ?, finished_at = ? WHERE id = ? AND state IN ('sent', 'timed_out')",
         &[
             state.into(),
             response.into(),
@@ -223,6 +225,56 @@ mod tests {
             Some("2026-11-23T20:00:01.500Z")
         );
         assert!(command.error.is_none());
+    }
+
+    #[test]
+    fn a_late_answer_after_the_timeout_is_stored_and_takes_effect() {
+        let db = db();
+        let request = json!({"reservationId": 5, "connectorId": 1, "idTag": "ALICE",
+                             "expiryDate": "2026-11-23T22:00:00Z"});
+        let (id, message_id) = sent(&db, "ReserveNow", request);
+        let next = insert(
+            &db.sql,
+            "CP1",
+            "ClearCache",
+            &json!({}),
+            at("2026-11-23T20:00:00Z"),
+        )
+        .unwrap();
+        let later = at("2026-11-23T20:02:00Z");
+        assert!(crate::delivery::expire(&db.sql, "CP1", later, 60).unwrap());
+        assert_eq!(
+            claim_next(&db.sql, "CP1", later)
+                .unwrap()
+                .unwrap()
+                .command_id,
+            next
+        );
+        let outcome = on_result(
+            &db.sql,
+            "CP1",
+            &result(&message_id, json!({"status":"Accepted"})),
+            later,
+        )
+        .unwrap();
+        assert_eq!(outcome, Outcome::Answered(id));
+        let command = get(&db.sql, id).unwrap().unwrap();
+        assert_eq!(command.state, State::Answered);
+        let held =
+            crate::reservations::list_for(&db.sql, "CP1", Some("active"), None, 10, later).unwrap();
+        assert_eq!(held.len(), 1, "the charge point holds the reservation");
+        // The call outstanding now is untouched, and a second answer matches nothing.
+        assert_eq!(get(&db.sql, next).unwrap().unwrap().state, State::Sent);
+        assert_eq!(
+            on_result(
+                &db.sql,
+                "CP1",
+                &result(&message_id, json!({"status":"Rejected"})),
+                later
+            )
+            .unwrap(),
+            Outcome::Unmatched
+        );
     }
 
     #[test]

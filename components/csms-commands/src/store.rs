@@ -139,6 +139,24 @@ pub fn outstanding(sql: &impl Sql, charge_point_id: &str) -> Result<Option<Comma
     rows.first().map(read).transpose()
 }
 
+/// The command of `charge_point_id` whose CALL had `message_id` and that still takes an
+/// answer: the outstanding one, or one that timed out (the charge point may answer late, and
+/// what it then did, a reservation or a configuration change, is true all the same).
+pub fn awaiting_answer(
+    sql: &impl Sql,
+    charge_point_id: &str,
+    message_id: &str,
+) -> Result<Option<Command>, CommandError> {
+    let rows = sql.execute(
+        &format!(
+            "SELECT {COLUMNS} FROM commands WHERE charge_point_id = ? AND message_id = ? \
+             AND state IN ('sent', 'timed_out')"
+        ),
+        &[charge_point_id.into(), message_id.into()],
+    )?;
+    rows.first().map(read).transpose()
+}
+
 fn read(row: &Row) -> Result<Command, CommandError> {
     const CTX: &str = "commands";
     let id = row.i64(0, CTX)?;
