@@ -156,6 +156,27 @@ async def test_retransmitted_start_returns_the_same_transaction_id(operator):
     assert view["stopped_at"] == "2026-11-23T10:00:00Z"
 
 
+async def test_message_ids_reused_after_a_reboot_start_a_new_session(operator):
+    """OCPP-J makes ids unique per connection only; many chargers count from 1 after a reboot."""
+    backend = operator
+    register(backend, "CP-REBOOT")
+    sessions = []
+    for boot, (start_wh, stop_wh, hour) in enumerate([(0, 4000, 9), (4000, 6500, 11)]):
+        async with charge_point(backend, "CP-REBOOT") as cp:
+            await cp.call(call.BootNotification(charge_point_model="M", charge_point_vendor="V"),
+                          unique_id="1")
+            start = await cp.call(call.StartTransaction(
+                connector_id=1, id_tag="CHILD-B", meter_start=start_wh,
+                timestamp=f"2026-11-24T{hour:02}:00:00Z"), unique_id="2")
+            await cp.call(call.StopTransaction(
+                meter_stop=stop_wh, timestamp=f"2026-11-24T{hour:02}:30:00Z",
+                transaction_id=start.transaction_id), unique_id="3")
+            sessions.append(start.transaction_id)
+    assert sessions[0] != sessions[1]
+    energy = [api_ok(backend, "GET", f"/api/v1/transactions/{tx}")["energy_wh"] for tx in sessions]
+    assert energy == [4000, 2500]
+
+
 async def test_offline_start_with_an_unknown_tag_is_kept_flagged(operator):
     backend = operator
     register(backend, "CP-OFFLINE")

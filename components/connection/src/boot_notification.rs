@@ -58,7 +58,7 @@ pub fn handle<S: Sql, K: KeyValue, C: crate::forward::Chain>(
             "interval": env.config.heartbeat_interval,
             "status": status,
         });
-        processed_messages::record(sql, charge_point_id, message_id, "BootNotification", &response, &now)?;
+        processed_messages::record(sql, charge_point_id, message_id, "BootNotification", payload, &response, &now)?;
         Ok(response)
     })
 }

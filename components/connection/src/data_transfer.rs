@@ -23,6 +23,7 @@ pub fn handle<S: Sql, K: KeyValue, C: crate::forward::Chain>(
             charge_point_id,
             message_id,
             "DataTransfer",
+            payload,
             &response,
             &now,
         )?;

@@ -9,6 +9,7 @@ use crate::{
 use csms_store::processed_messages;
 use csms_store::{KeyValue, Sql};
 use ocpp_protocol::messages::v16;
+use ocpp_protocol::timestamp::format_utc;
 use ocpp_protocol::{check_supported, Call, CallError, CallResult, ErrorCode, Frame, OcppVersion};
 use serde_json::Value;
 
@@ -34,6 +35,9 @@ pub enum Handler {
     Authorization,
     Transactions,
 }
+
+/// How long a BootNotification's recorded answer is given again to a retransmission.
+const BOOT_ANSWER_FRESH_SECONDS: i64 = 120;
 
 /// Actions a charge point may send before the central system accepted it.
 const ALLOWED_BEFORE_ACCEPTED: &[&str] = &["BootNotification", "Heartbeat"];
@@ -85,7 +89,19 @@ fn on_call<S: Sql, K: KeyValue, C: forward::Chain>(
     if let Err(e) = v16::Request::decode(&call.action, &call.payload) {
         return fail(e.code, &e.description);
     }
-    match processed_messages::lookup(env.sql, charge_point_id, &call.message_id, &call.action) {
+    // BootNotification's answer carries the current time and the registration status, both
+    // stale after a while, and applying a boot again is harmless: only a quick retransmission
+    // gets the recorded answer.
+    let not_before = (call.action == "BootNotification")
+        .then(|| format_utc(env.now - chrono::Duration::seconds(BOOT_ANSWER_FRESH_SECONDS)));
+    match processed_messages::lookup_since(
+        env.sql,
+        charge_point_id,
+        &call.message_id,
+        &call.action,
+        &call.payload,
+        not_before.as_deref(),
+    ) {
         Ok(Some(answer)) => return answer_with(&call.message_id, answer),
         Ok(None) => {}
         Err(e) => {

@@ -34,7 +34,15 @@ pub fn handle<S: Sql, K: KeyValue, C: crate::forward::Chain>(
     env.sql.transaction(|sql| {
         insert(sql, charge_point_id, action, payload, &now)?;
         let response = json!({});
-        processed_messages::record(sql, charge_point_id, message_id, action, &response, &now)?;
+        processed_messages::record(
+            sql,
+            charge_point_id,
+            message_id,
+            action,
+            payload,
+            &response,
+            &now,
+        )?;
         Ok(response)
     })
 }

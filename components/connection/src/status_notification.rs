@@ -52,7 +52,7 @@ pub fn handle<S: Sql, K: KeyValue, C: crate::forward::Chain>(
             &params,
         )?;
         let response = json!({});
-        processed_messages::record(sql, charge_point_id, message_id, "StatusNotification", &response, &now)?;
+        processed_messages::record(sql, charge_point_id, message_id, "StatusNotification", payload, &response, &now)?;
         Ok(response)
     })
 }

@@ -228,10 +228,12 @@ const MIGRATIONS: &[&str] = &[
         ON connector_status_history (charge_point_id, connector_id, julianday(status_at), id)
     "#,
     // 4: an operator's close that the charge point's own StopTransaction later replaced
-    //    (JSON of the replaced stop), and the CDR's revision time.
+    //    (JSON of the replaced stop), the CDR's revision time, and the digest that tells a
+    //    retransmission from a message id reused after a reboot.
     r#"
     ALTER TABLE transactions ADD COLUMN replaced_close TEXT;
-    ALTER TABLE charge_detail_records ADD COLUMN revised_at TEXT
+    ALTER TABLE charge_detail_records ADD COLUMN revised_at TEXT;
+    ALTER TABLE processed_messages ADD COLUMN request_digest TEXT
     "#,
 ];
 

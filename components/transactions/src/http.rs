@@ -160,9 +160,9 @@ fn apply<S: Sql, A: Authorizer, P: Pricing>(
         .map_err(|e| TxError::BadRequest(format!("payload: {e}")))?;
     let (cp, id) = (f.charge_point_id.as_str(), f.message_id.as_str());
     match request {
-        Request::StartTransaction(r) => start_transaction::handle(env, cp, id, &r),
+        Request::StartTransaction(r) => start_transaction::handle(env, cp, id, &r, &f.payload),
         Request::StopTransaction(r) => stop_transaction::handle(env, cp, id, &r, &f.payload),
-        Request::MeterValues(r) => meter_values::handle(env, cp, id, &r),
+        Request::MeterValues(r) => meter_values::handle(env, cp, id, &r, &f.payload),
         other => Err(TxError::BadRequest(format!(
             "{} is not applied here",
             other.action()

@@ -124,11 +124,12 @@ pub fn handle<S: Sql, A, P>(
     charge_point_id: &str,
     message_id: &str,
     request: &MeterValuesRequest,
+    payload: &Value,
 ) -> Result<Value, TxError> {
     let now = format_utc(env.now);
     env.sql.transaction(|sql| {
         if let Some(previous) =
-            processed_messages::lookup(sql, charge_point_id, message_id, ACTION)?
+            processed_messages::lookup(sql, charge_point_id, message_id, ACTION, payload)?
         {
             return Ok(previous);
         }
@@ -158,7 +159,15 @@ pub fn handle<S: Sql, A, P>(
                 .map(|m| (&m.timestamp, m.sampled_value.as_slice())),
         )?;
         let response = json!({});
-        processed_messages::record(sql, charge_point_id, message_id, ACTION, &response, &now)?;
+        processed_messages::record(
+            sql,
+            charge_point_id,
+            message_id,
+            ACTION,
+            payload,
+            &response,
+            &now,
+        )?;
         Ok(response)
     })
 }

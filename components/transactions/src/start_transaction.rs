@@ -67,9 +67,10 @@ pub fn handle<S: Sql, A: Authorizer, P>(
     charge_point_id: &str,
     message_id: &str,
     request: &StartTransactionRequest,
+    payload: &Value,
 ) -> Result<Value, TxError> {
     if let Some(previous) =
-        processed_messages::lookup(env.sql, charge_point_id, message_id, ACTION)?
+        processed_messages::lookup(env.sql, charge_point_id, message_id, ACTION, payload)?
     {
         return Ok(previous);
     }
@@ -97,7 +98,7 @@ pub fn handle<S: Sql, A: Authorizer, P>(
     };
     let now = format_utc(env.now);
     env.sql.transaction(|sql| {
-        if let Some(previous) = processed_messages::lookup(sql, charge_point_id, message_id, ACTION)? {
+        if let Some(previous) = processed_messages::lookup(sql, charge_point_id, message_id, ACTION, payload)? {
             return Ok(previous);
         }
         let response = match (key.existing(sql)?, &decision) {
@@ -136,7 +137,7 @@ pub fn handle<S: Sql, A: Authorizer, P>(
                 )))
             }
         };
-        processed_messages::record(sql, charge_point_id, message_id, ACTION, &response, &now)?;
+        processed_messages::record(sql, charge_point_id, message_id, ACTION, payload, &response, &now)?;
         Ok(response)
     })
 }

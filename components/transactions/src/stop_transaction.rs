@@ -121,7 +121,7 @@ pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
     payload: &Value,
 ) -> Result<Value, TxError> {
     if let Some(previous) =
-        processed_messages::lookup(env.sql, charge_point_id, message_id, ACTION)?
+        processed_messages::lookup(env.sql, charge_point_id, message_id, ACTION, payload)?
     {
         return Ok(previous);
     }
@@ -137,7 +137,7 @@ pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
     let now = format_utc(env.now);
     env.sql.transaction(|sql| {
         if let Some(previous) =
-            processed_messages::lookup(sql, charge_point_id, message_id, ACTION)?
+            processed_messages::lookup(sql, charge_point_id, message_id, ACTION, payload)?
         {
             return Ok(previous);
         }
@@ -158,7 +158,15 @@ pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
             Some(a) => json!({ "idTagInfo": a.id_tag_info }),
             None => json!({}),
         };
-        processed_messages::record(sql, charge_point_id, message_id, ACTION, &response, &now)?;
+        processed_messages::record(
+            sql,
+            charge_point_id,
+            message_id,
+            ACTION,
+            payload,
+            &response,
+            &now,
+        )?;
         Ok(response)
     })
 }

@@ -95,6 +95,43 @@ fn retransmitted_call_gets_the_stored_answer_without_being_applied_again() {
 }
 
 #[test]
+fn a_message_id_reused_after_a_reboot_is_a_new_session() {
+    let h = Harness::new();
+    h.id_tag("ALICE", "Accepted", None, None);
+    let first = h.call(
+        "StartTransaction",
+        "1",
+        start("ALICE", 1, "2026-05-04T10:00:00Z", 0),
+    );
+    h.call(
+        "StopTransaction",
+        "2",
+        json!({"transactionId": first["transactionId"], "meterStop": 5000, "timestamp": "2026-05-04T11:00:00Z"}),
+    );
+    // The charge point rebooted and counts from 1 again.
+    let second = h.call(
+        "StartTransaction",
+        "1",
+        start("ALICE", 1, "2026-05-04T12:00:00Z", 5000),
+    );
+    assert_ne!(second["transactionId"], first["transactionId"]);
+    assert_eq!(h.count("transactions"), 2);
+    let stop = h.call(
+        "StopTransaction",
+        "2",
+        json!({"transactionId": second["transactionId"], "meterStop": 8000, "timestamp": "2026-05-04T13:00:00Z"}),
+    );
+    assert_eq!(stop["idTagInfo"], json!(null));
+    assert_eq!(
+        h.row(
+            "SELECT energy_wh FROM transactions WHERE id = ?",
+            &[second["transactionId"].as_i64().unwrap().into()]
+        ),
+        vec![json!(3000)]
+    );
+}
+
+#[test]
 fn retransmitted_start_returns_same_transaction_id() {
     let h = Harness::new();
     h.id_tag("ALICE", "Accepted", None, Some("FAMILY"));
