@@ -67,11 +67,24 @@ pub(crate) fn lookup(sql: &impl Sql, id_tag: &str) -> Result<Option<RegisteredTa
     }))
 }
 
-/// How many transactions of `id_tag` are open (started, not stopped), on any charge point.
-pub(crate) fn open_transactions(sql: &impl Sql, id_tag: &str) -> Result<i64, StoreError> {
+/// How many transactions of `id_tag` are open (started, not stopped), on any charge point
+/// but the connector `starting_on` (charge point, connector) where a new one starts: a
+/// connector charges one session at a time, so a transaction still open there is one the
+/// charge point lost (power cut, no StopTransaction), and counting it would refuse the tag
+/// everywhere as ConcurrentTx until an operator closed it.
+pub(crate) fn open_transactions(
+    sql: &impl Sql,
+    id_tag: &str,
+    starting_on: Option<(&str, i64)>,
+) -> Result<i64, StoreError> {
+    let (charge_point_id, connector_id) = match starting_on {
+        Some((cp, connector)) => (Some(cp), Some(connector)),
+        None => (None, None),
+    };
     let rows = sql.execute(
-        "SELECT count(*) FROM transactions WHERE id_tag = ? COLLATE NOCASE AND stopped_at IS NULL",
-        &[id_tag.into()],
+        "SELECT count(*) FROM transactions WHERE id_tag = ?1 COLLATE NOCASE AND stopped_at IS NULL \
+         AND NOT (charge_point_id IS ?2 AND connector_id IS ?3)",
+        &[id_tag.into(), charge_point_id.into(), connector_id.into()],
     )?;
     match rows.first() {
         Some(row) => row.i64(0, "count of open transactions"),
@@ -93,6 +106,17 @@ pub fn decide(
     purpose: Purpose,
     now: DateTime<Utc>,
 ) -> Result<IdTagInfo, DecideError> {
+    decide_on(sql, id_tag, purpose, now, None)
+}
+
+/// [`decide`] for a start on `starting_on` (charge point, connector); see [`open_transactions`].
+fn decide_on(
+    sql: &impl Sql,
+    id_tag: &str,
+    purpose: Purpose,
+    now: DateTime<Utc>,
+    starting_on: Option<(&str, i64)>,
+) -> Result<IdTagInfo, DecideError> {
     let Some(tag) = lookup(sql, id_tag)? else {
         return Ok(IdTagInfo::status(AuthorizationStatus::Invalid));
     };
@@ -101,7 +125,7 @@ pub fn decide(
             if tag.expiry_date.is_some_and(|expiry| expiry <= now) {
                 AuthorizationStatus::Expired
             } else if purpose == Purpose::Start
-                && open_transactions(sql, id_tag)?
+                && open_transactions(sql, id_tag, starting_on)?
                     >= tag
                         .max_active_transactions
                         .unwrap_or(DEFAULT_MAX_ACTIVE_TRANSACTIONS)
@@ -151,7 +175,11 @@ pub fn decide_at(
     asked: &Asked<'_>,
     now: DateTime<Utc>,
 ) -> Result<Decision, DecideError> {
-    let mut id_tag_info = decide(sql, asked.id_tag, asked.purpose, now)?;
+    let starting_on = asked
+        .place
+        .connector_id
+        .map(|connector| (asked.charge_point_id, connector));
+    let mut id_tag_info = decide_on(sql, asked.id_tag, asked.purpose, now, starting_on)?;
     if id_tag_info.status != AuthorizationStatus::Accepted {
         return Ok(Decision {
             id_tag_info,

@@ -186,6 +186,22 @@ fn a_registry_refusal_is_kept_as_it_is() {
 }
 
 #[test]
+fn a_transaction_left_open_on_the_same_connector_does_not_make_a_new_start_concurrent() {
+    let s = site();
+    // The charge point lost power mid-session and never sent StopTransaction.
+    s.charging(1, "ALICE");
+    assert_eq!(
+        status(&s.start("ALICE", 1, None)),
+        AuthorizationStatus::Accepted
+    );
+    // Elsewhere that open transaction still counts.
+    assert_eq!(
+        status(&s.start("ALICE", 2, None)),
+        AuthorizationStatus::ConcurrentTx
+    );
+}
+
+#[test]
 fn the_holder_of_a_connector_starts_there_even_when_another_tag_holds_connector_0() {
     let s = site();
     s.reserve(1, 1, "CAROL", None, LATER, "active");
