@@ -477,3 +477,32 @@ fn a_late_older_status_report_does_not_overwrite_a_newer_one() {
     assert_eq!(rows[0].text(0, "status").unwrap(), "Charging");
     assert_eq!(h.count("SELECT count(*) FROM connector_status_history"), 2);
 }
+
+#[test]
+fn a_status_time_far_in_the_future_does_not_freeze_the_connector() {
+    let h = Harness::new(UnknownChargePoints::Accept);
+    h.open("CP1");
+    h.calls("CP1", &[&boot("1")]);
+    // Local time (UTC+2) written with `Z`: two hours ahead of the central system's 08:00;
+    // then the charger's clock is set right and it reports the next change.
+    h.calls(
+        "CP1",
+        &[
+            r#"[2,"a","StatusNotification",{"connectorId":1,"errorCode":"NoError","status":"Charging","timestamp":"2026-11-23T10:00:00Z"}]"#,
+            r#"[2,"b","StatusNotification",{"connectorId":1,"errorCode":"NoError","status":"Finishing","timestamp":"2026-11-23T08:00:30Z"}]"#,
+        ],
+    );
+    let rows = h
+        .sql
+        .execute(
+            "SELECT status FROM connectors WHERE charge_point_id = 'CP1'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(rows[0].text(0, "status").unwrap(), "Finishing");
+    // The history keeps what the charge point said.
+    assert_eq!(
+        h.count("SELECT count(*) FROM connector_status_history WHERE status_at = '2026-11-23T10:00:00Z'"),
+        1
+    );
+}
