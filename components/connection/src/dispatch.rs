@@ -39,6 +39,16 @@ pub enum Handler {
 /// How long a BootNotification's recorded answer is given again to a retransmission.
 const BOOT_ANSWER_FRESH_SECONDS: i64 = 120;
 
+/// OCPP 1.6 (4.2): a Pending charge point sends only what the central system asks for with
+/// TriggerMessage, which may ask for these (besides BootNotification and Heartbeat). Whether
+/// a TriggerMessage asked is not checked: what it reports is kept rather than refused.
+const TRIGGERABLE_WHILE_PENDING: &[&str] = &[
+    "StatusNotification",
+    "MeterValues",
+    "DiagnosticsStatusNotification",
+    "FirmwareStatusNotification",
+];
+
 /// Actions a charge point may send before the central system accepted it.
 const ALLOWED_BEFORE_ACCEPTED: &[&str] = &["BootNotification", "Heartbeat"];
 
@@ -114,6 +124,8 @@ fn on_call<S: Sql, K: KeyValue, C: forward::Chain>(
     if !ALLOWED_BEFORE_ACCEPTED.contains(&call.action.as_str()) {
         match registry::find(env.sql, charge_point_id) {
             Ok(Some(cp)) if cp.is_accepted() => {}
+            Ok(Some(cp))
+                if cp.is_pending() && TRIGGERABLE_WHILE_PENDING.contains(&call.action.as_str()) => {}
             Ok(_) => {
                 return fail(
                     ErrorCode::SecurityError,

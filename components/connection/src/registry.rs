@@ -15,6 +15,10 @@ impl ChargePoint {
     pub fn is_accepted(&self) -> bool {
         self.registration_status == "Accepted"
     }
+
+    pub fn is_pending(&self) -> bool {
+        self.registration_status == "Pending"
+    }
 }
 
 pub fn find(sql: &impl Sql, id: &str) -> Result<Option<ChargePoint>, StoreError> {

@@ -214,10 +214,20 @@ fn unknown_charge_point_is_refused_with_404_by_default() {
 fn unknown_charge_point_under_pending_policy_boots_pending_and_may_not_start() {
     let h = Harness::new(UnknownChargePoints::Pending);
     assert_eq!(h.open("CP2").status, 200);
-    let answers = h.calls("CP2", &[&boot("b1"), r#"[2,"s1","StatusNotification",{"connectorId":1,"errorCode":"NoError","status":"Available"}]"#]);
+    let answers = h.calls(
+        "CP2",
+        &[
+            &boot("b1"),
+            r#"[2,"s1","StartTransaction",{"connectorId":1,"idTag":"A","meterStart":0,"timestamp":"2026-11-23T08:00:00Z"}]"#,
+            // What a TriggerMessage may ask for is taken (OCPP 1.6, 4.2).
+            r#"[2,"s2","StatusNotification",{"connectorId":1,"errorCode":"NoError","status":"Available"}]"#,
+        ],
+    );
     assert_eq!(answers[0][2]["status"], "Pending");
     assert_eq!(answers[1][0], 4);
     assert_eq!(answers[1][2], "SecurityError");
+    assert_eq!(answers[2][0], 3);
+    assert_eq!(h.count("SELECT count(*) FROM connectors"), 1);
 }
 
 #[test]
