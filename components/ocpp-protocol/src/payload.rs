@@ -151,7 +151,10 @@ pub(crate) fn encode<T: Serialize>(message: &T) -> Value {
 /// Which strings are date-times only the message type knows; a string counts
 /// as one when replacing it with a non-date makes decoding fail right there.
 /// Only strings written with a non-zero offset are tried, so the usual `Z`
-/// timestamps cost nothing. Returns `None` when nothing needs rewriting.
+/// timestamps cost nothing. A field's type does not depend on its array index,
+/// so each field is tried once however many array items hold it: a MeterValues
+/// of a thousand samples with offsets costs one probe, not a thousand re-decodes
+/// of the whole payload. Returns `None` when nothing needs rewriting.
 fn in_utc<T: DeserializeOwned>(payload: &Value) -> Option<T> {
     let mut candidates = Vec::new();
     collect_offset_timestamps(payload, &mut Vec::new(), &mut candidates);
@@ -159,12 +162,21 @@ fn in_utc<T: DeserializeOwned>(payload: &Value) -> Option<T> {
         return None;
     }
     let mut normalised = payload.clone();
+    let mut known: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
     for (path, utc) in candidates {
-        let mut probe = payload.clone();
-        *leaf_mut(&mut probe, &path)? = Value::String("not a date-time".into());
-        let is_date_time = match serde_path_to_error::deserialize::<_, T>(&probe) {
-            Err(e) => e.path().to_string() == render_path(&path),
-            Ok(_) => false,
+        let shape = render_shape(&path);
+        let is_date_time = match known.get(&shape) {
+            Some(&known) => known,
+            None => {
+                let mut probe = payload.clone();
+                *leaf_mut(&mut probe, &path)? = Value::String("not a date-time".into());
+                let is = match serde_path_to_error::deserialize::<_, T>(&probe) {
+                    Err(e) => e.path().to_string() == render_path(&path),
+                    Ok(_) => false,
+                };
+                known.insert(shape, is);
+                is
+            }
         };
         if is_date_time {
             *leaf_mut(&mut normalised, &path)? = Value::String(utc);
@@ -232,6 +244,21 @@ fn render_path(path: &[Step]) -> String {
                 out.push_str(k);
             }
             Step::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+/// The path with its array indices left out (`a.b[].c`): what the schema types.
+fn render_shape(path: &[Step]) -> String {
+    let mut out = String::new();
+    for step in path {
+        match step {
+            Step::Key(k) => {
+                out.push('.');
+                out.push_str(k);
+            }
+            Step::Index(_) => out.push_str("[]"),
         }
     }
     out

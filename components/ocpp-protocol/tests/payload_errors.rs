@@ -257,3 +257,32 @@ fn every_table_entry_decodes_its_own_name() {
     assert_eq!(ocpp_protocol::actions(OcppVersion::V16).len(), 39);
     assert_eq!(ocpp_protocol::actions(OcppVersion::V201).len(), 64);
 }
+
+#[test]
+fn many_samples_with_offsets_all_come_out_in_utc_and_values_stay_verbatim() {
+    // Each item's timestamp is a date-time; a sampled value that merely looks like one is not.
+    let items: Vec<Value> = (0..500)
+        .map(|i| {
+            json!({"timestamp": format!("2026-11-23T{:02}:{:02}:00+01:00", 8 + i / 60, i % 60),
+                   "sampledValue": [{"value": "2026-11-23T08:00:00+01:00", "format": "Raw"}]})
+        })
+        .collect();
+    let payload = json!({"connectorId": 1, "transactionId": 7, "meterValue": items});
+    let v16::Request::MeterValues(decoded) = v16::Request::decode("MeterValues", &payload).unwrap()
+    else {
+        panic!("wrong variant")
+    };
+    let encoded = serde_json::to_value(&decoded).unwrap();
+    assert_eq!(
+        encoded["meterValue"][0]["timestamp"],
+        "2026-11-23T07:00:00Z"
+    );
+    assert_eq!(
+        encoded["meterValue"][499]["timestamp"],
+        "2026-11-23T15:19:00Z"
+    );
+    assert_eq!(
+        encoded["meterValue"][499]["sampledValue"][0]["value"],
+        "2026-11-23T08:00:00+01:00"
+    );
+}
