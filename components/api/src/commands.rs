@@ -320,6 +320,9 @@ fn settle(
 fn send_next(sql: &impl Sql, outbound: &Outbound<'_, impl Publish>, cp: &str, now: DateTime<Utc>) {
     match delivery::publish_next(sql, outbound.publisher, cp, now) {
         Ok(Published::Sent(_) | Published::Nothing) => {}
+        Ok(Published::Failed(e)) if e.maybe_delivered => {
+            eprintln!("charge point {cp:?}: {e}; it may have got through, so it is not sent again");
+        }
         Ok(Published::Failed(e)) => {
             eprintln!("charge point {cp:?}: {e}; the command stays queued");
         }

@@ -26,18 +26,50 @@ impl Publish for GatewayPublisher {
             .header("content-length", body.len().to_string())
             .body(body)
             .build();
-        let response: Response = spin_sdk::http::run(spin_sdk::http::send(request))
-            .map_err(|e| PublishError(format!("POST {}: {e}", self.url)))?;
+        let response: Response =
+            spin_sdk::http::run(spin_sdk::http::send(request)).map_err(|e| {
+                let reason = format!("POST {}: {e}", self.url);
+                if never_sent(&e) {
+                    PublishError::refused(reason)
+                } else {
+                    PublishError::unclear(reason)
+                }
+            })?;
         let status = *response.status();
         if (200..300).contains(&status) {
             Ok(())
         } else {
-            Err(PublishError(format!(
+            Err(PublishError::refused(format!(
                 "POST {} answered {status}: {}",
                 self.url,
                 String::from_utf8_lossy(response.body())
             )))
         }
+    }
+}
+
+/// Whether the publish request certainly did not reach the gateway: it could not be built,
+/// the host refused it, or no connection was made. Anything after that (a broken or timed-out
+/// connection, an unreadable answer) may have come after the gateway took the message.
+fn never_sent(e: &spin_sdk::http::SendError) -> bool {
+    use spin_sdk::http::{ErrorCode, SendError};
+    match e {
+        SendError::RequestConversion(_) => true,
+        SendError::Http(code) => matches!(
+            code,
+            ErrorCode::DnsTimeout
+                | ErrorCode::DnsError(_)
+                | ErrorCode::DestinationNotFound
+                | ErrorCode::DestinationUnavailable
+                | ErrorCode::DestinationIpProhibited
+                | ErrorCode::DestinationIpUnroutable
+                | ErrorCode::ConnectionRefused
+                | ErrorCode::ConnectionTimeout
+                | ErrorCode::ConnectionLimitReached
+                | ErrorCode::HttpRequestDenied
+                | ErrorCode::HttpRequestUriInvalid
+        ),
+        _ => false,
     }
 }
 

@@ -57,7 +57,7 @@ pub(crate) struct Gateway {
 impl Publish for Gateway {
     fn publish(&self, channel: &str, content: &str) -> Result<(), PublishError> {
         if self.down.get() {
-            return Err(PublishError("connection refused".into()));
+            return Err(PublishError::refused("connection refused"));
         }
         self.published
             .borrow_mut()
@@ -77,7 +77,7 @@ impl crate::CloseTransaction for NoGateway {
 
 impl Publish for NoGateway {
     fn publish(&self, _: &str, _: &str) -> Result<(), PublishError> {
-        Err(PublishError("no gateway in this test".into()))
+        Err(PublishError::refused("no gateway in this test"))
     }
 }
 

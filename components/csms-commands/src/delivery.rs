@@ -190,12 +190,14 @@ pub enum Published {
     Nothing,
     /// This command's CALL went to the gateway.
     Sent(i64),
-    /// The gateway refused; the command is queued again.
+    /// The gateway refused; the command is queued again. When the gateway may have taken it
+    /// after all ([`crate::publish::PublishError::maybe_delivered`]) it stays `sent` instead.
     Failed(crate::publish::PublishError),
 }
 
-/// Claims the next command and publishes its CALL to the charge point's channel; a failed
-/// publish puts the command back in the queue. Call only when the charge point is online.
+/// Claims the next command and publishes its CALL to the charge point's channel; a publish the
+/// gateway refused puts the command back in the queue, one that may have got through leaves
+/// it `sent` for its answer or its timeout. Call only when the charge point is online.
 pub fn publish_next(
     sql: &impl Sql,
     publisher: &impl Publish,
@@ -208,7 +210,9 @@ pub fn publish_next(
     match publisher.publish(&publish::channel(charge_point_id), &call.text) {
         Ok(()) => Ok(Published::Sent(call.command_id)),
         Err(e) => {
-            release(sql, call.command_id)?;
+            if !e.maybe_delivered {
+                release(sql, call.command_id)?;
+            }
             Ok(Published::Failed(e))
         }
     }
@@ -231,7 +235,7 @@ mod tests {
     impl Publish for Recorder {
         fn publish(&self, channel: &str, content: &str) -> Result<(), PublishError> {
             if self.fail {
-                return Err(PublishError("connection refused".into()));
+                return Err(PublishError::refused("connection refused"));
             }
             self.sent
                 .borrow_mut()
@@ -289,6 +293,37 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(next.command_id, b);
+    }
+
+    struct Unclear;
+
+    impl Publish for Unclear {
+        fn publish(&self, _: &str, _: &str) -> Result<(), PublishError> {
+            Err(PublishError::unclear("response timed out"))
+        }
+    }
+
+    #[test]
+    fn a_publish_that_may_have_got_through_is_not_sent_again() {
+        let db = db();
+        let now = at("2026-11-23T20:00:00Z");
+        let a = insert(
+            &db.sql,
+            "CP1",
+            "RemoteStartTransaction",
+            &json!({"idTag": "A"}),
+            now,
+        )
+        .unwrap();
+        assert!(matches!(
+            publish_next(&db.sql, &Unclear, "CP1", now).unwrap(),
+            Published::Failed(_)
+        ));
+        assert_eq!(get(&db.sql, a).unwrap().unwrap().state, State::Sent);
+        assert!(matches!(
+            publish_next(&db.sql, &Unclear, "CP1", now).unwrap(),
+            Published::Nothing
+        ));
     }
 
     #[test]

@@ -14,10 +14,34 @@ pub fn body(channel: &str, content: &str) -> Value {
     json!({"items": [{"channel": channel, "formats": {"ws-message": {"content": content}}}]})
 }
 
-/// The publish request failed (the gateway did not take it).
+/// The publish request failed.
 #[derive(Debug, thiserror::Error)]
-#[error("publishing to the gateway: {0}")]
-pub struct PublishError(pub String);
+#[error("publishing to the gateway: {reason}")]
+pub struct PublishError {
+    pub reason: String,
+    /// Whether the gateway may have taken the message all the same (the connection broke or
+    /// timed out after the request went out). Such a call is not sent again: a second CALL
+    /// would run a RemoteStart or a Reset twice; the timeout settles it if it was lost.
+    pub maybe_delivered: bool,
+}
+
+impl PublishError {
+    /// The gateway did not take the message: refused, unreachable, or not even asked.
+    pub fn refused(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+            maybe_delivered: false,
+        }
+    }
+
+    /// The request may have reached the gateway.
+    pub fn unclear(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+            maybe_delivered: true,
+        }
+    }
+}
 
 /// Sends one message to a channel; the Spin adapter POSTs [`body`] to `gateway_publish_url`.
 pub trait Publish {
