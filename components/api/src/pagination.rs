@@ -95,11 +95,13 @@ pub(crate) fn encode<K: Serialize>(list: &str, key: &K) -> Result<String, ApiErr
 }
 
 /// Checks the time in a cursor's key: keys are compared with `julianday()`, which would
-/// quietly match nothing for text that is not a time.
+/// quietly match nothing for text that is not a time, or for RFC 3339 forms SQLite does not
+/// read (a lowercase `t` or `z`); the times we store and hand out are uppercase.
 pub(crate) fn require_instant(text: &str) -> Result<(), ApiError> {
+    let uppercase = !text.contains(['t', 'z']);
     match ocpp_protocol::timestamp::parse_utc(text) {
-        Some(_) => Ok(()),
-        None => Err(ApiError::bad_request(
+        Some(_) if uppercase => Ok(()),
+        _ => Err(ApiError::bad_request(
             "invalid query parameter `cursor`: it is not a cursor of this list; \
              pass `next_cursor` from the previous page unchanged",
         )),
@@ -191,6 +193,14 @@ mod tests {
         for text in ["Zm9vYmF", "Zm9=", "Zm9v+A", "Zg=", "Zh", "A"] {
             assert_eq!(base64url::decode(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn a_cursor_time_sqlite_cannot_read_is_refused_not_an_empty_page() {
+        assert!(require_instant("2026-11-23T10:00:00.250Z").is_ok());
+        assert!(require_instant("2026-11-23t10:00:00Z").is_err());
+        assert!(require_instant("2026-11-23T10:00:00z").is_err());
+        assert!(require_instant("yesterday").is_err());
     }
 
     #[test]
