@@ -12,10 +12,11 @@
 //!   StatusNotifications the central system knows no other connector, so such a reservation
 //!   then holds the whole charge point, the conservative reading of "one connector remains
 //!   available";
-//! - for `Authorize`, which names no connector: only when the charge point's known connectors
-//!   are all taken by reservations of others (some would be free but for them). When no
-//!   connector is known, Authorize is not refused: the start that follows is checked with
-//!   its connector. A tag holding a reservation of its own is never refused here.
+//!
+//! `Authorize`, which names no connector, is never refused for reservations: the charge point
+//! keeps its reservations itself, and it stores every Authorize answer in its Authorization
+//! Cache (OCPP 1.6, 3.5), so an Invalid given for a reservation would later refuse the tag
+//! as if it were invalid, offline. The start that follows is checked with its connector.
 
 use chrono::{DateTime, Utc};
 use csms_store::{Sql, StoreError};
@@ -55,6 +56,9 @@ pub(crate) fn refusal(
     place: Place,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, StoreError> {
+    let Some(connector) = place.connector_id else {
+        return Ok(None);
+    };
     let active = active(sql, charge_point_id, now)?;
     if active.is_empty() {
         return Ok(None);
@@ -77,50 +81,30 @@ pub(crate) fn refusal(
         .collect();
     let busy = busy_connectors(sql, charge_point_id)?;
     let known = known_connectors(sql, charge_point_id)?;
-    match place.connector_id {
-        Some(connector) => {
-            if let Some(r) = others.iter().find(|r| r.connector_id == connector) {
-                return Ok(Some(format!(
-                    "connector {connector} is reserved (reservation {}) for another idTag",
-                    r.reservation_id
-                )));
-            }
-            // The tag's own reservation of this connector (or the one its start names) holds
-            // it: the connector was never free for anyone else's connector-0 reservation.
-            let own_here = mine.iter().any(|r| {
-                r.connector_id == connector || Some(r.reservation_id) == place.reservation_id
-            });
-            if anywhere == 0 || own_here {
-                return Ok(None);
-            }
-            let free_elsewhere = known
-                .iter()
-                .filter(|c| **c != connector && !busy.contains(c) && !specific.contains(c))
-                .count();
-            Ok((free_elsewhere < anywhere).then(|| {
-                format!(
-                    "the charge point is reserved for another idTag and no other connector is free \
-                     ({anywhere} reservation(s) of connector 0)"
-                )
-            }))
-        }
-        None => {
-            if !mine.is_empty() || known.is_empty() {
-                return Ok(None);
-            }
-            let idle: Vec<i64> = known
-                .iter()
-                .copied()
-                .filter(|c| !busy.contains(c))
-                .collect();
-            let free = idle.iter().filter(|c| !specific.contains(c)).count();
-            // A full charge point is not a reservation matter: only refuse when reservations
-            // are what takes the last free connectors.
-            Ok((!idle.is_empty() && free < anywhere + 1).then(|| {
-                "every free connector of the charge point is reserved for another idTag".to_owned()
-            }))
-        }
+    if let Some(r) = others.iter().find(|r| r.connector_id == connector) {
+        return Ok(Some(format!(
+            "connector {connector} is reserved (reservation {}) for another idTag",
+            r.reservation_id
+        )));
     }
+    // The tag's own reservation of this connector (or the one its start names) holds it: the
+    // connector was never free for anyone else's connector-0 reservation.
+    let own_here = mine
+        .iter()
+        .any(|r| r.connector_id == connector || Some(r.reservation_id) == place.reservation_id);
+    if anywhere == 0 || own_here {
+        return Ok(None);
+    }
+    let free_elsewhere = known
+        .iter()
+        .filter(|c| **c != connector && !busy.contains(c) && !specific.contains(c))
+        .count();
+    Ok((free_elsewhere < anywhere).then(|| {
+        format!(
+            "the charge point is reserved for another idTag and no other connector is free \
+             ({anywhere} reservation(s) of connector 0)"
+        )
+    }))
 }
 
 /// The charge point's reservations that hold now: `active` and not past their expiry date.
