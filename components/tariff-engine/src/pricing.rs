@@ -30,6 +30,7 @@ pub fn price_session(
             .samples
             .iter()
             .map(|s| (s.at.timestamp_millis(), s.wh)),
+        facts.charging_end,
     )?;
     let cuts = cut_points(&facts, tariff, &timeline)?;
 
@@ -57,11 +58,13 @@ pub fn price_session(
         let charging = facts.charging_end.is_none_or(|end| mid < end);
 
         if let Some(c) = first_component(tariff, ComponentType::Energy, &ctx) {
-            chunks.push(Chunk::new(
-                LineKind::Energy,
-                c,
-                timeline.energy_wh_between(a, b),
-            ));
+            // A session of no duration delivered its energy in its one instant.
+            let wh = if facts.stop == facts.start {
+                session.meter_stop_wh.saturating_sub(session.meter_start_wh)
+            } else {
+                timeline.energy_wh_between(a, b)
+            };
+            chunks.push(Chunk::new(LineKind::Energy, c, wh));
         }
         let (time_type, time_kind) = if charging {
             (ComponentType::Time, LineKind::ChargingTime)

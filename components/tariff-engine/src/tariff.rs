@@ -27,6 +27,11 @@ pub(crate) struct TariffElement {
     pub(crate) restrictions: Restrictions,
 }
 
+/// The largest step an ENERGY component may have, in Wh.
+const MAX_ENERGY_STEP_WH: u64 = 1_000_000;
+/// The largest step a TIME or PARKING_TIME component may have, in seconds.
+const MAX_TIME_STEP_S: u64 = 86_400;
+
 /// The dimension a price applies to, named as in OCPI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -247,6 +252,18 @@ impl ElementJson {
                     "must be at least 1 (omit it for no stepping)",
                 ));
             }
+            // A step beyond these is a typo, and would bill a short session as a huge one.
+            let (max_step, unit) = match c.kind {
+                ComponentType::Energy => (MAX_ENERGY_STEP_WH, "Wh (1 MWh)"),
+                ComponentType::Time | ComponentType::ParkingTime => (MAX_TIME_STEP_S, "s (a day)"),
+                ComponentType::Flat => (u64::MAX, ""),
+            };
+            if c.step_size > max_step {
+                return Err(PricingError::invalid(
+                    format!("{field}.step_size"),
+                    format!("at most {max_step} {unit}"),
+                ));
+            }
             components.push(PriceComponent {
                 kind: c.kind,
                 price: c.price,
@@ -302,6 +319,23 @@ impl RestrictionsJson {
         };
         let min_wh = kwh_to_wh("min_kwh", self.min_kwh)?;
         let max_wh = kwh_to_wh("max_kwh", self.max_kwh)?;
+        // Minimums are inclusive and maximums exclusive (OCPI): a range that is empty would
+        // never match, and the next element would quietly be charged instead.
+        let never = |min: &str, max: &str| {
+            PricingError::invalid(
+                format!("{at}.{max}"),
+                format!("not above {min}, so the element could never apply"),
+            )
+        };
+        if matches!((start_date, end_date), (Some(a), Some(b)) if a >= b) {
+            return Err(never("start_date", "end_date"));
+        }
+        if matches!((min_wh, max_wh), (Some(a), Some(b)) if a >= b) {
+            return Err(never("min_kwh", "max_kwh"));
+        }
+        if matches!((self.min_duration, self.max_duration), (Some(a), Some(b)) if a >= b) {
+            return Err(never("min_duration", "max_duration"));
+        }
         let day_of_week = match self.day_of_week {
             Some(days) if days.is_empty() => {
                 return Err(PricingError::invalid(

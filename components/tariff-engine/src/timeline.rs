@@ -18,12 +18,17 @@ impl EnergyTimeline {
     /// Builds the timeline from the authoritative start and stop readings plus the samples in
     /// between. Samples outside the open interval (start, stop) are ignored, since the start
     /// and stop readings win. A sample below the previous reading or above the stop reading is
-    /// clamped: a glitching meter must not make a session unbillable, and the total billed energy
-    /// is always exactly `stop - start`.
+    /// a glitch (a meter reboot, a bad read) and is dropped: clamping it would move energy to
+    /// where it was not delivered (a spike to the stop value makes the rest look idle). The
+    /// total billed energy is always exactly `stop - start`.
+    ///
+    /// `charging_end`, when inside the session, is a reading of its own: the stop value was
+    /// reached then, so no energy is spread over the idle time after it.
     pub fn new(
         start: (i64, i64),
         stop: (i64, i64),
         samples: impl IntoIterator<Item = (i64, i64)>,
+        charging_end: Option<i64>,
     ) -> Result<Self, PricingError> {
         let (start_ms, start_wh) = start;
         let (stop_ms, stop_wh) = stop;
@@ -39,15 +44,21 @@ impl EnergyTimeline {
             .into_iter()
             .filter(|&(t, _)| t > start_ms && t < stop_ms)
             .collect();
+        if let Some(end) = charging_end.filter(|&t| t > start_ms && t < stop_ms) {
+            // After the samples of the same instant, so that it is the reading that holds.
+            inner.push((end, stop_wh));
+        }
         // Stable sort: samples with equal instants keep the order the station sent them in.
         inner.sort_by_key(|&(t, _)| t);
         let mut points = Vec::with_capacity(inner.len() + 2);
         points.push((start_ms, start_wh));
         let mut previous = start_wh;
         for (t, wh) in inner {
-            let clamped = wh.clamp(previous, stop_wh);
-            points.push((t, clamped));
-            previous = clamped;
+            if wh < previous || wh > stop_wh {
+                continue;
+            }
+            points.push((t, wh));
+            previous = wh;
         }
         points.push((stop_ms, stop_wh));
         Ok(EnergyTimeline { points })
@@ -162,14 +173,15 @@ mod tests {
     #[test]
     fn constant_rate_between_samples_is_interpolated() {
         // 0 Wh at 0h, 10 000 Wh at 1h: half an hour in, 5 000 Wh.
-        let line = EnergyTimeline::new((0, 0), (hour(1), 10_000), []).unwrap();
+        let line = EnergyTimeline::new((0, 0), (hour(1), 10_000), [], None).unwrap();
         assert_eq!(line.energy_wh_between(0, hour(1) / 2), 5_000);
     }
 
     #[test]
     fn samples_shape_the_curve() {
         // Fast first (9 kWh in the first hour), then a trickle (1 kWh in the second).
-        let line = EnergyTimeline::new((0, 1_000), (hour(2), 11_000), [(hour(1), 10_000)]).unwrap();
+        let line =
+            EnergyTimeline::new((0, 1_000), (hour(2), 11_000), [(hour(1), 10_000)], None).unwrap();
         assert_eq!(line.energy_wh_between(0, hour(1)), 9_000);
         assert_eq!(line.energy_wh_between(hour(1), hour(2)), 1_000);
     }
@@ -177,7 +189,7 @@ mod tests {
     #[test]
     fn a_third_of_ten_wh_parts_still_sum_to_ten() {
         // 10 Wh over 3 equal parts: cumulative 3.33 -> 3, 6.67 -> 7, 10: parts 3 + 4 + 3 = 10.
-        let line = EnergyTimeline::new((0, 0), (3_000, 10), []).unwrap();
+        let line = EnergyTimeline::new((0, 0), (3_000, 10), [], None).unwrap();
         let parts: Vec<i64> = [(0, 1_000), (1_000, 2_000), (2_000, 3_000)]
             .iter()
             .map(|&(a, b)| line.energy_wh_between(a, b))
@@ -186,23 +198,36 @@ mod tests {
     }
 
     #[test]
-    fn glitching_samples_are_clamped_into_range() {
+    fn glitching_samples_are_dropped_not_clamped() {
+        // 120 is below the reading before it (a meter reboot), 999 beyond the stop reading (a
+        // bad read): clamping them would bill the 2nd second as idle and the 3rd as the rest.
         let line = EnergyTimeline::new(
             (0, 100),
-            (4_000, 200),
+            (4_000, 210),
             [(1_000, 150), (2_000, 120), (3_000, 999)],
+            None,
         )
         .unwrap();
         assert_eq!(line.energy_wh_between(0, 1_000), 50);
-        assert_eq!(line.energy_wh_between(1_000, 2_000), 0);
-        assert_eq!(line.energy_wh_between(2_000, 3_000), 50);
-        assert_eq!(line.energy_wh_between(3_000, 4_000), 0);
+        assert_eq!(line.energy_wh_between(1_000, 2_000), 20);
+        assert_eq!(line.energy_wh_between(2_000, 3_000), 20);
+        assert_eq!(line.energy_wh_between(3_000, 4_000), 20);
+    }
+
+    #[test]
+    fn no_energy_is_spread_over_the_idle_time_after_charging_ended() {
+        let line = EnergyTimeline::new((0, 0), (4_000, 100), [], Some(2_000)).unwrap();
+        assert_eq!(line.energy_wh_between(0, 2_000), 100);
+        assert_eq!(line.energy_wh_between(2_000, 4_000), 0);
+        // A charging end outside the session changes nothing.
+        let line = EnergyTimeline::new((0, 0), (4_000, 100), [], Some(9_000)).unwrap();
+        assert_eq!(line.energy_wh_between(0, 2_000), 50);
     }
 
     #[test]
     fn threshold_instant_is_found_by_inverse_interpolation() {
         // 10 kWh over one hour: 2.5 kWh after 15 minutes.
-        let line = EnergyTimeline::new((0, 0), (hour(1), 10_000), []).unwrap();
+        let line = EnergyTimeline::new((0, 0), (hour(1), 10_000), [], None).unwrap();
         assert_eq!(line.instant_reaching(Decimal::from(2_500)), Some(900_000));
         assert_eq!(line.instant_reaching(Decimal::from(10_001)), None);
     }

@@ -33,8 +33,13 @@ fn random_splits_of_random_sessions_sum_exactly_and_never_go_negative() {
                 )
             })
             .collect();
-        let line = EnergyTimeline::new((start, meter_start), (stop, meter_start + total), samples)
-            .unwrap();
+        let line = EnergyTimeline::new(
+            (start, meter_start),
+            (stop, meter_start + total),
+            samples,
+            None,
+        )
+        .unwrap();
 
         let mut cuts: Vec<i64> = (0..rng.below(50))
             .map(|_| start + rng.below(length as u64) as i64)
@@ -55,7 +60,7 @@ fn random_splits_of_random_sessions_sum_exactly_and_never_go_negative() {
 fn equal_splits_hand_out_the_remainder_deterministically() {
     // 100 Wh over 7 equal pieces of 1 s: cumulative 14.29 -> 14, 28.57 -> 29, 42.86 -> 43,
     // 57.14 -> 57, 71.43 -> 71, 85.71 -> 86, 100: parts 14 15 14 14 14 15 14 = 100.
-    let line = EnergyTimeline::new((0, 0), (7_000, 100), []).unwrap();
+    let line = EnergyTimeline::new((0, 0), (7_000, 100), [], None).unwrap();
     let parts: Vec<i64> = (0..7)
         .map(|i| line.energy_wh_between(i * 1_000, (i + 1) * 1_000))
         .collect();

@@ -919,7 +919,7 @@ fn absurd_numbers_give_errors_or_prices_but_never_panic() {
         "EUR",
         "0",
         r#"{"price_components":[{"type":"ENERGY","price":"0.35"}],"restrictions":{"min_kwh":"1000000000000000000000"}},
-        {"price_components":[{"type":"ENERGY","price":"0.20","step_size":18446744073709551615}]}"#,
+        {"price_components":[{"type":"ENERGY","price":"0.20","step_size":1000000}]}"#,
     );
     let s = session(
         "2026-01-13T10:00:00Z",
@@ -932,10 +932,29 @@ fn absurd_numbers_give_errors_or_prices_but_never_panic() {
         price(&s, &t).unwrap_err(),
         PricingError::Overflow(_)
     ));
-    // A u64::MAX Wh step size is capped at i64::MAX Wh: absurd, but priced, not a panic.
+    // The largest step allowed bills 10 Wh as a whole MWh, as asked; one more is refused.
     let s = session("2026-01-13T10:00:00Z", "2026-01-13T11:00:00Z", "UTC", 0, 10);
     let p = priced(&s, &t);
-    assert_eq!(p.line_items[0].quantity, dec!(9223372036854775.807));
+    assert_eq!(p.line_items[0].quantity, dec!(1000));
+    for (kind, step) in [
+        ("ENERGY", "1000001"),
+        ("TIME", "86401"),
+        ("PARKING_TIME", "18446744073709551615"),
+    ] {
+        let absurd = tariff(
+            "EUR",
+            "0",
+            &format!(
+                r#"{{"price_components":[{{"type":"{kind}","price":"0.20","step_size":{step}}}]}}"#
+            ),
+        );
+        match price(&s, &absurd).unwrap_err() {
+            PricingError::InvalidTariff { field, .. } => {
+                assert_eq!(field, "elements[0].price_components[0].step_size", "{kind}")
+            }
+            other => panic!("{kind}: {other:?}"),
+        }
+    }
     let s = session(
         "2026-01-13T10:00:00Z",
         "2026-01-13T11:00:00Z",
@@ -992,6 +1011,104 @@ fn worked_example_in_the_docs_prices_as_documented() {
     assert_eq!(p.vat_amount.to_string(), "25.94");
     assert_eq!(p.total_incl_vat.to_string(), "129.69");
     assert_eq!(p.tariff_id, "stockholm-2026");
+}
+
+#[test]
+fn the_end_of_charging_alone_keeps_energy_out_of_the_idle_time() {
+    // The worked example without its sample: the charging end itself says 22 kWh were in by
+    // 07:30Z, so the idle half hour gets no energy and the price is the documented one.
+    let mut s = session(
+        "2026-01-13T05:30:00Z",
+        "2026-01-13T08:00:00Z",
+        "Europe/Stockholm",
+        0,
+        22_000,
+    );
+    s.charging_ended_at = Some("2026-01-13T07:30:00Z".into());
+    let p = priced(&s, &documented_tariff());
+    assert_eq!(p.total_excl_vat.to_string(), "103.75");
+}
+
+#[test]
+fn a_meter_spike_or_reboot_reading_does_not_move_energy_or_idle_time() {
+    // Tuesday 18:00Z-20:00Z, 0 -> 20 kWh; 99 999 at 19:00 is a bad read, 0 at 19:15 a reboot.
+    let mut s = session(
+        "2026-01-13T18:00:00Z",
+        "2026-01-13T20:00:00Z",
+        "UTC",
+        0,
+        20_000,
+    );
+    s.samples = vec![
+        ("2026-01-13T18:30:00Z".into(), 5_000),
+        ("2026-01-13T19:00:00Z".into(), 99_999),
+        ("2026-01-13T19:15:00Z".into(), 0),
+        ("2026-01-13T19:30:00Z".into(), 15_000),
+    ];
+    let t = tariff(
+        "EUR",
+        "0",
+        r#"{"price_components":[{"type":"ENERGY","price":"0.30"}],
+            "restrictions":{"start_time":"19:00","end_time":"20:00"}},
+           {"price_components":[{"type":"ENERGY","price":"0.10"}]}"#,
+    );
+    let p = priced(&s, &t);
+    // 18:00-19:00: 0 -> 10 000 (halfway from 5 000 at 18:30 to 15 000 at 19:30) at 0.10;
+    // 19:00-20:00: the other 10 kWh at 0.30.
+    assert_eq!(
+        lines(&p),
+        vec![
+            line(LineKind::Energy, "10.000", "0.10", "1.00"),
+            line(LineKind::Energy, "10.000", "0.30", "3.00"),
+        ]
+    );
+}
+
+#[test]
+fn restrictions_that_could_never_hold_are_refused_by_name() {
+    let s = session("2026-01-13T10:00:00Z", "2026-01-13T11:00:00Z", "UTC", 0, 10);
+    for (restrictions, field) in [
+        (
+            r#"{"start_date":"2026-02-01","end_date":"2026-02-01"}"#,
+            "end_date",
+        ),
+        (r#"{"min_kwh":"10","max_kwh":"5"}"#, "max_kwh"),
+        (
+            r#"{"min_duration":3600,"max_duration":600}"#,
+            "max_duration",
+        ),
+    ] {
+        let t = tariff(
+            "EUR",
+            "0",
+            &format!(
+                r#"{{"price_components":[{{"type":"ENERGY","price":"0.20"}}],"restrictions":{restrictions}}}"#
+            ),
+        );
+        match price(&s, &t).unwrap_err() {
+            PricingError::InvalidTariff { field: f, .. } => {
+                assert_eq!(f, format!("elements[0].restrictions.{field}"))
+            }
+            other => panic!("{restrictions}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_session_of_no_duration_bills_its_energy() {
+    let t = tariff(
+        "EUR",
+        "0",
+        r#"{"price_components":[{"type":"ENERGY","price":"0.30"},{"type":"FLAT","price":"1.00"}]}"#,
+    );
+    let s = session(
+        "2026-01-13T10:00:00Z",
+        "2026-01-13T10:00:00Z",
+        "UTC",
+        0,
+        500,
+    );
+    assert_eq!(priced(&s, &t).total_excl_vat.to_string(), "1.15");
 }
 
 // ---- element order (OCPI) ---------------------------------------------------------------

@@ -29,7 +29,9 @@ pub struct FinishedSession<'a> {
 /// When energy stopped flowing: the time of the last register reading that shows an increase,
 /// if a later reading (the stop's included) shows none. `None` when energy still increased up
 /// to the stop reading, i.e. the whole session was charging. A session that delivered nothing
-/// was idle from its start. Readings outside the session are ignored.
+/// was idle from its start. Readings outside the session, and readings above the stop value
+/// (a bad read: taken as is, it would end charging there and bill the rest as parking), are
+/// ignored.
 pub fn charging_ended_at(
     started_at: DateTime<Utc>,
     stopped_at: DateTime<Utc>,
@@ -42,7 +44,7 @@ pub fn charging_ended_at(
     }
     let mut inside: Vec<EnergySample> = samples
         .iter()
-        .filter(|s| s.at > started_at && s.at < stopped_at)
+        .filter(|s| s.at > started_at && s.at < stopped_at && s.wh <= meter_stop_wh)
         .copied()
         .collect();
     inside.sort_by_key(|s| s.at);
@@ -277,6 +279,12 @@ mod tests {
             (d.duration_s, d.charging_s, d.idle_s),
             (7_200, 3_600, 3_600)
         );
+    }
+
+    #[test]
+    fn a_reading_above_the_stop_value_does_not_end_charging() {
+        let samples = [sample(30, 5_000), sample(60, 99_999), sample(90, 15_000)];
+        assert_eq!(charging_ended_at(at(0), at(120), 0, 20_000, &samples), None);
     }
 
     #[test]
