@@ -8,10 +8,10 @@
 //! - starting on the reserved connector, or naming the reservation in its start;
 //! - (connector 0) starting on a connector when no other known connector would stay free for
 //!   it, unless the tag starts on a connector it reserved itself (or names its own
-//!   reservation), which was never free for the others. Free means: no open transaction and no connector-specific reservation. Without
-//!   StatusNotifications the central system knows no other connector, so such a reservation
-//!   then holds the whole charge point, the conservative reading of "one connector remains
-//!   available";
+//!   reservation), which was never free for the others. Free means: no open transaction and
+//!   no connector-specific reservation. Without StatusNotifications the central system knows
+//!   no other connector, so such a reservation then holds the whole charge point, the
+//!   conservative reading of "one connector remains available".
 //!
 //! `Authorize`, which names no connector, is never refused for reservations: the charge point
 //! keeps its reservations itself, and it stores every Authorize answer in its Authorization

@@ -176,6 +176,11 @@ pub fn connection_lost(
     charge_point_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), CommandError> {
+    // Every socket's OPEN and close come here: a read first spares them a write transaction
+    // (SQLite takes the write lock for an UPDATE even when nothing matches).
+    if store::outstanding(sql, charge_point_id)?.is_none() {
+        return Ok(());
+    }
     sql.execute(
         "UPDATE commands SET state = 'offline', finished_at = ? WHERE charge_point_id = ? AND state = 'sent'",
         &[format_utc(now).into(), charge_point_id.into()],

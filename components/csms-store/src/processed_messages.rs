@@ -17,10 +17,14 @@ use sha2::{Digest, Sha256};
 /// The digest a request is recognised by: SHA-256 of its JSON text, hex. serde_json writes
 /// the same value the same way, so a retransmission gives the same digest.
 pub fn request_digest(request: &Value) -> String {
-    Sha256::digest(request.to_string().as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    use std::fmt::Write as _;
+    let digest = Sha256::digest(request.to_string().as_bytes());
+    let mut hex = String::with_capacity(2 * digest.len());
+    for byte in digest {
+        // Writing to a String cannot fail.
+        let _ = write!(hex, "{byte:02x}");
+    }
+    hex
 }
 
 /// The answer already given to this request, if it was processed.

@@ -25,6 +25,7 @@
 pub mod authorizer;
 pub mod charge_detail_record;
 mod error;
+mod flag;
 pub mod http;
 pub mod meter_values;
 pub mod operator_close;

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::charge_detail_record::{self, FinishedSession};
 use crate::stop_transaction::{energy_between, energy_check, is_discrepancy, register_samples};
-use crate::{Pricing, TxError};
+use crate::{flag, Pricing, TxError};
 
 /// `stop_reason` of an operator's close: the OCPP 1.6 reason for anything not listed.
 pub const STOP_REASON: &str = "Other";
@@ -68,12 +68,12 @@ pub fn close(
         let flag = is_discrepancy(&check).then(|| format!("energy check: {check}"));
         // Read as open inside this SQL transaction, so the update takes effect.
         sql.execute(
-            "UPDATE transactions SET meter_stop_wh = ?1, stopped_at = ?2, stop_reason = ?3, \
-             energy_wh = ?4, energy_check = ?5, closed_by = ?6, \
-             flagged = CASE WHEN ?8 IS NULL THEN flagged ELSE 1 END, \
-             flag_reason = CASE WHEN ?8 IS NULL THEN flag_reason \
-                                WHEN flag_reason IS NULL THEN ?8 ELSE flag_reason || '; ' || ?8 END \
-             WHERE id = ?7 AND stopped_at IS NULL",
+            &format!(
+                "UPDATE transactions SET meter_stop_wh = ?1, stopped_at = ?2, stop_reason = ?3, \
+                 energy_wh = ?4, energy_check = ?5, closed_by = ?6, {} \
+                 WHERE id = ?7 AND stopped_at IS NULL",
+                flag::assignments(8)
+            ),
             &[
                 meter_stop_wh.into(),
                 format_utc(stopped_at).into(),
@@ -94,7 +94,13 @@ pub fn close(
             meter_stop_wh,
             samples: samples.iter().map(|r| r.sample).collect(),
         };
-        charge_detail_record::write(sql, pricing, &session, now, charge_detail_record::Write::First)?;
+        charge_detail_record::write(
+            sql,
+            pricing,
+            &session,
+            now,
+            charge_detail_record::Write::First,
+        )?;
         Ok(Closed {
             transaction_id,
             charge_point_id: tx.charge_point_id.clone(),

@@ -28,7 +28,7 @@ use serde_json::{json, Value};
 use crate::charge_detail_record::{self, FinishedSession};
 use crate::meter_values::{store_samples, Destination};
 use crate::sampled_value::DEFAULT_MEASURAND;
-use crate::{wire_name, Authorizer, EnergySample, Env, Pricing, StopAuthorization, TxError};
+use crate::{flag, wire_name, Authorizer, EnergySample, Env, Pricing, StopAuthorization, TxError};
 
 pub const ACTION: &str = "StopTransaction";
 /// OCPP 1.6: "reason ... Local when absent".
@@ -249,13 +249,12 @@ fn close(
     }
     let flag = (!flags.is_empty()).then(|| flags.join("; "));
     sql.execute(
-        "UPDATE transactions SET meter_stop_wh = ?1, stopped_at = ?2, stop_reason = ?3, stop_id_tag = ?4, \
-         energy_wh = ?5, energy_check = ?6, \
-         flagged = CASE WHEN ?7 IS NULL THEN flagged ELSE 1 END, \
-         flag_reason = CASE WHEN ?7 IS NULL THEN flag_reason \
-                            WHEN flag_reason IS NULL THEN ?7 ELSE flag_reason || '; ' || ?7 END, \
-         replaced_close = ?9 \
-         WHERE id = ?8 AND (stopped_at IS NULL OR (closed_by IS NOT NULL AND replaced_close IS NULL))",
+        &format!(
+            "UPDATE transactions SET meter_stop_wh = ?1, stopped_at = ?2, stop_reason = ?3, stop_id_tag = ?4, \
+             energy_wh = ?5, energy_check = ?6, {}, replaced_close = ?9 \
+             WHERE id = ?8 AND (stopped_at IS NULL OR (closed_by IS NOT NULL AND replaced_close IS NULL))",
+            flag::assignments(7)
+        ),
         &[
             request.meter_stop.into(),
             format_utc(stopped_at).into(),
