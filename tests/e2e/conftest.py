@@ -9,6 +9,7 @@ import json
 import pytest
 import websockets
 from ocpp.v16 import ChargePoint as OcppChargePoint
+from ocpp.v201 import ChargePoint as OcppChargePoint201
 
 import harness
 
@@ -66,6 +67,33 @@ async def charge_point(backend, cp_id, *, password=None, subprotocols=("ocpp1.6"
     async with websockets.connect(f"{backend.ws_url}/{cp_id}", subprotocols=list(subprotocols),
                                   additional_headers=headers, open_timeout=20) as ws:
         cp = ChargePoint(cp_id, ws, response_timeout=20)
+        task = asyncio.create_task(cp.start())
+        try:
+            yield cp
+        finally:
+            task.cancel()
+
+
+class ChargePoint201(OcppChargePoint201):
+    """The reference 2.0.1 charging station from the `ocpp` package: it validates
+    every request it sends and every answer it receives against the official
+    2.0.1 schemas. Unlike the 1.6 one, a CALLERROR raises (an
+    `ocpp.exceptions.OCPPError`) instead of silently returning None."""
+
+    async def call(self, payload, suppress=False, unique_id=None, skip_schema_validation=False):
+        return await super().call(payload, suppress=suppress, unique_id=unique_id,
+                                  skip_schema_validation=skip_schema_validation)
+
+
+@contextlib.asynccontextmanager
+async def charge_point_201(backend, cp_id, *, password=None, subprotocols=("ocpp2.0.1",)):
+    """A 2.0.1 charging station on `{ws_url}/{cp_id}`; fails unless the central
+    system chose ocpp2.0.1 for the connection."""
+    headers = {"Authorization": harness.basic_auth(cp_id, password)} if password else None
+    async with websockets.connect(f"{backend.ws_url}/{cp_id}", subprotocols=list(subprotocols),
+                                  additional_headers=headers, open_timeout=20) as ws:
+        assert ws.subprotocol == "ocpp2.0.1", ws.subprotocol
+        cp = ChargePoint201(cp_id, ws, response_timeout=20)
         task = asyncio.create_task(cp.start())
         try:
             yield cp

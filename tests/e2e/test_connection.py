@@ -29,16 +29,20 @@ async def test_boot_heartbeat_and_status_are_accepted(backend):
         assert transfer.status == "UnknownVendorId"
 
 
-async def test_highest_supported_subprotocol_is_chosen(backend):
-    async with raw_socket(backend, "CP-PROTO", subprotocols=("ocpp2.0.1", "ocpp1.6")) as ws:
-        assert ws.subprotocol == "ocpp1.6"
+async def test_first_supported_subprotocol_offered_is_chosen(backend):
+    """OCPP-J Part 4 §3.1.2: the station lists versions in its order of preference."""
+    for offer, chosen in [(("ocpp2.0.1", "ocpp1.6"), "ocpp2.0.1"), (("ocpp1.6", "ocpp2.0.1"), "ocpp1.6")]:
+        async with raw_socket(backend, "CP-PROTO", subprotocols=offer) as ws:
+            assert ws.subprotocol == chosen, offer
 
 
-async def test_socket_without_a_supported_subprotocol_is_refused(backend):
-    with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
-        async with raw_socket(backend, "CP-NOPROTO", subprotocols=("ocpp2.0.1",)):
-            pass
-    assert refused.value.response.status_code == 400
+async def test_socket_without_a_supported_subprotocol_is_closed(backend):
+    """OCPP-J Part 4 §3.3: the handshake completes without a subprotocol, then the server closes (1002)."""
+    async with raw_socket(backend, "CP-NOPROTO", subprotocols=("ocpp1.5",)) as ws:
+        assert ws.subprotocol is None
+        with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 20)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1002
 
 
 async def test_malformed_frames_get_16_error_codes_and_the_session_continues(backend):

@@ -1,23 +1,11 @@
-//! The OCPP 1.6 decision for one idTag: Invalid, Blocked, Expired, ConcurrentTx or Accepted.
+//! The decision for one token: Unknown, Blocked, Expired, ConcurrentTx or Accepted.
 
 use chrono::{DateTime, Utc};
 use csms_store::{Sql, StoreError};
 use ocpp_protocol::timestamp::{format_utc, parse_utc};
-use serde::{Deserialize, Serialize};
 
 use crate::reservation::{self, Place};
-use crate::{AuthorizationStatus, IdTagInfo};
-
-/// Why a tag is being checked: only a start counts the tag's open transactions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Purpose {
-    /// `Authorize.req`, or a stop: is the tag valid?
-    #[default]
-    Authorize,
-    /// `StartTransaction.req`: is it valid, and may it open one more transaction?
-    Start,
-}
+use crate::{AuthorizationStatus, Purpose, TokenDecision};
 
 /// The registry could not be read, or holds something that is not a valid value.
 #[derive(Debug, thiserror::Error)]
@@ -37,13 +25,21 @@ pub(crate) struct RegisteredTag {
     pub max_active_transactions: Option<i64>,
 }
 
-/// Looks `id_tag` up in the registry. IdTokens are case-insensitive in OCPP 1.6
-/// (`CiString20Type`); a row spelled exactly like the request wins over one differing in case.
-pub(crate) fn lookup(sql: &impl Sql, id_tag: &str) -> Result<Option<RegisteredTag>, DecideError> {
+/// Looks `id_tag` up in the registry. Tokens are case-insensitive in both versions
+/// (`CiString20Type`, `IdTokenType.idToken`); a row spelled exactly like the request wins over
+/// one differing in case. A row with a token type matches only a request of that type (a 2.0.1
+/// ISO14443 card is not the KeyCode with the same digits); a row without one, and a request
+/// without one (1.6), match any.
+pub(crate) fn lookup(
+    sql: &impl Sql,
+    id_tag: &str,
+    token_type: Option<&str>,
+) -> Result<Option<RegisteredTag>, DecideError> {
     let rows = sql.execute(
         "SELECT id_tag, status, expiry_date, parent_id_tag, max_active_transactions FROM id_tags \
-         WHERE id_tag = ?1 COLLATE NOCASE ORDER BY id_tag = ?1 DESC LIMIT 1",
-        &[id_tag.into()],
+         WHERE id_tag = ?1 COLLATE NOCASE AND (?2 IS NULL OR token_type IS NULL OR token_type = ?2 COLLATE NOCASE) \
+         ORDER BY id_tag = ?1 DESC LIMIT 1",
+        &[id_tag.into(), token_type.into()],
     )?;
     let Some(row) = rows.first() else {
         return Ok(None);
@@ -95,8 +91,8 @@ pub(crate) fn open_transactions(
 /// A tag may have this many open transactions when its row says nothing.
 pub const DEFAULT_MAX_ACTIVE_TRANSACTIONS: i64 = 1;
 
-/// Decides the `IdTagInfo` of `id_tag` at `now`, in the order OCPP 1.6 implies: unknown tags
-/// are `Invalid`; a known tag is `Blocked` (or whatever non-Accepted status the registry
+/// Decides for `id_tag` at `now`, in the order OCPP implies: unknown tags are `Unknown` (1.6
+/// writes `Invalid`); a known tag is `Blocked` (or whatever non-Accepted status the registry
 /// holds), else `Expired` once `expiry_date <= now`, else, when starting, `ConcurrentTx` if it
 /// already has `max_active_transactions` (default 1) open transactions, else `Accepted`.
 /// The expiry date and parent idTag of a known tag are always included.
@@ -105,20 +101,21 @@ pub fn decide(
     id_tag: &str,
     purpose: Purpose,
     now: DateTime<Utc>,
-) -> Result<IdTagInfo, DecideError> {
-    decide_on(sql, id_tag, purpose, now, None)
+) -> Result<TokenDecision, DecideError> {
+    decide_on(sql, id_tag, None, purpose, now, None)
 }
 
 /// [`decide`] for a start on `starting_on` (charge point, connector); see [`open_transactions`].
-fn decide_on(
+pub(crate) fn decide_on(
     sql: &impl Sql,
     id_tag: &str,
+    token_type: Option<&str>,
     purpose: Purpose,
     now: DateTime<Utc>,
     starting_on: Option<(&str, i64)>,
-) -> Result<IdTagInfo, DecideError> {
-    let Some(tag) = lookup(sql, id_tag)? else {
-        return Ok(IdTagInfo::status(AuthorizationStatus::Invalid));
+) -> Result<TokenDecision, DecideError> {
+    let Some(tag) = lookup(sql, id_tag, token_type)? else {
+        return Ok(TokenDecision::status(AuthorizationStatus::Unknown));
     };
     let status = match registry_status(&tag.status) {
         AuthorizationStatus::Accepted => {
@@ -137,10 +134,10 @@ fn decide_on(
         }
         other => other,
     };
-    Ok(IdTagInfo {
+    Ok(TokenDecision {
         status,
         expiry_date: tag.expiry_date.map(format_utc),
-        parent_id_tag: tag.parent_id_tag,
+        group_id: tag.parent_id_tag,
     })
 }
 
@@ -149,6 +146,8 @@ fn decide_on(
 pub struct Asked<'a> {
     pub charge_point_id: &'a str,
     pub id_tag: &'a str,
+    /// 2.0.1 IdTokenType; none for 1.6.
+    pub token_type: Option<&'a str>,
     pub purpose: Purpose,
     pub place: Place,
 }
@@ -156,7 +155,7 @@ pub struct Asked<'a> {
 /// A decision, with why a tag the registry accepts is refused here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
-    pub id_tag_info: IdTagInfo,
+    pub decision: TokenDecision,
     /// Set when the status is not the registry's own (a reservation of another tag).
     pub refusal: Option<String>,
 }
@@ -179,10 +178,17 @@ pub fn decide_at(
         .place
         .connector_id
         .map(|connector| (asked.charge_point_id, connector));
-    let mut id_tag_info = decide_on(sql, asked.id_tag, asked.purpose, now, starting_on)?;
-    if id_tag_info.status != AuthorizationStatus::Accepted {
+    let mut decision = decide_on(
+        sql,
+        asked.id_tag,
+        asked.token_type,
+        asked.purpose,
+        now,
+        starting_on,
+    )?;
+    if decision.status != AuthorizationStatus::Accepted {
         return Ok(Decision {
-            id_tag_info,
+            decision,
             refusal: None,
         });
     }
@@ -190,17 +196,14 @@ pub fn decide_at(
         sql,
         asked.charge_point_id,
         asked.id_tag,
-        id_tag_info.parent_id_tag.as_deref(),
+        decision.group_id.as_deref(),
         asked.place,
         now,
     )?;
     if refusal.is_some() {
-        id_tag_info.status = AuthorizationStatus::Invalid;
+        decision.status = AuthorizationStatus::Invalid;
     }
-    Ok(Decision {
-        id_tag_info,
-        refusal,
-    })
+    Ok(Decision { decision, refusal })
 }
 
 /// The registry's `status` column: `Accepted` or `Blocked` normally. `Expired` and `Invalid`

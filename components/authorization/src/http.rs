@@ -1,22 +1,21 @@
 //! The private HTTP contract, reached by Spin service chaining
-//! (`http://authorization.spin.internal/...`). All bodies are JSON.
+//! (`http://authorization.spin.internal/...`). Bodies are the JSON of
+//! [`csms_contracts::authorization`], the one definition both ends use:
 //!
-//! - `POST /authorize` `{"charge_point_id", "id_tag", "purpose": "authorize" | "start",
-//!   "connector_id"?, "reservation_id"?}` (the last two from a StartTransaction)
-//!   -> 200 `{"idTagInfo": {"status", "expiryDate"?, "parentIdTag"?}, "refusal"?}`, `refusal`
-//!   saying why a tag the registry accepts is refused here (a reservation of another tag)
-//! - `POST /authorize-stop` `{"charge_point_id", "id_tag", "transaction_id"}`
-//!   -> 200 `{"idTagInfo": {...}, "may_stop": bool}`
+//! - `POST /authorize` [`AuthorizeRequest`] -> 200 [`AuthorizeResponse`]
+//! - `POST /authorize-stop` [`AuthorizeStopRequest`] -> 200 [`StopAuthorization`]
 //!
 //! A body that is not such JSON gets 400, an unknown path 404, another method 405, a store
 //! failure 500; every error body is `{"error": "..."}`.
 
 use chrono::{DateTime, Utc};
+use csms_contracts::authorization::{
+    AuthorizeRequest, AuthorizeResponse, AuthorizeStopRequest, AUTHORIZE, AUTHORIZE_STOP,
+};
 use csms_store::Sql;
-use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::{authorize_stop, decide_at, Asked, DecideError, Place, Purpose};
+use crate::{authorize_stop, decide_at, Asked, DecideError, Place};
 
 /// An HTTP answer: status and JSON body.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,45 +37,27 @@ impl Answer {
     }
 }
 
-#[derive(Debug, Deserialize)]
-struct AuthorizeBody {
-    charge_point_id: String,
-    id_tag: String,
-    #[serde(default)]
-    purpose: Purpose,
-    #[serde(default)]
-    connector_id: Option<i64>,
-    #[serde(default)]
-    reservation_id: Option<i64>,
-}
-
-#[derive(Debug, Deserialize)]
-struct AuthorizeStopBody {
-    charge_point_id: String,
-    id_tag: String,
-    transaction_id: i64,
-}
-
 /// Routes one request. `path` is the request path (`/authorize`); a prefix in front of the
 /// last segment is ignored, so the component may be mounted under any route.
 pub fn handle(sql: &impl Sql, method: &str, path: &str, body: &[u8], now: DateTime<Utc>) -> Answer {
     let endpoint = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
-    if !matches!(endpoint, "authorize" | "authorize-stop") {
+    if endpoint != AUTHORIZE && endpoint != AUTHORIZE_STOP {
         return Answer::error(
             404,
-            format!("no endpoint {path}; use POST /authorize or /authorize-stop"),
+            format!("no endpoint {path}; use POST /{AUTHORIZE} or /{AUTHORIZE_STOP}"),
         );
     }
     if !method.eq_ignore_ascii_case("POST") {
         return Answer::error(405, format!("{method} {path}: only POST is allowed"));
     }
-    let answer = if endpoint == "authorize" {
-        serde_json::from_slice::<AuthorizeBody>(body)
+    let answer = if endpoint == AUTHORIZE {
+        serde_json::from_slice::<AuthorizeRequest>(body)
             .map_err(|e| bad_body(endpoint, &e))
             .and_then(|req| {
                 let asked = Asked {
                     charge_point_id: &req.charge_point_id,
                     id_tag: &req.id_tag,
+                    token_type: req.token_type.as_deref(),
                     purpose: req.purpose,
                     place: Place {
                         connector_id: req.connector_id,
@@ -84,11 +65,11 @@ pub fn handle(sql: &impl Sql, method: &str, path: &str, body: &[u8], now: DateTi
                     },
                 };
                 decide_at(sql, &asked, now)
-                    .map(|decision| match decision.refusal {
-                        Some(refusal) => {
-                            json!({ "idTagInfo": decision.id_tag_info, "refusal": refusal })
-                        }
-                        None => json!({ "idTagInfo": decision.id_tag_info }),
+                    .map(|d| {
+                        json!(AuthorizeResponse {
+                            decision: d.decision,
+                            refusal: d.refusal,
+                        })
                     })
                     .map_err(|e| {
                         failed(
@@ -101,13 +82,14 @@ pub fn handle(sql: &impl Sql, method: &str, path: &str, body: &[u8], now: DateTi
                     })
             })
     } else {
-        serde_json::from_slice::<AuthorizeStopBody>(body)
+        serde_json::from_slice::<AuthorizeStopRequest>(body)
             .map_err(|e| bad_body(endpoint, &e))
             .and_then(|req| {
                 authorize_stop(
                     sql,
                     &req.charge_point_id,
                     &req.id_tag,
+                    req.token_type.as_deref(),
                     req.transaction_id,
                     now,
                 )

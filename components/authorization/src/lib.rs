@@ -1,8 +1,11 @@
-//! The authorization component: OCPP 1.6 idTag decisions from the `id_tags` registry.
+//! The authorization component: id token decisions (1.6 idTag, 2.0.1 idToken) from the
+//! `id_tags` registry, version-neutral ([`TokenDecision`]); each version's adapter writes
+//! them its own way.
 //!
-//! Given an idTag, its row in `id_tags` (status, expiry date, parent idTag, maximum number of
-//! concurrent transactions) and the open rows of `transactions`, [`decide`] answers the
-//! `IdTagInfo` OCPP 1.6 prescribes: `Invalid` for an unknown tag, `Blocked`, `Expired` once
+//! Given a token (and its 2.0.1 type), its row in `id_tags` (status, expiry date, group,
+//! token type, maximum number of concurrent transactions) and the open rows of
+//! `transactions`, [`decide`] answers: `Unknown` for a token not registered (or registered
+//! with another type; 1.6 says `Invalid`), `Blocked`, `Expired` once
 //! the expiry date has passed, `ConcurrentTx` when a start would exceed the tag's open
 //! transactions (default one), else `Accepted`; expiry date and parent idTag are included when
 //! the registry has them. [`authorize_stop`] also says whether a tag may stop a transaction
@@ -17,14 +20,15 @@
 
 mod decide;
 pub mod http;
-mod id_tag_info;
 mod reservation;
 mod stop;
 
-pub use decide::{decide, decide_at, Asked, DecideError, Decision, Purpose};
-pub use id_tag_info::{AuthorizationStatus, IdTagInfo};
+pub use decide::{decide, decide_at, Asked, DecideError, Decision};
+pub use csms_contracts::authorization::{
+    AuthorizationStatus, Purpose, StopAuthorization, TokenDecision,
+};
 pub use reservation::Place;
-pub use stop::{authorize_stop, StopAuthorization};
+pub use stop::authorize_stop;
 
 // The Spin SDK's export macro expands to unsafe code.
 #[cfg(target_arch = "wasm32")]

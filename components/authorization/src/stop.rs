@@ -1,21 +1,10 @@
-//! Whether an idTag may stop a transaction, with its own IdTagInfo.
+//! Whether a token may stop a transaction, with its own decision.
 
 use chrono::{DateTime, Utc};
 use csms_store::Sql;
-use serde::{Deserialize, Serialize};
 
-use crate::decide::{decide, lookup, DecideError, Purpose};
-use crate::IdTagInfo;
-
-/// The answer to a stop: the stopping tag's `IdTagInfo` and whether it may stop the
-/// transaction. The stop is recorded either way (the charge point has already stopped);
-/// `may_stop` only informs, e.g. to flag the transaction for review.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StopAuthorization {
-    #[serde(rename = "idTagInfo")]
-    pub id_tag_info: IdTagInfo,
-    pub may_stop: bool,
-}
+use crate::decide::{decide_on, lookup, DecideError};
+use crate::{Purpose, StopAuthorization};
 
 /// Decides for `id_tag` stopping transaction `transaction_id` of `charge_point_id`. It may when
 /// it is the tag that started the transaction, or when both tags have the same parent idTag
@@ -24,10 +13,11 @@ pub fn authorize_stop(
     sql: &impl Sql,
     charge_point_id: &str,
     id_tag: &str,
+    token_type: Option<&str>,
     transaction_id: i64,
     now: DateTime<Utc>,
 ) -> Result<StopAuthorization, DecideError> {
-    let id_tag_info = decide(sql, id_tag, Purpose::Authorize, now)?;
+    let decision = decide_on(sql, id_tag, token_type, Purpose::Authorize, now, None)?;
     let rows = sql.execute(
         "SELECT id_tag FROM transactions WHERE id = ? AND charge_point_id = ?",
         &[transaction_id.into(), charge_point_id.into()],
@@ -38,7 +28,7 @@ pub fn authorize_stop(
             let start_tag = row.text(0, "transactions.id_tag")?;
             start_tag.eq_ignore_ascii_case(id_tag) || {
                 let parent_of = |tag: &str| -> Result<Option<String>, DecideError> {
-                    Ok(lookup(sql, tag)?.and_then(|t| t.parent_id_tag))
+                    Ok(lookup(sql, tag, None)?.and_then(|t| t.parent_id_tag))
                 };
                 match (parent_of(id_tag)?, parent_of(&start_tag)?) {
                     (Some(a), Some(b)) => a.eq_ignore_ascii_case(&b),
@@ -47,8 +37,5 @@ pub fn authorize_stop(
             }
         }
     };
-    Ok(StopAuthorization {
-        id_tag_info,
-        may_stop,
-    })
+    Ok(StopAuthorization { decision, may_stop })
 }

@@ -3,7 +3,7 @@
 // Test helpers outside #[test] functions state expectations the same way.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use authorization::{authorize_stop, decide, AuthorizationStatus, IdTagInfo, Purpose};
+use authorization::{authorize_stop, decide, AuthorizationStatus, TokenDecision, Purpose};
 use chrono::{DateTime, Duration, Utc};
 use csms_store::native::NativeSql;
 use csms_store::{Sql, SqlValue};
@@ -73,21 +73,21 @@ impl Registry {
             .unwrap()
     }
 
-    fn decide(&self, id_tag: &str, purpose: Purpose) -> IdTagInfo {
+    fn decide(&self, id_tag: &str, purpose: Purpose) -> TokenDecision {
         decide(&self.db, id_tag, purpose, now()).unwrap()
     }
 }
 
 #[test]
-fn unknown_tag_is_invalid() {
+fn unknown_tag_is_unknown_which_16_writes_invalid() {
     let r = registry();
     assert_eq!(
         r.decide("NOBODY", Purpose::Authorize),
-        IdTagInfo::status(AuthorizationStatus::Invalid)
+        TokenDecision::status(AuthorizationStatus::Unknown)
     );
     assert_eq!(
-        r.decide("NOBODY", Purpose::Start).status,
-        AuthorizationStatus::Invalid
+        r.decide("NOBODY", Purpose::Start).status.as_ocpp16(),
+        "Invalid"
     );
 }
 
@@ -103,16 +103,16 @@ fn accepted_tag_reports_its_expiry_date_and_parent() {
     );
     assert_eq!(
         r.decide("ALICE", Purpose::Authorize),
-        IdTagInfo {
+        TokenDecision {
             status: AuthorizationStatus::Accepted,
             expiry_date: Some("2026-12-31T22:00:00Z".into()),
-            parent_id_tag: Some("FAMILY".into()),
+            group_id: Some("FAMILY".into()),
         }
     );
     r.tag("BOB", "Accepted", None, None, None);
     assert_eq!(
         r.decide("BOB", Purpose::Start),
-        IdTagInfo::status(AuthorizationStatus::Accepted)
+        TokenDecision::status(AuthorizationStatus::Accepted)
     );
 }
 
@@ -128,7 +128,7 @@ fn blocked_tag_is_reported_blocked_even_when_also_expired() {
     );
     let info = r.decide("MALLORY", Purpose::Authorize);
     assert_eq!(info.status, AuthorizationStatus::Blocked);
-    assert_eq!(info.parent_id_tag.as_deref(), Some("GANG"));
+    assert_eq!(info.group_id.as_deref(), Some("GANG"));
     assert_eq!(info.expiry_date.as_deref(), Some("2026-01-01T00:00:00Z"));
 }
 
@@ -260,9 +260,9 @@ fn stop_by_the_starting_tag_may_stop() {
     let r = registry();
     r.tag("ALICE", "Accepted", None, None, None);
     let tx = r.transaction("CP1", 1, "ALICE", false);
-    let stop = authorize_stop(&r.db, "CP1", "alice", tx, now()).unwrap();
+    let stop = authorize_stop(&r.db, "CP1", "alice", None, tx, now()).unwrap();
     assert!(stop.may_stop);
-    assert_eq!(stop.id_tag_info.status, AuthorizationStatus::Accepted);
+    assert_eq!(stop.decision.status, AuthorizationStatus::Accepted);
 }
 
 #[test]
@@ -271,9 +271,9 @@ fn stop_by_tag_sharing_parent_may_stop() {
     r.tag("ALICE", "Accepted", None, Some("FAMILY"), None);
     r.tag("BOB", "Accepted", None, Some("FAMILY"), None);
     let tx = r.transaction("CP1", 1, "ALICE", false);
-    let stop = authorize_stop(&r.db, "CP1", "BOB", tx, now()).unwrap();
+    let stop = authorize_stop(&r.db, "CP1", "BOB", None, tx, now()).unwrap();
     assert!(stop.may_stop);
-    assert_eq!(stop.id_tag_info.parent_id_tag.as_deref(), Some("FAMILY"));
+    assert_eq!(stop.decision.group_id.as_deref(), Some("FAMILY"));
 }
 
 #[test]
@@ -283,17 +283,17 @@ fn stop_by_an_unrelated_or_unknown_tag_may_not_stop_but_is_still_answered() {
     r.tag("EVE", "Accepted", None, Some("OTHERS"), None);
     r.tag("NOPARENT", "Accepted", None, None, None);
     let tx = r.transaction("CP1", 1, "ALICE", false);
-    let eve = authorize_stop(&r.db, "CP1", "EVE", tx, now()).unwrap();
+    let eve = authorize_stop(&r.db, "CP1", "EVE", None, tx, now()).unwrap();
     assert!(!eve.may_stop);
-    assert_eq!(eve.id_tag_info.status, AuthorizationStatus::Accepted);
+    assert_eq!(eve.decision.status, AuthorizationStatus::Accepted);
     assert!(
-        !authorize_stop(&r.db, "CP1", "NOPARENT", tx, now())
+        !authorize_stop(&r.db, "CP1", "NOPARENT", None, tx, now())
             .unwrap()
             .may_stop
     );
-    let stranger = authorize_stop(&r.db, "CP1", "STRANGER", tx, now()).unwrap();
+    let stranger = authorize_stop(&r.db, "CP1", "STRANGER", None, tx, now()).unwrap();
     assert!(!stranger.may_stop);
-    assert_eq!(stranger.id_tag_info.status, AuthorizationStatus::Invalid);
+    assert_eq!(stranger.decision.status, AuthorizationStatus::Unknown);
 }
 
 #[test]
@@ -302,12 +302,12 @@ fn stop_of_a_transaction_unknown_on_that_charge_point_may_not_stop() {
     r.tag("ALICE", "Accepted", None, None, None);
     let tx = r.transaction("CP1", 1, "ALICE", false);
     assert!(
-        !authorize_stop(&r.db, "CP2", "ALICE", tx, now())
+        !authorize_stop(&r.db, "CP2", "ALICE", None, tx, now())
             .unwrap()
             .may_stop
     );
     assert!(
-        !authorize_stop(&r.db, "CP1", "ALICE", tx + 100, now())
+        !authorize_stop(&r.db, "CP1", "ALICE", None, tx + 100, now())
             .unwrap()
             .may_stop
     );

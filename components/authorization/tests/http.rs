@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use authorization::http::handle;
+use authorization::TokenDecision;
 use chrono::{DateTime, Utc};
 use csms_store::native::NativeSql;
 use csms_store::Sql;
@@ -34,7 +35,7 @@ fn post(db: &NativeSql, path: &str, body: Value) -> (u16, Value) {
 }
 
 #[test]
-fn authorize_answers_an_ocpp_id_tag_info() {
+fn authorize_answers_the_decision_that_each_version_writes_its_own_way() {
     let (_dir, db) = db();
     let (status, body) = post(
         &db,
@@ -44,16 +45,21 @@ fn authorize_answers_an_ocpp_id_tag_info() {
     assert_eq!(status, 200);
     assert_eq!(
         body,
-        json!({"idTagInfo": {"status": "Accepted", "expiryDate": "2027-01-01T00:00:00Z", "parentIdTag": "FAMILY"}})
+        json!({"decision": {"status": "Accepted", "expiry_date": "2027-01-01T00:00:00Z", "group_id": "FAMILY"}})
     );
-    // It is exactly an Authorize.conf payload.
-    Response::decode("Authorize", &body).unwrap();
+    let decision: TokenDecision = serde_json::from_value(body["decision"].clone()).unwrap();
+    Response::decode("Authorize", &json!({"idTagInfo": decision.to_ocpp16()})).unwrap();
+    ocpp_protocol::messages::v201::Response::decode(
+        "Authorize",
+        &json!({"idTokenInfo": decision.to_ocpp201()}),
+    )
+    .unwrap();
     let (_, unknown) = post(
         &db,
         "/authorize",
         json!({"charge_point_id": "CP1", "id_tag": "X", "purpose": "start"}),
     );
-    assert_eq!(unknown, json!({"idTagInfo": {"status": "Invalid"}}));
+    assert_eq!(unknown, json!({"decision": {"status": "Unknown"}}));
 }
 
 #[test]
@@ -70,13 +76,13 @@ fn authorize_for_a_start_counts_open_transactions() {
         "/authorize",
         json!({"charge_point_id": "CP2", "id_tag": "BOB", "purpose": "start"}),
     );
-    assert_eq!(start["idTagInfo"]["status"], "ConcurrentTx");
+    assert_eq!(start["decision"]["status"], "ConcurrentTx");
     let (_, auth) = post(
         &db,
         "/authorize",
         json!({"charge_point_id": "CP2", "id_tag": "BOB", "purpose": "authorize"}),
     );
-    assert_eq!(auth["idTagInfo"]["status"], "Accepted");
+    assert_eq!(auth["decision"]["status"], "Accepted");
 }
 
 #[test]
@@ -96,7 +102,7 @@ fn authorize_stop_says_whether_the_tag_may_stop() {
     assert_eq!(status, 200);
     assert_eq!(
         body,
-        json!({"idTagInfo": {"status": "Accepted", "parentIdTag": "FAMILY"}, "may_stop": true})
+        json!({"decision": {"status": "Accepted", "group_id": "FAMILY"}, "may_stop": true})
     );
     let (_, stranger) = post(
         &db,
@@ -105,7 +111,7 @@ fn authorize_stop_says_whether_the_tag_may_stop() {
     );
     assert_eq!(
         stranger,
-        json!({"idTagInfo": {"status": "Invalid"}, "may_stop": false})
+        json!({"decision": {"status": "Unknown"}, "may_stop": false})
     );
 }
 
@@ -165,4 +171,29 @@ fn a_store_failure_is_a_500_with_context() {
             .contains("authorizing idTag \"BOB\""),
         "{body}"
     );
+}
+
+#[test]
+fn a_token_registered_with_a_type_matches_only_that_type_and_one_without_matches_any() {
+    let (_dir, db) = db();
+    db.execute(
+        "INSERT INTO id_tags (id_tag, status, token_type, updated_at) VALUES \
+         ('CARD1', 'Accepted', 'ISO14443', 't'), ('ANY1', 'Accepted', NULL, 't')",
+        &[],
+    )
+    .unwrap();
+    let status = |tag: &str, token_type: Option<&str>| {
+        let (_, body) = post(
+            &db,
+            "/authorize",
+            json!({"charge_point_id": "CP1", "id_tag": tag, "token_type": token_type}),
+        );
+        body["decision"]["status"].as_str().unwrap_or_default().to_owned()
+    };
+    assert_eq!(status("card1", Some("ISO14443")), "Accepted");
+    assert_eq!(status("CARD1", Some("KeyCode")), "Unknown");
+    // 1.6 has no token types: the idTag alone decides.
+    assert_eq!(status("CARD1", None), "Accepted");
+    assert_eq!(status("ANY1", Some("KeyCode")), "Accepted");
+    assert_eq!(status("ANY1", Some("eMAID")), "Accepted");
 }

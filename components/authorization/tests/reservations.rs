@@ -91,6 +91,7 @@ impl Site {
         let asked = Asked {
             charge_point_id: "CP1",
             id_tag: tag,
+            token_type: None,
             purpose,
             place: Place {
                 connector_id,
@@ -102,7 +103,7 @@ impl Site {
 }
 
 fn status(d: &Decision) -> AuthorizationStatus {
-    d.id_tag_info.status
+    d.decision.status
 }
 
 const LATER: &str = "2026-05-04T13:00:00Z";
@@ -118,7 +119,7 @@ fn a_reserved_connector_refuses_other_tags_as_invalid_and_takes_the_reserving_on
         "{bob:?}"
     );
     // The rest of the idTagInfo stays the registry's.
-    assert_eq!(bob.id_tag_info.parent_id_tag.as_deref(), Some("FAMILY"));
+    assert_eq!(bob.decision.group_id.as_deref(), Some("FAMILY"));
     let alice = s.start("alice", 1, Some(7));
     assert_eq!(
         (status(&alice), alice.refusal),
@@ -181,7 +182,7 @@ fn a_registry_refusal_is_kept_as_it_is() {
     );
     assert_eq!(
         status(&s.start("NOBODY", 1, None)),
-        AuthorizationStatus::Invalid
+        AuthorizationStatus::Unknown
     );
 }
 
@@ -282,7 +283,7 @@ fn the_http_contract_takes_the_connector_and_reservation_and_says_why() {
         now(),
     );
     assert_eq!(answer.status, 200);
-    assert_eq!(answer.body["idTagInfo"], json!({"status": "Invalid"}));
+    assert_eq!(answer.body["decision"], json!({"status": "Invalid"}));
     assert!(answer.body["refusal"]
         .as_str()
         .unwrap()
@@ -296,5 +297,5 @@ fn the_http_contract_takes_the_connector_and_reservation_and_says_why() {
         body.to_string().as_bytes(),
         now(),
     );
-    assert_eq!(answer.body, json!({"idTagInfo": {"status": "Accepted"}}));
+    assert_eq!(answer.body, json!({"decision": {"status": "Accepted"}}));
 }

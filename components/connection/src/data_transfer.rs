@@ -1,32 +1,15 @@
-//! DataTransfer from a charge point. No vendor extensions are implemented, so
-//! every vendor id is answered UnknownVendorId; the message is still kept.
+//! DataTransfer from a charge point (the same message in 1.6 and 2.0.1). No vendor extensions
+//! are implemented, so every vendor id is answered UnknownVendorId; the message is still kept.
 
+use crate::dispatch::Incoming;
 use crate::session::Env;
 use crate::{station_events, HandlerError};
-use csms_store::processed_messages;
 use csms_store::{KeyValue, Sql};
-use ocpp_protocol::timestamp::format_utc;
 use serde_json::{json, Value};
 
 pub fn handle<S: Sql, K: KeyValue, C: crate::forward::Chain>(
     env: &Env<'_, S, K, C>,
-    charge_point_id: &str,
-    message_id: &str,
-    payload: &Value,
+    incoming: &Incoming<'_>,
 ) -> Result<Value, HandlerError> {
-    let now = format_utc(env.now);
-    env.sql.transaction(|sql| {
-        station_events::insert(sql, charge_point_id, "DataTransfer", payload, &now)?;
-        let response = json!({"status": "UnknownVendorId"});
-        processed_messages::record(
-            sql,
-            charge_point_id,
-            message_id,
-            "DataTransfer",
-            payload,
-            &response,
-            &now,
-        )?;
-        Ok(response)
-    })
+    station_events::keep_and_answer(env, incoming, json!({"status": "UnknownVendorId"}))
 }

@@ -1,56 +1,39 @@
-//! One OCPP-J message in, at most one message out: the routing table of the
-//! OCPP 1.6 actions a charge point may send, and where each is handled.
+//! One OCPP-J message in, at most one message out, whatever the version: framing and
+//! CALLERRORs, the version's routing table ([`crate::ocpp16::ROUTES`],
+//! [`crate::ocpp201::ROUTES`]), payload validation, retransmission records and the
+//! registration gate are the same for every version; the table entry's adapter does the rest.
 
+use crate::routing::{self, Gate, Route};
 use crate::session::Env;
-use crate::{
-    boot_notification, csms_calls, data_transfer, forward, heartbeat, registry, station_events,
-    status_notification, HandlerError,
-};
+use crate::{csms_calls, forward, ocpp16, ocpp201, registry, HandlerError};
 use csms_store::processed_messages;
 use csms_store::{KeyValue, Sql};
-use ocpp_protocol::messages::v16;
+use ocpp_protocol::messages::{v16, v201};
 use ocpp_protocol::timestamp::format_utc;
 use ocpp_protocol::{check_supported, Call, CallError, CallResult, ErrorCode, Frame, OcppVersion};
 use serde_json::Value;
 
-/// Where each supported charge-point-initiated 1.6 action is handled. The
-/// README's table of supported messages is checked against this list.
-pub const SUPPORTED_16: &[(&str, Handler)] = &[
-    ("BootNotification", Handler::Here),
-    ("Heartbeat", Handler::Here),
-    ("StatusNotification", Handler::Here),
-    ("DataTransfer", Handler::Here),
-    ("DiagnosticsStatusNotification", Handler::Here),
-    ("FirmwareStatusNotification", Handler::Here),
-    ("SecurityEventNotification", Handler::Here),
-    ("Authorize", Handler::Authorization),
-    ("StartTransaction", Handler::Transactions),
-    ("StopTransaction", Handler::Transactions),
-    ("MeterValues", Handler::Transactions),
-];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Handler {
-    Here,
-    Authorization,
-    Transactions,
+/// One CALL from a station, as every adapter receives it.
+#[derive(Debug, Clone, Copy)]
+pub struct Incoming<'a> {
+    pub charge_point_id: &'a str,
+    pub connection_id: &'a str,
+    pub message_id: &'a str,
+    pub action: &'a str,
+    /// Validated against the action's schema of the negotiated version.
+    pub payload: &'a Value,
 }
 
 /// How long a BootNotification's recorded answer is given again to a retransmission.
 const BOOT_ANSWER_FRESH_SECONDS: i64 = 120;
 
-/// OCPP 1.6 (4.2): a Pending charge point sends only what the central system asks for with
-/// TriggerMessage, which may ask for these (besides BootNotification and Heartbeat). Whether
-/// a TriggerMessage asked is not checked: what it reports is kept rather than refused.
-const TRIGGERABLE_WHILE_PENDING: &[&str] = &[
-    "StatusNotification",
-    "MeterValues",
-    "DiagnosticsStatusNotification",
-    "FirmwareStatusNotification",
-];
-
-/// Actions a charge point may send before the central system accepted it.
-const ALLOWED_BEFORE_ACCEPTED: &[&str] = &["BootNotification", "Heartbeat"];
+/// The actions a version's routing table lists.
+pub fn supported_actions(version: OcppVersion) -> Vec<&'static str> {
+    match version {
+        OcppVersion::V16 => ocpp16::ROUTES.iter().map(|r| r.action).collect(),
+        OcppVersion::V201 => ocpp201::ROUTES.iter().map(|r| r.action).collect(),
+    }
+}
 
 /// Handles one TEXT message; returns the text to send back, if any.
 pub fn on_text<S: Sql, K: KeyValue, C: forward::Chain>(
@@ -89,30 +72,56 @@ fn on_call<S: Sql, K: KeyValue, C: forward::Chain>(
     version: OcppVersion,
     call: &Call,
 ) -> Frame {
-    let fail = |code: ErrorCode, description: &str| -> Frame {
-        CallError::new(&call.message_id, code, version, description).into()
+    let incoming = Incoming {
+        charge_point_id,
+        connection_id,
+        message_id: &call.message_id,
+        action: &call.action,
+        payload: &call.payload,
     };
-    let supported: Vec<&str> = SUPPORTED_16.iter().map(|(name, _)| *name).collect();
-    if let Err(e) = check_supported(version, &call.action, &supported) {
+    match version {
+        OcppVersion::V16 => routed(env, version, &incoming, ocpp16::ROUTES, ocpp16::run),
+        OcppVersion::V201 => routed(env, version, &incoming, ocpp201::ROUTES, ocpp201::run),
+    }
+}
+
+type Adapter<S, K, C, A> =
+    fn(&Env<'_, S, K, C>, A, &Incoming<'_>) -> Result<Value, HandlerError>;
+
+fn routed<S: Sql, K: KeyValue, C: forward::Chain, A: Copy>(
+    env: &Env<'_, S, K, C>,
+    version: OcppVersion,
+    incoming: &Incoming<'_>,
+    table: &'static [Route<A>],
+    run: Adapter<S, K, C, A>,
+) -> Frame {
+    let fail = |code: ErrorCode, description: &str| -> Frame {
+        CallError::new(incoming.message_id, code, version, description).into()
+    };
+    let supported: Vec<&str> = table.iter().map(|r| r.action).collect();
+    if let Err(e) = check_supported(version, incoming.action, &supported) {
         return fail(e.code, &e.description);
     }
-    if let Err(e) = v16::Request::decode(&call.action, &call.payload) {
+    let Some(route) = routing::find(table, incoming.action) else {
+        return fail(ErrorCode::NotSupported, "not routed");
+    };
+    if let Err(e) = decode_request(version, incoming.action, incoming.payload) {
         return fail(e.code, &e.description);
     }
     // BootNotification's answer carries the current time and the registration status, both
     // stale after a while, and applying a boot again is harmless: only a quick retransmission
     // gets the recorded answer.
-    let not_before = (call.action == "BootNotification")
+    let not_before = (incoming.action == "BootNotification")
         .then(|| format_utc(env.now - chrono::Duration::seconds(BOOT_ANSWER_FRESH_SECONDS)));
     match processed_messages::lookup_since(
         env.sql,
-        charge_point_id,
-        &call.message_id,
-        &call.action,
-        &call.payload,
+        incoming.charge_point_id,
+        incoming.message_id,
+        incoming.action,
+        incoming.payload,
         not_before.as_deref(),
     ) {
-        Ok(Some(answer)) => return answer_with(&call.message_id, answer),
+        Ok(Some(answer)) => return answer_with(incoming.message_id, answer),
         Ok(None) => {}
         Err(e) => {
             return fail(
@@ -121,11 +130,10 @@ fn on_call<S: Sql, K: KeyValue, C: forward::Chain>(
             )
         }
     }
-    if !ALLOWED_BEFORE_ACCEPTED.contains(&call.action.as_str()) {
-        match registry::find(env.sql, charge_point_id) {
+    if route.gate != Gate::Always {
+        match registry::find(env.sql, incoming.charge_point_id) {
             Ok(Some(cp)) if cp.is_accepted() => {}
-            Ok(Some(cp))
-                if cp.is_pending() && TRIGGERABLE_WHILE_PENDING.contains(&call.action.as_str()) => {}
+            Ok(Some(cp)) if cp.is_pending() && route.gate == Gate::WhilePending => {}
             Ok(_) => {
                 return fail(
                     ErrorCode::SecurityError,
@@ -135,18 +143,40 @@ fn on_call<S: Sql, K: KeyValue, C: forward::Chain>(
             Err(e) => return fail(ErrorCode::InternalError, &format!("reading the registry: {e}")),
         }
     }
-    match apply(env, charge_point_id, connection_id, call) {
-        Ok(payload) => match v16::Response::decode(&call.action, &payload) {
-            Ok(_) => answer_with(&call.message_id, payload),
+    match run(env, route.run, incoming) {
+        Ok(payload) => match decode_response(version, incoming.action, &payload) {
+            Ok(()) => answer_with(incoming.message_id, payload),
             Err(e) => fail(
                 ErrorCode::InternalError,
                 &format!(
                     "the central system produced an invalid {} answer: {e}",
-                    call.action
+                    incoming.action
                 ),
             ),
         },
-        Err(e) => fail(ErrorCode::InternalError, &format!("{}: {e}", call.action)),
+        Err(e) => fail(ErrorCode::InternalError, &format!("{}: {e}", incoming.action)),
+    }
+}
+
+fn decode_request(
+    version: OcppVersion,
+    action: &str,
+    payload: &Value,
+) -> Result<(), ocpp_protocol::PayloadError> {
+    match version {
+        OcppVersion::V16 => v16::Request::decode(action, payload).map(drop),
+        OcppVersion::V201 => v201::Request::decode(action, payload).map(drop),
+    }
+}
+
+fn decode_response(
+    version: OcppVersion,
+    action: &str,
+    payload: &Value,
+) -> Result<(), ocpp_protocol::PayloadError> {
+    match version {
+        OcppVersion::V16 => v16::Response::decode(action, payload).map(drop),
+        OcppVersion::V201 => v201::Response::decode(action, payload).map(drop),
     }
 }
 
@@ -156,30 +186,4 @@ fn answer_with(message_id: &str, payload: Value) -> Frame {
         payload,
     }
     .into()
-}
-
-fn apply<S: Sql, K: KeyValue, C: forward::Chain>(
-    env: &Env<'_, S, K, C>,
-    charge_point_id: &str,
-    connection_id: &str,
-    call: &Call,
-) -> Result<Value, HandlerError> {
-    let (action, id, payload) = (
-        call.action.as_str(),
-        call.message_id.as_str(),
-        &call.payload,
-    );
-    Ok(match action {
-        "BootNotification" => boot_notification::handle(env, charge_point_id, id, payload)?,
-        "Heartbeat" => heartbeat::handle(env, charge_point_id, connection_id)?,
-        "StatusNotification" => status_notification::handle(env, charge_point_id, id, payload)?,
-        "DataTransfer" => data_transfer::handle(env, charge_point_id, id, payload)?,
-        "Authorize" => forward::authorize(env.chain, charge_point_id, payload)?,
-        "StartTransaction" | "StopTransaction" | "MeterValues" => {
-            forward::transaction_message(env.chain, action, charge_point_id, id, payload)?
-        }
-        // DiagnosticsStatusNotification, FirmwareStatusNotification,
-        // SecurityEventNotification: kept, acknowledged.
-        _ => station_events::handle(env, charge_point_id, id, action, payload)?,
-    })
 }

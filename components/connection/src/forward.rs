@@ -2,9 +2,10 @@
 //! and transactions components by Spin service chaining (in-process HTTP to
 //! `http://<component>.spin.internal`).
 
+use csms_contracts::authorization::{self, TokenDecision};
 use serde_json::{json, Value};
 
-pub const AUTHORIZATION: &str = "http://authorization.spin.internal";
+pub const AUTHORIZATION: &str = authorization::BASE_URL;
 pub const TRANSACTIONS: &str = "http://transactions.spin.internal";
 
 /// An HTTP POST of JSON to another component of the same app.
@@ -38,33 +39,48 @@ fn post_ok(chain: &impl Chain, url: String, body: &Value) -> Result<Value, Forwa
     }
 }
 
-/// Authorize: the authorization component decides; its idTagInfo is the answer.
+/// Authorize, either version: the authorization component decides, through the contract
+/// both ends share; each version's adapter writes the decision its own way.
 pub fn authorize(
     chain: &impl Chain,
     charge_point_id: &str,
-    payload: &Value,
-) -> Result<Value, ForwardError> {
+    id_tag: &str,
+    token_type: Option<&str>,
+) -> Result<TokenDecision, ForwardError> {
+    let url = format!("{AUTHORIZATION}/{}", authorization::AUTHORIZE);
     let answer = post_ok(
         chain,
-        format!("{AUTHORIZATION}/authorize"),
-        &json!({"charge_point_id": charge_point_id, "id_tag": payload["idTag"], "purpose": "authorize"}),
+        url.clone(),
+        &json!(authorization::AuthorizeRequest {
+            charge_point_id: charge_point_id.to_owned(),
+            id_tag: id_tag.to_owned(),
+            token_type: token_type.map(str::to_owned),
+            purpose: authorization::Purpose::Authorize,
+            connector_id: None,
+            reservation_id: None,
+        }),
     )?;
-    Ok(json!({"idTagInfo": answer["idTagInfo"]}))
+    serde_json::from_value::<authorization::AuthorizeResponse>(answer.clone())
+        .map(|a| a.decision)
+        .map_err(|e| ForwardError::Status {
+            url,
+            status: 200,
+            body: format!("no valid decision ({e}): {answer}"),
+        })
 }
 
-/// StartTransaction, StopTransaction and MeterValues: the transactions
-/// component applies them (idempotently, by message id) and answers.
+/// The transaction messages of both versions: the transactions component applies them
+/// (idempotently, by message id) and answers. `version_path` is `ocpp16` or `ocpp201`.
 pub fn transaction_message(
     chain: &impl Chain,
-    action: &str,
-    charge_point_id: &str,
-    message_id: &str,
-    payload: &Value,
+    version_path: &str,
+    incoming: &crate::dispatch::Incoming<'_>,
 ) -> Result<Value, ForwardError> {
     let answer = post_ok(
         chain,
-        format!("{TRANSACTIONS}/ocpp16/{action}"),
-        &json!({"charge_point_id": charge_point_id, "message_id": message_id, "payload": payload}),
+        format!("{TRANSACTIONS}/{version_path}/{}", incoming.action),
+        &json!({"charge_point_id": incoming.charge_point_id, "message_id": incoming.message_id,
+                "payload": incoming.payload}),
     )?;
     Ok(answer["payload"].clone())
 }

@@ -13,13 +13,23 @@ use csms_store::credentials::verify_password;
 use csms_store::{KeyValue, Sql, StoreError};
 use ocpp_protocol::OcppVersion;
 
-/// The versions this central system fully supports, offered to charge points.
-pub const SUPPORTED_VERSIONS: &[OcppVersion] = &[OcppVersion::V16];
+/// The versions this central system supports.
+pub const SUPPORTED_VERSIONS: &[OcppVersion] = &[OcppVersion::V16, OcppVersion::V201];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Handshake {
-    Accept { version: OcppVersion },
-    Refuse { status: u16, reason: String },
+    Accept {
+        version: OcppVersion,
+    },
+    /// Nothing offered is spoken here (or allowed by the operator's pin): OCPP-J Part 4
+    /// §3.1.2 has the CSMS finish the handshake without `Sec-WebSocket-Protocol`, then close.
+    NoCommonVersion {
+        reason: String,
+    },
+    Refuse {
+        status: u16,
+        reason: String,
+    },
 }
 
 fn refuse(status: u16, reason: impl Into<String>) -> Handshake {
@@ -35,14 +45,27 @@ pub fn open<S: Sql, K: KeyValue, C: crate::forward::Chain>(
     charge_point_id: &str,
 ) -> Result<Handshake, StoreError> {
     let offered = req.header("sec-websocket-protocol").unwrap_or_default();
-    let Some(version) = OcppVersion::negotiate(offered, SUPPORTED_VERSIONS) else {
-        return Ok(refuse(
-            400,
-            format!("no supported OCPP subprotocol offered ({offered:?}); this central system speaks ocpp1.6"),
-        ));
+    let registered = registry::find(env.sql, charge_point_id)?;
+    let pinned: Option<OcppVersion> = registered
+        .as_ref()
+        .and_then(|cp| cp.ocpp_version_pin.as_deref())
+        .and_then(|pin| pin.parse().ok());
+    let allowed: Vec<OcppVersion> = match pinned {
+        Some(pin) => vec![pin],
+        None => SUPPORTED_VERSIONS.to_vec(),
+    };
+    let Some(version) = OcppVersion::negotiate(offered, &allowed) else {
+        let speaks: Vec<&str> = allowed.iter().map(|v| v.subprotocol()).collect();
+        return Ok(Handshake::NoCommonVersion {
+            reason: format!(
+                "charge point {charge_point_id:?} offered no OCPP version it may speak here \
+                 (offered {offered:?}, allowed {})",
+                speaks.join(", ")
+            ),
+        });
     };
     let accept = Handshake::Accept { version };
-    Ok(match registry::find(env.sql, charge_point_id)? {
+    Ok(match registered {
         None => match env.config.unknown_charge_points {
             UnknownChargePoints::Reject => refuse(
                 404,

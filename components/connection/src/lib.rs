@@ -3,14 +3,16 @@
 //!
 //! One request carries one or more events (OPEN, TEXT, CLOSE, ...); each is
 //! answered in order in the response body. This component:
-//! - accepts or refuses the socket on OPEN ([`handshake`]): subprotocol,
-//!   registry policy for unknown charge points, HTTP Basic auth;
+//! - accepts or refuses the socket on OPEN ([`handshake`]): subprotocol
+//!   (the station's first choice we speak, or the operator's pin), registry
+//!   policy for unknown charge points, HTTP Basic auth;
 //! - parses and validates every OCPP-J frame ([`dispatch`]), answering
 //!   malformed ones with the CALLERROR the negotiated version prescribes;
-//! - handles the station-level messages itself ([`boot_notification`],
-//!   [`heartbeat`], [`status_notification`], [`data_transfer`],
-//!   [`station_events`]) and forwards the rest by service chaining
-//!   ([`forward`]) to the authorization and transactions components;
+//! - routes each CALL through its version's routing table ([`ocpp16`],
+//!   [`ocpp201`]: one adapter module per action) onto version-neutral domain
+//!   code: [`registration`], [`heartbeat`], [`connector_status`],
+//!   [`device_model`], [`data_transfer`], [`station_events`]; what belongs to
+//!   other components goes there by service chaining ([`forward`]);
 //! - keeps live connection state in the key-value store ([`connection_state`]);
 //! - correlates answers to central-system calls and sends the next queued
 //!   operator command ([`csms_calls`]).
@@ -19,20 +21,24 @@
 //! and [`forward::Chain`], tested natively; `spin_component` is the thin Spin
 //! adapter.
 
-pub mod boot_notification;
 pub mod charge_point_id;
 pub mod config;
 pub mod connection_state;
+pub mod connector_status;
 pub mod csms_calls;
 pub mod data_transfer;
+pub mod device_model;
 pub mod dispatch;
 pub mod forward;
 pub mod handshake;
 pub mod heartbeat;
+pub mod ocpp16;
+pub mod ocpp201;
+pub mod registration;
 pub mod registry;
+pub mod routing;
 pub mod session;
 pub mod station_events;
-pub mod status_notification;
 
 // The Spin SDK's export macro expands to unsafe code.
 #[cfg(target_arch = "wasm32")]

@@ -9,6 +9,8 @@ pub struct ChargePoint {
     pub password_hash: Option<String>,
     /// `Accepted`, `Pending` or `Rejected`, as BootNotification answers it.
     pub registration_status: String,
+    /// The only version the operator lets this station speak, if pinned.
+    pub ocpp_version_pin: Option<String>,
 }
 
 impl ChargePoint {
@@ -23,7 +25,7 @@ impl ChargePoint {
 
 pub fn find(sql: &impl Sql, id: &str) -> Result<Option<ChargePoint>, StoreError> {
     let rows = sql.execute(
-        "SELECT id, password_hash, registration_status FROM charge_points WHERE id = ?",
+        "SELECT id, password_hash, registration_status, ocpp_version_pin FROM charge_points WHERE id = ?",
         &[id.into()],
     )?;
     rows.first()
@@ -32,6 +34,7 @@ pub fn find(sql: &impl Sql, id: &str) -> Result<Option<ChargePoint>, StoreError>
                 id: row.text(0, "charge_points.id")?,
                 password_hash: row.opt_text(1, "charge_points.password_hash")?,
                 registration_status: row.text(2, "charge_points.registration_status")?,
+                ocpp_version_pin: row.opt_text(3, "charge_points.ocpp_version_pin")?,
             })
         })
         .transpose()

@@ -139,6 +139,18 @@ pub fn handle<S: Sql, K: KeyValue, C: Chain>(
                         grip::control::subscribe(&channel(&cp_id)).into(),
                     ));
                 }
+                Ok(Handshake::NoCommonVersion { reason }) => {
+                    eprintln!("connection: closing the socket of {cp_id}: {reason}");
+                    out.push(WsEvent::Open);
+                    out.push(WsEvent::Close(
+                        close_payload(CLOSE_PROTOCOL_ERROR, "no common OCPP version").into(),
+                    ));
+                    return GripResponse {
+                        status: 200,
+                        headers,
+                        body: events::encode(&out),
+                    };
+                }
                 Ok(Handshake::Refuse { status, reason }) => {
                     return GripResponse::plain(status, reason)
                 }
@@ -179,6 +191,15 @@ pub fn handle<S: Sql, K: KeyValue, C: Chain>(
         headers,
         body: events::encode(&out),
     }
+}
+
+/// RFC 6455 close code 1002: the peer's protocol (here: its subprotocol offer) is not ours.
+pub const CLOSE_PROTOCOL_ERROR: u16 = 1002;
+
+fn close_payload(code: u16, reason: &str) -> Vec<u8> {
+    let mut payload = code.to_be_bytes().to_vec();
+    payload.extend_from_slice(reason.as_bytes());
+    payload
 }
 
 /// The version negotiated at OPEN, for a gateway that does not echo `Meta-*`.

@@ -1,7 +1,9 @@
-//! Notifications that only need to be kept: DiagnosticsStatusNotification,
-//! FirmwareStatusNotification and SecurityEventNotification, stored verbatim
-//! in `station_events` and answered with an empty confirmation.
+//! Notifications that only need to be kept (1.6 DiagnosticsStatusNotification, both
+//! versions' FirmwareStatusNotification and SecurityEventNotification, 2.0.1
+//! LogStatusNotification, NotifyEvent, the smart-charging and display notifications, ...):
+//! stored verbatim in `station_events` and answered with what the version prescribes.
 
+use crate::dispatch::Incoming;
 use crate::session::Env;
 use crate::HandlerError;
 use csms_store::processed_messages;
@@ -23,23 +25,35 @@ pub fn insert(
     Ok(())
 }
 
+/// Keeps the message and answers `{}`.
 pub fn handle<S: Sql, K: KeyValue, C: crate::forward::Chain>(
     env: &Env<'_, S, K, C>,
-    charge_point_id: &str,
-    message_id: &str,
-    action: &str,
-    payload: &Value,
+    incoming: &Incoming<'_>,
+) -> Result<Value, HandlerError> {
+    keep_and_answer(env, incoming, json!({}))
+}
+
+/// Keeps the message and answers `response`.
+pub fn keep_and_answer<S: Sql, K: KeyValue, C: crate::forward::Chain>(
+    env: &Env<'_, S, K, C>,
+    incoming: &Incoming<'_>,
+    response: Value,
 ) -> Result<Value, HandlerError> {
     let now = format_utc(env.now);
     env.sql.transaction(|sql| {
-        insert(sql, charge_point_id, action, payload, &now)?;
-        let response = json!({});
+        insert(
+            sql,
+            incoming.charge_point_id,
+            incoming.action,
+            incoming.payload,
+            &now,
+        )?;
         processed_messages::record(
             sql,
-            charge_point_id,
-            message_id,
-            action,
-            payload,
+            incoming.charge_point_id,
+            incoming.message_id,
+            incoming.action,
+            incoming.payload,
             &response,
             &now,
         )?;

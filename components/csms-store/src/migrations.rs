@@ -235,6 +235,89 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE charge_detail_records ADD COLUMN revised_at TEXT;
     ALTER TABLE processed_messages ADD COLUMN request_digest TEXT
     "#,
+    // 5: one model for OCPP 1.6 and 2.0.1.
+    //    - A connector is (EVSE, connector on that EVSE): `connector_id` stays the EVSE id
+    //      (1.6 connector N is EVSE N) and `evse_connector_id` is the connector on it (1 for
+    //      1.6; 0 with EVSE 0 for the station itself), so `connectors` is rebuilt with the
+    //      wider key.
+    //    - A transaction keeps the version it was reported in and the station's own id
+    //      (2.0.1 `transactionId`, a string); the 1.6 id is the integer `id` itself. A 2.0.1
+    //      start may come before any meter reading: `meter_start_pending` says the start
+    //      value is not known yet and is taken from the first register reading.
+    //    - Every 2.0.1 TransactionEvent is kept (seqNo, chargingState timeline).
+    //    - Id tokens carry an optional type (2.0.1 IdTokenType; NULL matches any type).
+    //    - An operator may pin a charge point to one OCPP version.
+    //    - The device model a station reports (NotifyReport, GetVariables).
+    r#"
+    CREATE TABLE connectors_v5 (
+        charge_point_id TEXT NOT NULL,
+        connector_id INTEGER NOT NULL,
+        evse_connector_id INTEGER NOT NULL DEFAULT 1,
+        status TEXT NOT NULL,
+        error_code TEXT NOT NULL,
+        info TEXT, vendor_id TEXT, vendor_error_code TEXT,
+        status_at TEXT NOT NULL,
+        PRIMARY KEY (charge_point_id, connector_id, evse_connector_id)
+    );
+    INSERT INTO connectors_v5 (charge_point_id, connector_id, evse_connector_id, status, error_code,
+        info, vendor_id, vendor_error_code, status_at)
+        SELECT charge_point_id, connector_id, CASE WHEN connector_id = 0 THEN 0 ELSE 1 END, status,
+        error_code, info, vendor_id, vendor_error_code, status_at FROM connectors;
+    DROP TABLE connectors;
+    ALTER TABLE connectors_v5 RENAME TO connectors;
+    ALTER TABLE connector_status_history ADD COLUMN evse_connector_id INTEGER NOT NULL DEFAULT 1;
+    UPDATE connector_status_history SET evse_connector_id = 0 WHERE connector_id = 0;
+    ALTER TABLE transactions ADD COLUMN ocpp_version TEXT NOT NULL DEFAULT 'ocpp1.6';
+    ALTER TABLE transactions ADD COLUMN station_transaction_id TEXT;
+    ALTER TABLE transactions ADD COLUMN evse_connector_id INTEGER;
+    ALTER TABLE transactions ADD COLUMN meter_start_pending INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE transactions ADD COLUMN charging_state TEXT;
+    CREATE UNIQUE INDEX IF NOT EXISTS transactions_by_station_id
+        ON transactions (charge_point_id, station_transaction_id) WHERE station_transaction_id IS NOT NULL;
+    CREATE TABLE IF NOT EXISTS transaction_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        transaction_id INTEGER NOT NULL,
+        seq_no INTEGER NOT NULL,
+        event_type TEXT NOT NULL,
+        trigger_reason TEXT NOT NULL,
+        event_at TEXT NOT NULL,
+        charging_state TEXT,
+        offline INTEGER NOT NULL DEFAULT 0,
+        id_token TEXT,
+        received_at TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS transaction_events_by_tx ON transaction_events (transaction_id, seq_no);
+    ALTER TABLE id_tags ADD COLUMN token_type TEXT;
+    ALTER TABLE charge_points ADD COLUMN ocpp_version_pin TEXT;
+    CREATE TABLE IF NOT EXISTS device_model (
+        charge_point_id TEXT NOT NULL,
+        component TEXT NOT NULL,
+        component_instance TEXT NOT NULL DEFAULT '',
+        evse_id INTEGER NOT NULL DEFAULT -1,
+        connector_id INTEGER NOT NULL DEFAULT -1,
+        variable TEXT NOT NULL,
+        variable_instance TEXT NOT NULL DEFAULT '',
+        attribute_type TEXT NOT NULL DEFAULT 'Actual',
+        value TEXT,
+        mutability TEXT,
+        characteristics TEXT,
+        source TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (charge_point_id, component, component_instance, evse_id, connector_id,
+                     variable, variable_instance, attribute_type)
+    );
+    CREATE TABLE IF NOT EXISTS device_model_reports (
+        charge_point_id TEXT NOT NULL,
+        request_id INTEGER NOT NULL,
+        parts INTEGER NOT NULL,
+        entries INTEGER NOT NULL,
+        last_seq_no INTEGER NOT NULL,
+        complete INTEGER NOT NULL,
+        generated_at TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (charge_point_id, request_id)
+    )
+    "#,
 ];
 
 /// Brings the database to [`SCHEMA_VERSION`]. Cheap when already there: one

@@ -5,8 +5,7 @@ use std::str::FromStr;
 
 /// An OCPP-J version this crate can frame and validate.
 ///
-/// Ordered oldest to newest so that subprotocol negotiation can pick the
-/// highest version both sides speak with a plain `max`.
+/// Ordered oldest to newest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum OcppVersion {
     V16,
@@ -22,7 +21,8 @@ impl OcppVersion {
         }
     }
 
-    /// Picks the highest version that the charge point offers and `supported` contains.
+    /// Picks the first version in the charge point's offer that `supported` contains: the
+    /// offer lists versions in the station's order of preference (OCPP-J Part 4 §3.1.2).
     ///
     /// `offered` is the raw `Sec-WebSocket-Protocol` header value: a comma-separated
     /// list, possibly with spaces, possibly repeated across several headers joined
@@ -31,8 +31,7 @@ impl OcppVersion {
         offered
             .split(',')
             .filter_map(|token| token.trim().parse::<OcppVersion>().ok())
-            .filter(|version| supported.contains(version))
-            .max()
+            .find(|version| supported.contains(version))
     }
 }
 
@@ -66,9 +65,13 @@ mod tests {
     const BOTH: &[OcppVersion] = &[OcppVersion::V16, OcppVersion::V201];
 
     #[test]
-    fn highest_common_version_wins_whatever_the_order_offered() {
+    fn the_stations_first_choice_that_we_support_wins() {
         assert_eq!(
             OcppVersion::negotiate("ocpp1.6, ocpp2.0.1", BOTH),
+            Some(OcppVersion::V16)
+        );
+        assert_eq!(
+            OcppVersion::negotiate("ocpp2.1, ocpp2.0.1, ocpp1.6", BOTH),
             Some(OcppVersion::V201)
         );
         assert_eq!(

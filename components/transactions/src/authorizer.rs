@@ -1,7 +1,12 @@
-//! The idTag decisions come from the authorization component, the one owner of the registry.
+//! The token decisions come from the authorization component, the one owner of the registry,
+//! through the contract both ends share ([`csms_contracts::authorization`]).
 
-use ocpp_protocol::ocpp_types::v16::common::IdTagInfo;
-use serde::Deserialize;
+pub use csms_contracts::authorization::{
+    AuthorizeResponse as StartDecision, StopAuthorization, TokenDecision,
+};
+use csms_contracts::authorization::{
+    AuthorizeRequest, AuthorizeStopRequest, Purpose, AUTHORIZE, AUTHORIZE_STOP,
+};
 use serde_json::{json, Value};
 
 /// Asks for idTag decisions. On Spin: [`ServiceAuthorizer`] over service chaining; in tests, a
@@ -16,6 +21,7 @@ pub trait Authorizer {
         &self,
         charge_point_id: &str,
         id_tag: &str,
+        token_type: Option<&str>,
         transaction_id: i64,
     ) -> Result<StopAuthorization, String>;
 }
@@ -25,29 +31,11 @@ pub trait Authorizer {
 pub struct StartAsked<'a> {
     pub charge_point_id: &'a str,
     pub id_tag: &'a str,
+    /// 2.0.1 IdTokenType; none for 1.6.
+    pub token_type: Option<&'a str>,
     pub connector_id: i64,
     /// The reservation the start says it ends.
     pub reservation_id: Option<i64>,
-}
-
-/// The answer of `POST /authorize` for a start.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct StartDecision {
-    #[serde(rename = "idTagInfo")]
-    pub id_tag_info: IdTagInfo,
-    /// Why a tag the registry accepts was refused here (a reservation of another tag).
-    #[serde(default)]
-    pub refusal: Option<String>,
-}
-
-/// The answer of `POST /authorize-stop`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct StopAuthorization {
-    #[serde(rename = "idTagInfo")]
-    pub id_tag_info: IdTagInfo,
-    /// The tag started the transaction or shares its parent idTag. Informative: the stop is
-    /// recorded either way, and the transaction flagged when false.
-    pub may_stop: bool,
 }
 
 /// An HTTP POST of JSON; returns the status and the JSON body of the answer.
@@ -56,7 +44,7 @@ pub trait PostJson {
 }
 
 /// Where the authorization component answers on Spin (service chaining).
-pub const AUTHORIZATION_URL: &str = "http://authorization.spin.internal";
+pub const AUTHORIZATION_URL: &str = csms_contracts::authorization::BASE_URL;
 
 /// The authorization component's HTTP contract: `POST /authorize` with purpose `start`, and
 /// `POST /authorize-stop`.
@@ -87,31 +75,38 @@ impl<P: PostJson> ServiceAuthorizer<P> {
 impl<P: PostJson> Authorizer for ServiceAuthorizer<P> {
     fn authorize_start(&self, start: &StartAsked<'_>) -> Result<StartDecision, String> {
         let answer = self.call(
-            "authorize",
-            &json!({
-                "charge_point_id": start.charge_point_id,
-                "id_tag": start.id_tag,
-                "purpose": "start",
-                "connector_id": start.connector_id,
-                "reservation_id": start.reservation_id,
+            AUTHORIZE,
+            &json!(AuthorizeRequest {
+                charge_point_id: start.charge_point_id.to_owned(),
+                id_tag: start.id_tag.to_owned(),
+                token_type: start.token_type.map(str::to_owned),
+                purpose: Purpose::Start,
+                connector_id: Some(start.connector_id),
+                reservation_id: start.reservation_id,
             }),
         )?;
         serde_json::from_value(answer.clone())
-            .map_err(|e| format!("/authorize answered no valid idTagInfo ({e}): {answer}"))
+            .map_err(|e| format!("/authorize answered no valid decision ({e}): {answer}"))
     }
 
     fn authorize_stop(
         &self,
         charge_point_id: &str,
         id_tag: &str,
+        token_type: Option<&str>,
         transaction_id: i64,
     ) -> Result<StopAuthorization, String> {
         let answer = self.call(
-            "authorize-stop",
-            &json!({"charge_point_id": charge_point_id, "id_tag": id_tag, "transaction_id": transaction_id}),
+            AUTHORIZE_STOP,
+            &json!(AuthorizeStopRequest {
+                charge_point_id: charge_point_id.to_owned(),
+                id_tag: id_tag.to_owned(),
+                token_type: token_type.map(str::to_owned),
+                transaction_id,
+            }),
         )?;
         serde_json::from_value(answer.clone()).map_err(|e| {
-            format!("/authorize-stop answered no valid idTagInfo and may_stop ({e}): {answer}")
+            format!("/authorize-stop answered no valid decision and may_stop ({e}): {answer}")
         })
     }
 }

@@ -24,6 +24,17 @@ pub struct FinishedSession<'a> {
     pub meter_stop_wh: i64,
     /// The transaction's `Energy.Active.Import.Register` readings.
     pub samples: Vec<EnergySample>,
+    pub charging_end: ChargingEnd,
+}
+
+/// Where the end of charging (the start of idle, parking, time) comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChargingEnd {
+    /// Inferred from the register readings ([`charging_ended_at`]): 1.6 says nothing else.
+    Inferred,
+    /// What the station's 2.0.1 `chargingState` timeline says: `None` when it was still
+    /// charging at the end (or never said), else when it last left `Charging`.
+    Reported(Option<DateTime<Utc>>),
 }
 
 /// When energy stopped flowing: the time of the last register reading that shows an increase,
@@ -188,13 +199,16 @@ pub fn write(
     now: DateTime<Utc>,
     mode: Write,
 ) -> Result<(), TxError> {
-    let charging_ended_at = charging_ended_at(
-        session.started_at,
-        session.stopped_at,
-        session.meter_start_wh,
-        session.meter_stop_wh,
-        &session.samples,
-    );
+    let charging_ended_at = match session.charging_end {
+        ChargingEnd::Reported(at) => at,
+        ChargingEnd::Inferred => charging_ended_at(
+            session.started_at,
+            session.stopped_at,
+            session.meter_start_wh,
+            session.meter_stop_wh,
+            &session.samples,
+        ),
+    };
     let durations = Durations::of(session.started_at, session.stopped_at, charging_ended_at);
     let priced = price(sql, pricing, session, charging_ended_at)?;
     let (tariff_id, currency, totals, breakdown, pricing_error) = match priced.result {
@@ -237,7 +251,7 @@ pub fn write(
             session.transaction_id.into(),
             tariff_id.into(),
             currency.into(),
-            crate::stop_transaction::energy_between(session.meter_start_wh, session.meter_stop_wh).into(),
+            crate::finish::energy_between(session.meter_start_wh, session.meter_stop_wh).into(),
             durations.duration_s.into(),
             durations.charging_s.into(),
             durations.idle_s.into(),

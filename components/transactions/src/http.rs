@@ -1,8 +1,9 @@
 //! The private HTTP contract, reached by Spin service chaining from the connection component
 //! (`http://transactions.spin.internal/...`). All bodies are JSON.
 //!
-//! `POST /ocpp16/StartTransaction`, `/ocpp16/StopTransaction`, `/ocpp16/MeterValues` with
-//! `{"charge_point_id": "...", "message_id": "...", "payload": <the OCPP 1.6 CALL payload>}`
+//! `POST /ocpp16/StartTransaction`, `/ocpp16/StopTransaction`, `/ocpp16/MeterValues`,
+//! `/ocpp201/TransactionEvent`, `/ocpp201/MeterValues` with
+//! `{"charge_point_id": "...", "message_id": "...", "payload": <the CALL payload>}`
 //! -> 200 `{"payload": <the CALLRESULT payload>}` once the effect is committed. Otherwise
 //! `{"error": "..."}` with 400 (not JSON, or a payload that does not fit the action's schema),
 //! 404 (unknown path), 405 (not POST), 500 (store), 502 (authorization component unavailable)
@@ -18,16 +19,25 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::{
-    meter_values, operator_close, start_transaction, stop_transaction, Authorizer, Env, Pricing,
-    TxError,
+    meter_values, ocpp201, operator_close, start_transaction, stop_transaction, Authorizer, Env,
+    Pricing, TxError,
 };
 
-/// Every OCPP 1.6 action this component applies.
-pub const ACTIONS: &[&str] = &[
+/// The OCPP 1.6 actions this component applies: the 1.6 routing table.
+pub const ACTIONS_16: &[&str] = &[
     start_transaction::ACTION,
     stop_transaction::ACTION,
     meter_values::ACTION,
 ];
+
+/// The OCPP 2.0.1 actions this component applies: the 2.0.1 routing table.
+pub const ACTIONS_201: &[&str] = &[
+    ocpp201::transaction_event::ACTION,
+    ocpp201::meter_values::ACTION,
+];
+
+/// Each version's path segment and routing table.
+const VERSIONS: &[(&str, &[&str])] = &[("ocpp16", ACTIONS_16), ("ocpp201", ACTIONS_201)];
 
 /// An HTTP answer: status and JSON body.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,12 +86,16 @@ pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
     let mut segments = path.trim_end_matches('/').rsplit('/');
     let action = segments.next().unwrap_or("");
     let version = segments.next().unwrap_or("");
-    if version != "ocpp16" || !ACTIONS.contains(&action) {
+    let routed = VERSIONS
+        .iter()
+        .any(|(segment, actions)| *segment == version && actions.contains(&action));
+    if !routed {
         return Answer::error(
             404,
             format!(
-                "no endpoint {path}; use POST /ocpp16/<{}>",
-                ACTIONS.join("|")
+                "no endpoint {path}; use POST /ocpp16/<{}> or /ocpp201/<{}>",
+                ACTIONS_16.join("|"),
+                ACTIONS_201.join("|")
             ),
         );
     }
@@ -91,20 +105,25 @@ pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
     let forwarded: Forwarded = match serde_json::from_slice(body) {
         Ok(f) => f,
         Err(e) => {
-            return Answer::error(400, format!("invalid JSON body for /ocpp16/{action}: {e}"))
+            return Answer::error(400, format!("invalid JSON body for /{version}/{action}: {e}"))
         }
     };
     if forwarded.charge_point_id.is_empty() || forwarded.message_id.is_empty() {
         return Answer::error(
             400,
-            format!("/ocpp16/{action}: charge_point_id and message_id must not be empty"),
+            format!("/{version}/{action}: charge_point_id and message_id must not be empty"),
         );
     }
     let context = format!(
         "{action} message {:?} of charge point {:?}",
         forwarded.message_id, forwarded.charge_point_id
     );
-    match apply(env, action, &forwarded) {
+    let applied = if version == "ocpp201" {
+        apply_201(env, action, &forwarded)
+    } else {
+        apply_16(env, action, &forwarded)
+    };
+    match applied {
         Ok(payload) => Answer {
             status: 200,
             body: json!({ "payload": payload }),
@@ -151,7 +170,7 @@ fn close<S: Sql, A: Authorizer, P: Pricing>(
     }
 }
 
-fn apply<S: Sql, A: Authorizer, P: Pricing>(
+fn apply_16<S: Sql, A: Authorizer, P: Pricing>(
     env: &Env<'_, S, A, P>,
     action: &str,
     f: &Forwarded,
@@ -166,6 +185,26 @@ fn apply<S: Sql, A: Authorizer, P: Pricing>(
         other => Err(TxError::BadRequest(format!(
             "{} is not applied here",
             other.action()
+        ))),
+    }
+}
+
+fn apply_201<S: Sql, A: Authorizer, P: Pricing>(
+    env: &Env<'_, S, A, P>,
+    action: &str,
+    f: &Forwarded,
+) -> Result<Value, TxError> {
+    use ocpp_protocol::messages::v201;
+    v201::Request::decode(action, &f.payload)
+        .map_err(|e| TxError::BadRequest(format!("payload: {e}")))?;
+    let (cp, id) = (f.charge_point_id.as_str(), f.message_id.as_str());
+    match action {
+        ocpp201::transaction_event::ACTION => {
+            ocpp201::transaction_event::handle(env, cp, id, &f.payload)
+        }
+        ocpp201::meter_values::ACTION => ocpp201::meter_values::handle(env, cp, id, &f.payload),
+        other => Err(TxError::BadRequest(format!(
+            "2.0.1 {other} is not applied here"
         ))),
     }
 }

@@ -1,6 +1,7 @@
 //! The transactions component: OCPP 1.6 `StartTransaction`, `StopTransaction` and
-//! `MeterValues`, applied exactly once, with every sampled value stored and each finished
-//! session priced into a charge detail record.
+//! `MeterValues` and OCPP 2.0.1 `TransactionEvent` and `MeterValues` ([`ocpp201`]), applied
+//! exactly once onto one version-neutral transaction, with every sampled value stored and each
+//! finished session priced into a charge detail record ([`finish`]).
 //!
 //! The connection component forwards these messages to private routes ([`http`]) by Spin
 //! service chaining, with the charge point id and the OCPP message id. Each message is applied
@@ -25,9 +26,11 @@
 pub mod authorizer;
 pub mod charge_detail_record;
 mod error;
+pub mod finish;
 mod flag;
 pub mod http;
 pub mod meter_values;
+pub mod ocpp201;
 pub mod operator_close;
 pub mod pricing;
 pub mod remote_start_link;
@@ -38,6 +41,7 @@ pub mod stop_transaction;
 
 pub use authorizer::{
     Authorizer, PostJson, ServiceAuthorizer, StartAsked, StartDecision, StopAuthorization,
+    TokenDecision,
 };
 pub use error::TxError;
 pub use pricing::{parse_decimal, EnergySample, LineItem, PricedSession, Pricing, SessionFacts};

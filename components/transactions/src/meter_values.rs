@@ -29,22 +29,65 @@ pub(crate) struct Destination<'a> {
     pub transaction_id: Option<i64>,
     /// The transactionId the charge point sent when it is not one of ours.
     pub reported_transaction_id: Option<i64>,
-    /// `MeterValues` or `StopTransaction`.
+    /// `MeterValues`, `StopTransaction` or `TransactionEvent`.
     pub source: &'static str,
     pub received_at: &'a str,
 }
 
-/// Stores the sampled values of each `(timestamp, sampledValue)` group.
-pub(crate) fn store_samples<'s>(
+/// Sampled values taken at one instant (a 1.6 `MeterValue`, a 2.0.1 `MeterValueType`).
+pub(crate) struct SampleGroup {
+    /// RFC 3339 UTC.
+    pub sampled_at: String,
+    pub samples: Vec<Sample>,
+}
+
+impl SampleGroup {
+    /// The groups of a 1.6 `meterValue` / `transactionData` array.
+    pub(crate) fn from_ocpp16<'s>(
+        groups: impl IntoIterator<Item = (&'s OcppTimestamp, &'s [SampledValueItem])>,
+    ) -> Vec<Self> {
+        groups
+            .into_iter()
+            .map(|(timestamp, items)| SampleGroup {
+                sampled_at: format_utc(to_utc(*timestamp)),
+                samples: items.iter().map(Sample::from_ocpp).collect(),
+            })
+            .collect()
+    }
+
+    /// The groups of a 2.0.1 `meterValue` array (schema-validated JSON); a timestamp that is
+    /// not RFC 3339 (the schema only says string) falls back to `fallback`.
+    pub(crate) fn from_ocpp201(meter_values: Option<&Value>, fallback: &str) -> Vec<Self> {
+        let Some(Value::Array(items)) = meter_values else {
+            return Vec::new();
+        };
+        items
+            .iter()
+            .map(|mv| SampleGroup {
+                sampled_at: mv
+                    .get("timestamp")
+                    .and_then(Value::as_str)
+                    .and_then(ocpp_protocol::timestamp::parse_utc)
+                    .map(format_utc)
+                    .unwrap_or_else(|| fallback.to_owned()),
+                samples: match mv.get("sampledValue") {
+                    Some(Value::Array(values)) => values.iter().map(Sample::from_ocpp201).collect(),
+                    _ => Vec::new(),
+                },
+            })
+            .collect()
+    }
+}
+
+/// Stores every sampled value of `groups`.
+pub(crate) fn store_samples(
     sql: &impl Sql,
     to: &Destination<'_>,
-    groups: impl IntoIterator<Item = (&'s OcppTimestamp, &'s [SampledValueItem])>,
+    groups: &[SampleGroup],
 ) -> Result<usize, TxError> {
     let mut stored = 0;
-    for (timestamp, items) in groups {
-        let sampled_at = format_utc(to_utc(*timestamp));
-        for item in items {
-            let s = Sample::from_ocpp(item);
+    for group in groups {
+        for s in &group.samples {
             sql.execute(
                 "INSERT INTO meter_values (charge_point_id, connector_id, transaction_id, reported_transaction_id, \
                  source, sampled_at, value, value_wh, measurand, phase, unit, context, location, format, received_at) \
@@ -55,15 +98,15 @@ pub(crate) fn store_samples<'s>(
                     to.transaction_id.into(),
                     to.reported_transaction_id.into(),
                     to.source.into(),
-                    sampled_at.as_str().into(),
-                    s.value.into(),
+                    group.sampled_at.as_str().into(),
+                    s.value.as_str().into(),
                     s.value_wh.into(),
-                    s.measurand.into(),
-                    s.phase.into(),
-                    s.unit.into(),
-                    s.context.into(),
-                    s.location.into(),
-                    s.format.into(),
+                    s.measurand.as_str().into(),
+                    s.phase.clone().into(),
+                    s.unit.clone().into(),
+                    s.context.as_str().into(),
+                    s.location.clone().into(),
+                    s.format.clone().into(),
                     to.received_at.into(),
                 ],
             )?;
@@ -88,11 +131,11 @@ pub(crate) fn is_known_transaction(
 
 /// The one open transaction on the connector that started at or before `earliest`, if
 /// exactly one is open there.
-fn implied_transaction(
+pub(crate) fn implied_transaction(
     sql: &impl Sql,
     charge_point_id: &str,
     connector_id: i64,
-    earliest: Option<&OcppTimestamp>,
+    earliest: Option<String>,
 ) -> Result<Option<i64>, TxError> {
     let Some(earliest) = earliest else {
         return Ok(None);
@@ -104,7 +147,7 @@ fn implied_transaction(
         "SELECT id, julianday(started_at) <= julianday(?) FROM transactions \
          WHERE charge_point_id = ? AND connector_id = ? AND stopped_at IS NULL LIMIT 2",
         &[
-            format_utc(to_utc(*earliest)).into(),
+            earliest.into(),
             charge_point_id.into(),
             connector_id.into(),
         ],
@@ -137,7 +180,12 @@ pub fn handle<S: Sql, A, P>(
             Some(id) if is_known_transaction(sql, charge_point_id, id)? => (Some(id), None),
             Some(id) => (None, Some(id)),
             None => {
-                let earliest = request.meter_value.iter().map(|m| &m.timestamp).min();
+                let earliest = request
+                    .meter_value
+                    .iter()
+                    .map(|m| m.timestamp)
+                    .min()
+                    .map(|t| format_utc(to_utc(t)));
                 let implied =
                     implied_transaction(sql, charge_point_id, request.connector_id, earliest)?;
                 (implied, None)
@@ -153,10 +201,12 @@ pub fn handle<S: Sql, A, P>(
                 source: ACTION,
                 received_at: &now,
             },
-            request
-                .meter_value
-                .iter()
-                .map(|m| (&m.timestamp, m.sampled_value.as_slice())),
+            &SampleGroup::from_ocpp16(
+                request
+                    .meter_value
+                    .iter()
+                    .map(|m| (&m.timestamp, m.sampled_value.as_slice())),
+            ),
         )?;
         let response = json!({});
         processed_messages::record(

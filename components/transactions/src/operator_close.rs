@@ -17,8 +17,8 @@ use csms_store::Sql;
 use ocpp_protocol::timestamp::{format_utc, parse_utc};
 use serde::Serialize;
 
-use crate::charge_detail_record::{self, FinishedSession};
-use crate::stop_transaction::{energy_between, energy_check, is_discrepancy, register_samples};
+use crate::charge_detail_record::{self, ChargingEnd, FinishedSession};
+use crate::finish::{energy_between, energy_check, is_discrepancy, register_samples};
 use crate::{flag, Pricing, TxError};
 
 /// `stop_reason` of an operator's close: the OCPP 1.6 reason for anything not listed.
@@ -93,6 +93,7 @@ pub fn close(
             meter_start_wh: tx.meter_start_wh,
             meter_stop_wh,
             samples: samples.iter().map(|r| r.sample).collect(),
+            charging_end: ChargingEnd::Inferred,
         };
         charge_detail_record::write(
             sql,

@@ -1,5 +1,7 @@
-//! One OCPP 1.6 `SampledValue`, with the specification's defaults applied and energy
-//! normalised to integer Wh.
+//! One sampled value, whatever the version reported it: measurand, phase, location, context,
+//! unit and value with the specification's defaults applied and energy normalised to integer
+//! Wh. [`Sample::from_ocpp`] reads a 1.6 `SampledValue`, [`Sample::from_ocpp201`] a 2.0.1
+//! `SampledValueType` (a number with `unitOfMeasure {unit, multiplier}`).
 //!
 //! The value text is kept verbatim (signed meter data included); `value_wh` is added for
 //! energy measurands in `Wh` or `kWh`: kWh x 1000, fractions rounded half away from zero, in
@@ -67,6 +69,62 @@ impl Sample {
             value_wh,
         }
     }
+}
+
+impl Sample {
+    /// A 2.0.1 `SampledValueType` (schema-validated JSON). The value is a JSON number, kept as
+    /// written; `unitOfMeasure.multiplier` is a power of ten applied to it (2.0.1 2.49).
+    pub fn from_ocpp201(item: &serde_json::Value) -> Self {
+        let text = |key: &str| item.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+        let measurand = text("measurand").unwrap_or_else(|| DEFAULT_MEASURAND.to_owned());
+        let is_energy = measurand.starts_with("Energy.");
+        let unit_of_measure = item.get("unitOfMeasure");
+        let unit = unit_of_measure
+            .and_then(|u| u.get("unit"))
+            .and_then(|u| u.as_str())
+            .map(str::to_owned)
+            .or_else(|| is_energy.then(|| DEFAULT_ENERGY_UNIT.to_owned()));
+        let multiplier = unit_of_measure
+            .and_then(|u| u.get("multiplier"))
+            .and_then(|m| m.as_i64())
+            .unwrap_or(0);
+        let value = item.get("value").map(|v| v.to_string()).unwrap_or_default();
+        let value_wh = match unit.as_deref() {
+            Some(unit) if is_energy => energy_to_wh_scaled(&value, unit, multiplier),
+            _ => None,
+        };
+        Sample {
+            measurand,
+            phase: text("phase"),
+            unit,
+            context: text("context").unwrap_or_else(|| DEFAULT_CONTEXT.to_owned()),
+            location: text("location"),
+            format: item
+                .get("signedMeterValue")
+                .map(|_| "SignedData".to_owned()),
+            value,
+            value_wh,
+        }
+    }
+}
+
+/// [`energy_to_wh`] of `value × 10^multiplier`; `None` past ±9 (no meter reports that).
+pub fn energy_to_wh_scaled(value: &str, unit: &str, multiplier: i64) -> Option<i64> {
+    if multiplier == 0 {
+        return energy_to_wh(value, unit);
+    }
+    let text = value.trim();
+    let number = text
+        .parse::<Decimal>()
+        .or_else(|_| Decimal::from_scientific(text))
+        .ok()?;
+    let scale = Decimal::from(10_i64.checked_pow(u32::try_from(multiplier.abs()).ok()?)?);
+    let scaled = if multiplier > 0 {
+        number.checked_mul(scale)?
+    } else {
+        number.checked_div(scale)?
+    };
+    energy_to_wh(&scaled.to_string(), unit)
 }
 
 /// An energy value in `Wh` or `kWh` as integer Wh, rounded half away from zero; `None` for
@@ -153,6 +211,25 @@ mod tests {
             sample(json!({"value": "7.4", "measurand": "Power.Active.Import", "unit": "kW"}));
         assert_eq!(power.unit.as_deref(), Some("kW"));
         assert_eq!(power.value_wh, None);
+    }
+
+    #[test]
+    fn a_201_value_is_a_number_scaled_by_its_multiplier() {
+        let s = Sample::from_ocpp201(&json!({"value": 12.5, "context": "Transaction.Begin",
+            "measurand": "Energy.Active.Import.Register", "unitOfMeasure": {"unit": "kWh"}}));
+        assert_eq!((s.value.as_str(), s.value_wh), ("12.5", Some(12_500)));
+        assert_eq!(s.context, "Transaction.Begin");
+        let scaled = Sample::from_ocpp201(&json!({"value": 42, "unitOfMeasure": {"unit": "Wh", "multiplier": 3}}));
+        assert_eq!(scaled.value_wh, Some(42_000));
+        assert_eq!(scaled.measurand, "Energy.Active.Import.Register");
+        let default_unit = Sample::from_ocpp201(&json!({"value": 7}));
+        assert_eq!((default_unit.unit.as_deref(), default_unit.value_wh), (Some("Wh"), Some(7)));
+        let power = Sample::from_ocpp201(&json!({"value": 7400, "measurand": "Power.Active.Import",
+            "phase": "L1", "location": "Outlet", "unitOfMeasure": {"unit": "W"}}));
+        assert_eq!((power.value_wh, power.phase.as_deref()), (None, Some("L1")));
+        assert_eq!(energy_to_wh_scaled("1", "Wh", -1), Some(0));
+        assert_eq!(energy_to_wh_scaled("15", "Wh", -1), Some(2));
+        assert_eq!(energy_to_wh_scaled("1", "Wh", 40), None);
     }
 
     #[test]

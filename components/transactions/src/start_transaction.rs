@@ -15,14 +15,12 @@
 
 use csms_store::processed_messages;
 use csms_store::{Sql, SqlValue};
-use ocpp_protocol::ocpp_types::v16::common::IdTagInfoStatus;
 use ocpp_protocol::ocpp_types::v16::StartTransactionRequest;
 use ocpp_protocol::timestamp::{format_utc, to_utc};
 use serde_json::{json, Value};
 
 use crate::{
-    remote_start_link, reservation_use, wire_name, Authorizer, Env, StartAsked, StartDecision,
-    TxError,
+    remote_start_link, reservation_use, Authorizer, Env, StartAsked, StartDecision, TxError,
 };
 
 pub const ACTION: &str = "StartTransaction";
@@ -90,6 +88,7 @@ pub fn handle<S: Sql, A: Authorizer, P>(
                 .authorize_start(&StartAsked {
                     charge_point_id,
                     id_tag: key.id_tag,
+                    token_type: None,
                     connector_id: key.connector_id,
                     reservation_id: request.reservation_id,
                 })
@@ -104,9 +103,9 @@ pub fn handle<S: Sql, A: Authorizer, P>(
         let response = match (key.existing(sql)?, &decision) {
             (Some(id), _) => answer_for_existing(sql, charge_point_id, id)?,
             (None, Some(decision)) => {
-                let info = &decision.id_tag_info;
+                let info = &decision.decision;
                 let id = insert(sql, &key, request.reservation_id, decision, &now)?;
-                let parent = info.parent_id_tag.as_ref().map(|p| p.as_str());
+                let parent = info.group_id.as_deref();
                 reservation_use::end(
                     sql,
                     &reservation_use::Start {
@@ -115,7 +114,7 @@ pub fn handle<S: Sql, A: Authorizer, P>(
                         id_tag: key.id_tag,
                         parent_id_tag: parent,
                         reservation_id: request.reservation_id,
-                        accepted: info.status == IdTagInfoStatus::Accepted,
+                        accepted: info.is_accepted(),
                         transaction_id: id,
                     },
                     env.now,
@@ -128,7 +127,7 @@ pub fn handle<S: Sql, A: Authorizer, P>(
                     id,
                     env.now,
                 )?;
-                json!({ "idTagInfo": info, "transactionId": id })
+                json!({ "idTagInfo": info.to_ocpp16(), "transactionId": id })
             }
             (None, None) => {
                 return Err(TxError::Conflict(format!(
@@ -149,9 +148,9 @@ fn insert(
     decision: &StartDecision,
     now: &str,
 ) -> Result<i64, TxError> {
-    let info = &decision.id_tag_info;
-    let status = wire_name(&info.status).unwrap_or_else(|| format!("{:?}", info.status));
-    let accepted = info.status == IdTagInfoStatus::Accepted;
+    let info = &decision.decision;
+    let status = info.status.as_ocpp16().to_owned();
+    let accepted = info.is_accepted();
     let flag_reason = (!accepted).then(|| match &decision.refusal {
         Some(why) => format!("idTag {} was {status} at start: {why}", key.id_tag),
         None => format!("idTag {} was {status} at start", key.id_tag),

@@ -1,0 +1,141 @@
+//! The device model a station reports (2.0.1 NotifyReport now; GetVariables answers and 1.6
+//! configuration keys feed the same table later): one row per (component, instance, EVSE,
+//! connector, variable, instance, attribute type), the newest value winning.
+//!
+//! A report comes in parts (`seqNo` from 0, `tbc` while more follow); each part is stored
+//! as it arrives, and `device_model_reports` counts parts and entries per `requestId` and says
+//! when the report is complete.
+
+use crate::dispatch::Incoming;
+use crate::session::Env;
+use crate::HandlerError;
+use csms_store::processed_messages;
+use csms_store::{KeyValue, Sql};
+use ocpp_protocol::timestamp::format_utc;
+use serde_json::{json, Value};
+
+/// One reported attribute of one variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribute {
+    pub component: String,
+    pub component_instance: String,
+    /// -1 when the component is not on an EVSE.
+    pub evse_id: i64,
+    /// -1 when the component is not on a connector.
+    pub connector_id: i64,
+    pub variable: String,
+    pub variable_instance: String,
+    pub attribute_type: String,
+    pub value: Option<String>,
+    pub mutability: Option<String>,
+    pub characteristics: Option<String>,
+}
+
+/// The attributes of a 2.0.1 `reportData` array (schema-validated JSON).
+pub fn from_report_data(report_data: Option<&Value>) -> Vec<Attribute> {
+    let Some(Value::Array(entries)) = report_data else {
+        return Vec::new();
+    };
+    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
+    let mut out = Vec::new();
+    for entry in entries {
+        let component = &entry["component"];
+        let variable = &entry["variable"];
+        let evse = component.get("evse");
+        let characteristics = entry.get("variableCharacteristics").map(Value::to_string);
+        let Some(Value::Array(attributes)) = entry.get("variableAttribute") else {
+            continue;
+        };
+        for attribute in attributes {
+            out.push(Attribute {
+                component: text(component, "name").unwrap_or_default(),
+                component_instance: text(component, "instance").unwrap_or_default(),
+                evse_id: evse.and_then(|e| e["id"].as_i64()).unwrap_or(-1),
+                connector_id: evse.and_then(|e| e["connectorId"].as_i64()).unwrap_or(-1),
+                variable: text(variable, "name").unwrap_or_default(),
+                variable_instance: text(variable, "instance").unwrap_or_default(),
+                attribute_type: text(attribute, "type").unwrap_or_else(|| "Actual".to_owned()),
+                value: text(attribute, "value"),
+                mutability: text(attribute, "mutability"),
+                characteristics: characteristics.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// One part of a report.
+pub struct ReportPart<'a> {
+    pub request_id: i64,
+    pub seq_no: i64,
+    pub more_to_come: bool,
+    pub generated_at: Option<&'a str>,
+    pub attributes: Vec<Attribute>,
+}
+
+/// Stores a report part and answers `{}`.
+pub fn store_report<S: Sql, K: KeyValue, C: crate::forward::Chain>(
+    env: &Env<'_, S, K, C>,
+    incoming: &Incoming<'_>,
+    part: &ReportPart<'_>,
+) -> Result<Value, HandlerError> {
+    let now = format_utc(env.now);
+    let cp = incoming.charge_point_id;
+    env.sql.transaction(|sql| {
+        for a in &part.attributes {
+            sql.execute(
+                "INSERT INTO device_model (charge_point_id, component, component_instance, evse_id, connector_id, \
+                 variable, variable_instance, attribute_type, value, mutability, characteristics, source, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 ON CONFLICT (charge_point_id, component, component_instance, evse_id, connector_id, variable, \
+                 variable_instance, attribute_type) DO UPDATE SET value = excluded.value, \
+                 mutability = COALESCE(excluded.mutability, device_model.mutability), \
+                 characteristics = COALESCE(excluded.characteristics, device_model.characteristics), \
+                 source = excluded.source, updated_at = excluded.updated_at",
+                &[
+                    cp.into(),
+                    a.component.as_str().into(),
+                    a.component_instance.as_str().into(),
+                    a.evse_id.into(),
+                    a.connector_id.into(),
+                    a.variable.as_str().into(),
+                    a.variable_instance.as_str().into(),
+                    a.attribute_type.as_str().into(),
+                    a.value.clone().into(),
+                    a.mutability.clone().into(),
+                    a.characteristics.clone().into(),
+                    incoming.action.into(),
+                    now.as_str().into(),
+                ],
+            )?;
+        }
+        let entries = i64::try_from(part.attributes.len()).unwrap_or(i64::MAX);
+        sql.execute(
+            "INSERT INTO device_model_reports (charge_point_id, request_id, parts, entries, last_seq_no, complete, \
+             generated_at, updated_at) VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7) \
+             ON CONFLICT (charge_point_id, request_id) DO UPDATE SET parts = parts + 1, \
+             entries = entries + excluded.entries, last_seq_no = MAX(last_seq_no, excluded.last_seq_no), \
+             complete = MAX(complete, excluded.complete), updated_at = excluded.updated_at",
+            &[
+                cp.into(),
+                part.request_id.into(),
+                entries.into(),
+                part.seq_no.into(),
+                (!part.more_to_come).into(),
+                part.generated_at.map(str::to_owned).into(),
+                now.as_str().into(),
+            ],
+        )?;
+        let response = json!({});
+        processed_messages::record(
+            sql,
+            cp,
+            incoming.message_id,
+            incoming.action,
+            incoming.payload,
+            &response,
+            &now,
+        )?;
+        Ok(response)
+    })
+}

@@ -1,0 +1,99 @@
+//! OCPP 2.0.1: the routing table of what a charging station may send, which is also what
+//! dispatches, and one adapter per action mapping the 2.0.1 payload onto the domain.
+
+mod authorize;
+mod boot_notification;
+mod notify_event;
+mod notify_report;
+mod status_notification;
+
+use crate::dispatch::Incoming;
+use crate::routing::{Gate, Handler, Route};
+use crate::session::Env;
+use crate::{data_transfer, forward, heartbeat, station_events, HandlerError};
+use csms_store::{KeyValue, Sql};
+use serde_json::{json, Value};
+
+/// The adapters, one per supported action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Run {
+    BootNotification,
+    Heartbeat,
+    StatusNotification,
+    NotifyEvent,
+    NotifyReport,
+    DataTransfer,
+    /// Kept and acknowledged with `{}`.
+    Kept,
+    /// Kept; the CSMS cannot provide a charging schedule (no smart charging yet).
+    KeptNoSchedule,
+    /// Kept; the EV's schedule is acknowledged.
+    KeptScheduleAccepted,
+    Authorize,
+    Transaction,
+}
+
+const fn route(action: &'static str, handler: Handler, gate: Gate, run: Run) -> Route<Run> {
+    Route {
+        action,
+        handler,
+        gate,
+        run,
+    }
+}
+
+use Gate::{Accepted, Always, WhilePending};
+use Handler::{Authorization, Here, Transactions};
+
+/// Every station-initiated 2.0.1 action this central system handles. The README's table of
+/// supported messages is checked against it. While Pending a station may send what
+/// TriggerMessage can ask for and the reports of what the CSMS may ask then (B02.FR.01);
+/// anything else is a SecurityError (TC_B_30).
+pub const ROUTES: &[Route<Run>] = &[
+    route("BootNotification", Here, Always, Run::BootNotification),
+    route("Heartbeat", Here, WhilePending, Run::Heartbeat),
+    route("StatusNotification", Here, WhilePending, Run::StatusNotification),
+    route("NotifyEvent", Here, Accepted, Run::NotifyEvent),
+    route("NotifyReport", Here, WhilePending, Run::NotifyReport),
+    route("DataTransfer", Here, Accepted, Run::DataTransfer),
+    route("SecurityEventNotification", Here, Accepted, Run::Kept),
+    route("FirmwareStatusNotification", Here, WhilePending, Run::Kept),
+    route("LogStatusNotification", Here, WhilePending, Run::Kept),
+    route("PublishFirmwareStatusNotification", Here, WhilePending, Run::Kept),
+    route("ReservationStatusUpdate", Here, Accepted, Run::Kept),
+    route("ReportChargingProfiles", Here, Accepted, Run::Kept),
+    route("NotifyChargingLimit", Here, Accepted, Run::Kept),
+    route("ClearedChargingLimit", Here, Accepted, Run::Kept),
+    route("NotifyEVChargingNeeds", Here, Accepted, Run::KeptNoSchedule),
+    route("NotifyEVChargingSchedule", Here, Accepted, Run::KeptScheduleAccepted),
+    route("NotifyCustomerInformation", Here, Accepted, Run::Kept),
+    route("NotifyMonitoringReport", Here, WhilePending, Run::Kept),
+    route("NotifyDisplayMessages", Here, Accepted, Run::Kept),
+    route("Authorize", Authorization, Accepted, Run::Authorize),
+    route("TransactionEvent", Transactions, Accepted, Run::Transaction),
+    route("MeterValues", Transactions, WhilePending, Run::Transaction),
+];
+
+pub fn run<S: Sql, K: KeyValue, C: forward::Chain>(
+    env: &Env<'_, S, K, C>,
+    run: Run,
+    incoming: &Incoming<'_>,
+) -> Result<Value, HandlerError> {
+    match run {
+        Run::BootNotification => boot_notification::handle(env, incoming),
+        Run::Heartbeat => heartbeat::handle(env, incoming.charge_point_id, incoming.connection_id),
+        Run::StatusNotification => status_notification::handle(env, incoming),
+        Run::NotifyEvent => notify_event::handle(env, incoming),
+        Run::NotifyReport => notify_report::handle(env, incoming),
+        Run::DataTransfer => data_transfer::handle(env, incoming),
+        Run::Kept => station_events::handle(env, incoming),
+        Run::KeptNoSchedule => {
+            station_events::keep_and_answer(env, incoming, json!({"status": "Rejected"}))
+        }
+        Run::KeptScheduleAccepted => {
+            station_events::keep_and_answer(env, incoming, json!({"status": "Accepted"}))
+        }
+        Run::Authorize => authorize::handle(env, incoming),
+        Run::Transaction => Ok(forward::transaction_message(env.chain, "ocpp201", incoming)?),
+    }
+}

@@ -1,0 +1,12 @@
+//! The contracts between the components, defined once.
+//!
+//! Components reach each other by Spin service chaining with JSON bodies; both ends use these
+//! types, so a field cannot be spelt one way by the caller and another by the callee.
+//!
+//! - [`authorization`]: `POST /authorize` and `POST /authorize-stop` of the authorization
+//!   component, asked by the connection component (Authorize) and the transactions component
+//!   (starts and stops of both OCPP versions). The decision is version-neutral
+//!   ([`authorization::TokenDecision`]); [`authorization::TokenDecision::to_ocpp16`] and
+//!   [`authorization::TokenDecision::to_ocpp201`] write it the way each version does.
+
+pub mod authorization;
