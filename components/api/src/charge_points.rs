@@ -32,7 +32,18 @@ struct PutChargePoint {
     /// A tariff id assigns it, `null` unassigns.
     #[serde(default, deserialize_with = "present")]
     tariff_id: Option<Option<String>>,
+    /// `ocpp1.6` or `ocpp2.0.1` pins the station to that version, `null` removes the pin.
+    #[serde(default, deserialize_with = "present")]
+    ocpp_version: Option<Option<String>>,
+    /// What BootNotification answers; `Accepted` when absent.
+    #[serde(default)]
+    registration_status: Option<String>,
 }
+
+/// The OCPP versions a station may be pinned to.
+const OCPP_VERSIONS: [&str; 2] = ["ocpp1.6", "ocpp2.0.1"];
+/// The registration states BootNotification answers.
+const REGISTRATION_STATUSES: [&str; 3] = ["Accepted", "Pending", "Rejected"];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,6 +60,10 @@ pub(crate) struct ChargePointView {
     has_password: bool,
     time_zone: String,
     tariff_id: Option<String>,
+    /// The version of the live connection, else of the last boot.
+    ocpp_version: Option<String>,
+    /// The only version the station may speak, when the operator pinned one.
+    ocpp_version_pin: Option<String>,
     /// From the key-value store; false when the charge point never connected.
     online: bool,
     last_heartbeat_at: Option<String>,
@@ -97,7 +112,13 @@ pub(crate) struct ConnectionView {
 
 #[derive(Debug, Serialize)]
 pub(crate) struct ConnectorView {
+    /// The 1.6 connector id, which is the EVSE id (0: the station itself).
     pub(crate) connector_id: i64,
+    /// The EVSE (2.0.1 `evseId`; the 1.6 connector id).
+    evse_id: i64,
+    /// The connector on the EVSE (2.0.1 `connectorId`; 1 for a 1.6 connector, 0 for the
+    /// station itself).
+    pub(crate) evse_connector_id: i64,
     status: String,
     error_code: String,
     info: Option<String>,
@@ -126,6 +147,21 @@ pub(crate) fn put(
     if let Some(zone) = &request.time_zone {
         check_time_zone(zone)?;
     }
+    if let Some(Some(version)) = &request.ocpp_version {
+        if !OCPP_VERSIONS.contains(&version.as_str()) {
+            return Err(ApiError::bad_request(format!(
+                "ocpp_version {version:?} must be one of {} or null",
+                OCPP_VERSIONS.join(", ")
+            )));
+        }
+    }
+    let registration_status = request.registration_status.as_deref().unwrap_or("Accepted");
+    if !REGISTRATION_STATUSES.contains(&registration_status) {
+        return Err(ApiError::bad_request(format!(
+            "registration_status {registration_status:?} must be one of {}",
+            REGISTRATION_STATUSES.join(", ")
+        )));
+    }
     let password_hash = match &request.password {
         None => None,
         Some(None) => Some(None),
@@ -138,8 +174,12 @@ pub(crate) fn put(
         }
         let exists = exists(db, id)?;
         if exists {
-            let mut sets = vec!["registration_status = 'Accepted'", "updated_at = ?"];
-            let mut params: Vec<SqlValue> = vec![now.as_str().into()];
+            let mut sets = vec!["registration_status = ?", "updated_at = ?"];
+            let mut params: Vec<SqlValue> = vec![registration_status.into(), now.as_str().into()];
+            if let Some(pin) = &request.ocpp_version {
+                sets.push("ocpp_version_pin = ?");
+                params.push(pin.clone().into());
+            }
             if let Some(hash) = &password_hash {
                 sets.push("password_hash = ?");
                 params.push(hash.clone().into());
@@ -161,12 +201,14 @@ pub(crate) fn put(
         } else {
             db.execute(
                 "INSERT INTO charge_points (id, password_hash, time_zone, tariff_id, registration_status, \
-                 created_at, updated_at) VALUES (?, ?, ?, ?, 'Accepted', ?, ?)",
+                 ocpp_version_pin, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 &[
                     id.into(),
                     password_hash.clone().flatten().into(),
                     request.time_zone.clone().unwrap_or_else(|| "UTC".to_owned()).into(),
                     request.tariff_id.clone().flatten().into(),
+                    registration_status.into(),
+                    request.ocpp_version.clone().flatten().into(),
                     now.as_str().into(),
                     now.as_str().into(),
                 ],
@@ -270,7 +312,8 @@ pub(crate) fn require(sql: &impl Sql, id: &str) -> Result<(), ApiError> {
 pub(crate) const COLUMNS: &str =
     "id, registration_status, password_hash IS NOT NULL, time_zone, tariff_id, \
      vendor, model, serial_number, charge_box_serial_number, firmware_version, iccid, imsi, \
-     meter_type, meter_serial_number, ocpp_version, last_boot_at, created_at, updated_at";
+     meter_type, meter_serial_number, ocpp_version, last_boot_at, created_at, updated_at, \
+     ocpp_version_pin";
 
 fn view(sql: &impl Sql, kv: &impl KeyValue, id: &str) -> Result<ChargePointView, ApiError> {
     let rows = sql
@@ -301,6 +344,12 @@ pub(crate) fn read_view(
         has_password: row.i64(2, CTX)? != 0,
         time_zone: row.text(3, CTX)?,
         tariff_id: text(4)?,
+        ocpp_version: connection
+            .as_ref()
+            .filter(|c| c.online)
+            .and_then(|c| c.ocpp_version.clone())
+            .or(text(14)?),
+        ocpp_version_pin: text(18)?,
         online: connection.as_ref().is_some_and(|c| c.online),
         last_heartbeat_at: connection
             .as_ref()
@@ -338,7 +387,7 @@ fn connectors(sql: &impl Sql, id: &str) -> Result<Vec<ConnectorView>, ApiError> 
     let rows = sql
         .execute(
             &format!(
-                "SELECT {CONNECTOR_COLUMNS} FROM connectors WHERE charge_point_id = ? ORDER BY connector_id"
+                "SELECT {CONNECTOR_COLUMNS} FROM connectors WHERE charge_point_id = ? ORDER BY connector_id, evse_connector_id"
             ),
             &[id.into()],
         )
@@ -352,12 +401,14 @@ fn connectors(sql: &impl Sql, id: &str) -> Result<Vec<ConnectorView>, ApiError> 
 
 /// The `connectors` columns [`read_connector`] reads, in its order.
 pub(crate) const CONNECTOR_COLUMNS: &str =
-    "connector_id, status, error_code, info, vendor_id, vendor_error_code, status_at";
+    "connector_id, status, error_code, info, vendor_id, vendor_error_code, status_at, evse_connector_id";
 
 pub(crate) fn read_connector(row: &Row) -> Result<ConnectorView, csms_store::StoreError> {
     const CTX: &str = "connectors";
     Ok(ConnectorView {
         connector_id: row.i64(0, CTX)?,
+        evse_id: row.i64(0, CTX)?,
+        evse_connector_id: row.i64(7, CTX)?,
         status: row.text(1, CTX)?,
         error_code: row.text(2, CTX)?,
         info: row.opt_text(3, CTX)?,

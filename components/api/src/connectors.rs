@@ -41,7 +41,7 @@ pub(crate) fn list(sql: &impl Sql, cp: &str, query: &Query) -> Result<Reply, Api
     let after = match request.after {
         Some(after) => {
             params.push(after.into());
-            " AND connector_id > ?"
+            " AND connector_id * 1000000 + evse_connector_id > ?"
         }
         None => "",
     };
@@ -49,7 +49,7 @@ pub(crate) fn list(sql: &impl Sql, cp: &str, query: &Query) -> Result<Reply, Api
     let rows = sql
         .execute(
             &format!(
-                "SELECT {} FROM connectors WHERE charge_point_id = ?{after} ORDER BY connector_id LIMIT ?",
+                "SELECT {} FROM connectors WHERE charge_point_id = ?{after} ORDER BY connector_id, evse_connector_id LIMIT ?",
                 charge_points::CONNECTOR_COLUMNS
             ),
             &params,
@@ -60,7 +60,10 @@ pub(crate) fn list(sql: &impl Sql, cp: &str, query: &Query) -> Result<Reply, Api
         .map(charge_points::read_connector)
         .collect::<Result<Vec<_>, StoreError>>()
         .with_context(|| format!("reading the connectors of charge point {cp:?}"))?;
-    Reply::ok(&request.page(connectors, LIST, |c| c.connector_id)?)
+    // One key for (EVSE, connector): OCPP gives neither more than a few hundred.
+    Reply::ok(&request.page(connectors, LIST, |c| {
+        c.connector_id * 1_000_000 + c.evse_connector_id
+    })?)
 }
 
 pub(crate) fn status_history(

@@ -27,7 +27,18 @@ pub(crate) const LIST_PARAMS: [&str; 3] = ["limit", "cursor", "status"];
 pub(crate) const STATUSES: [&str; 2] = ["Accepted", "Blocked"];
 const LIST: &str = "id-tags";
 const COLUMNS: &str =
-    "id_tag, status, expiry_date, parent_id_tag, max_active_transactions, updated_at";
+    "id_tag, status, expiry_date, parent_id_tag, max_active_transactions, updated_at, token_type";
+/// The 2.0.1 `IdTokenEnumType` values a token may be registered with.
+pub(crate) const TOKEN_TYPES: [&str; 8] = [
+    "Central",
+    "eMAID",
+    "ISO14443",
+    "ISO15693",
+    "KeyCode",
+    "Local",
+    "MacAddress",
+    "NoAuthorization",
+];
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize)]
 enum Status {
@@ -54,6 +65,10 @@ struct PutIdTag {
     parent_id_tag: Option<String>,
     #[serde(default)]
     max_active_transactions: Option<i64>,
+    /// 2.0.1 token type: the token matches only requests of that type; absent matches any
+    /// (and every 1.6 idTag).
+    #[serde(default, rename = "type")]
+    token_type: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -63,6 +78,8 @@ struct IdTagView {
     expiry_date: Option<String>,
     parent_id_tag: Option<String>,
     max_active_transactions: Option<i64>,
+    #[serde(rename = "type")]
+    token_type: Option<String>,
     updated_at: String,
 }
 
@@ -145,6 +162,14 @@ pub(crate) fn put(
             ));
         }
     }
+    if let Some(token_type) = &request.token_type {
+        if !TOKEN_TYPES.contains(&token_type.as_str()) {
+            return Err(ApiError::bad_request(format!(
+                "invalid field `type`: {token_type:?} must be one of {}",
+                TOKEN_TYPES.join(", ")
+            )));
+        }
+    }
     if let Some(max) = request.max_active_transactions {
         if max < 1 {
             return Err(ApiError::bad_request(format!(
@@ -170,10 +195,11 @@ pub(crate) fn put(
             )));
         }
         db.execute(
-            "INSERT INTO id_tags (id_tag, status, expiry_date, parent_id_tag, max_active_transactions, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id_tag) DO UPDATE SET status = excluded.status, \
+            "INSERT INTO id_tags (id_tag, status, expiry_date, parent_id_tag, max_active_transactions, updated_at, \
+             token_type) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id_tag) DO UPDATE SET status = excluded.status, \
              expiry_date = excluded.expiry_date, parent_id_tag = excluded.parent_id_tag, \
-             max_active_transactions = excluded.max_active_transactions, updated_at = excluded.updated_at",
+             max_active_transactions = excluded.max_active_transactions, updated_at = excluded.updated_at, \
+             token_type = excluded.token_type",
             &[
                 id_tag.into(),
                 request.status.as_str().into(),
@@ -181,6 +207,7 @@ pub(crate) fn put(
                 request.parent_id_tag.clone().into(),
                 request.max_active_transactions.into(),
                 now.as_str().into(),
+                request.token_type.clone().into(),
             ],
         )
         .with_context(|| format!("storing id tag {id_tag:?}"))?;
@@ -229,6 +256,7 @@ fn read(row: &Row) -> Result<IdTagView, StoreError> {
         parent_id_tag: row.opt_text(3, CTX)?,
         max_active_transactions: row.opt_i64(4, CTX)?,
         updated_at: row.text(5, CTX)?,
+        token_type: row.opt_text(6, CTX)?,
     })
 }
 

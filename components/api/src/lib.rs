@@ -39,6 +39,7 @@ mod tariffs;
 mod transaction_close;
 mod transaction_filter;
 mod transactions;
+mod variables;
 
 #[cfg(test)]
 mod test_support;
@@ -252,6 +253,7 @@ fn dispatch(
         }
         (Resource::Command, Method::Get) => commands::get(sql, kv, outbound, id, now),
         (Resource::ChargePointConfiguration, Method::Get) => commands::configuration(sql, id),
+        (Resource::ChargePointVariables, Method::Get) => variables::list(sql, id),
         (Resource::ChargePointReservations, Method::Get) => reservations::list(sql, id, query, now),
         (Resource::ChargePointLocalList, Method::Get) => local_list::get(sql, id),
         (Resource::ChargePointLocalListEntries, Method::Get) => local_list::entries(sql, id, query),

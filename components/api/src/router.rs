@@ -70,6 +70,8 @@ pub enum Resource {
     Command,
     /// The configuration keys a charge point reported or accepted.
     ChargePointConfiguration,
+    /// The device model a charge point reported.
+    ChargePointVariables,
 }
 
 /// One path template and the methods it accepts.
@@ -215,6 +217,11 @@ pub const ROUTES: &[Route] = &[
         path: "/api/v1/charge-points/{id}/configuration",
         methods: &[Method::Get],
         resource: Resource::ChargePointConfiguration,
+    },
+    Route {
+        path: "/api/v1/charge-points/{id}/variables",
+        methods: &[Method::Get],
+        resource: Resource::ChargePointVariables,
     },
     Route {
         path: "/api/v1/commands/{id}",

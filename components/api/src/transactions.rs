@@ -42,7 +42,10 @@ pub(crate) const COLUMNS: &str = "t.id, t.charge_point_id, t.connector_id, t.id_
      c.transaction_id IS NOT NULL, c.tariff_id, c.currency, c.energy_wh, c.duration_s, \
      c.charging_s, c.idle_s, c.total_excl_vat, c.vat_amount, c.total_incl_vat, c.priced, \
      c.pricing_error, c.created_at, t.closed_by, t.remote_start_command_id, t.energy_check, \
-     t.replaced_close, c.revised_at";
+     t.replaced_close, c.revised_at, t.ocpp_version, \
+     COALESCE(t.station_transaction_id, CAST(t.id AS TEXT)), COALESCE(t.evse_connector_id, 1), \
+     t.charging_state, \
+     (SELECT group_concat(DISTINCT e.seq_no) FROM transaction_events e WHERE e.transaction_id = t.id)";
 pub(crate) const FROM: &str =
     "transactions t LEFT JOIN charge_detail_records c ON c.transaction_id = t.id";
 
@@ -50,7 +53,19 @@ pub(crate) const FROM: &str =
 pub(crate) struct TransactionView {
     pub(crate) id: i64,
     pub(crate) charge_point_id: String,
+    /// The 1.6 connector id, which is the EVSE id.
     pub(crate) connector_id: i64,
+    /// The version the station reported the transaction in.
+    ocpp_version: String,
+    /// The station's own id: 2.0.1 `transactionId`; for 1.6 the decimal `id`.
+    station_transaction_id: String,
+    evse_id: i64,
+    /// The connector on the EVSE (1 for 1.6).
+    evse_connector_id: i64,
+    /// 2.0.1 `chargingState` of the newest event that reported one.
+    charging_state: Option<String>,
+    /// 2.0.1 event `seqNo`s missing below the highest received (events not arrived yet).
+    seq_no_gaps: Vec<i64>,
     pub(crate) id_tag: String,
     start_auth_status: String,
     reservation_id: Option<i64>,
@@ -182,6 +197,12 @@ pub(crate) fn read(row: &Row) -> anyhow::Result<TransactionView> {
         id,
         charge_point_id: row.text(1, CTX)?,
         connector_id: row.i64(2, CTX)?,
+        ocpp_version: row.text(33, CTX)?,
+        station_transaction_id: row.text(34, CTX)?,
+        evse_id: row.i64(2, CTX)?,
+        evse_connector_id: row.i64(35, CTX)?,
+        charging_state: row.opt_text(36, CTX)?,
+        seq_no_gaps: seq_no_gaps(row.opt_text(37, CTX)?.as_deref()),
         id_tag: row.text(3, CTX)?,
         start_auth_status: row.text(4, CTX)?,
         reservation_id: row.opt_i64(5, CTX)?,
@@ -204,6 +225,27 @@ pub(crate) fn read(row: &Row) -> anyhow::Result<TransactionView> {
             .context("`replaced_close` is not JSON")?,
         charge_detail_record,
     })
+}
+
+/// The seqNos missing from `received` (comma-separated, as SQLite's group_concat writes
+/// them) between 0 and the highest.
+fn seq_no_gaps(received: Option<&str>) -> Vec<i64> {
+    let mut seen: Vec<i64> = received
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .filter(|n| *n >= 0)
+        .collect();
+    seen.sort_unstable();
+    seen.dedup();
+    let Some(&highest) = seen.last() else {
+        return Vec::new();
+    };
+    // A station that skips millions of seqNos is broken; list the first gaps only.
+    (0..highest)
+        .filter(|n| seen.binary_search(n).is_err())
+        .take(1000)
+        .collect()
 }
 
 fn read_cdr(row: &Row) -> anyhow::Result<CdrView> {

@@ -1,20 +1,27 @@
-//! The README's table of supported 1.6 messages says exactly what the
-//! dispatch table handles, and lists every message a charge point may send.
+//! The README's tables of supported station-initiated messages say exactly what each
+//! version's routing table dispatches, and list every message a station of that version may
+//! send.
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-use connection::dispatch::SUPPORTED_16;
+use connection::dispatch::supported_actions;
 use ocpp_protocol::{actions, OcppVersion};
 use std::collections::BTreeSet;
 
-fn readme_rows() -> Vec<(String, String)> {
+fn marker(version: OcppVersion) -> &'static str {
+    match version {
+        OcppVersion::V16 => "checked against components/connection/src/ocpp16/mod.rs ROUTES",
+        OcppVersion::V201 => "checked against components/connection/src/ocpp201/mod.rs ROUTES",
+    }
+}
+
+fn readme_rows(version: OcppVersion) -> Vec<(String, String)> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
     let readme = std::fs::read_to_string(path).unwrap();
-    let marker = "checked against components/connection/src/dispatch.rs SUPPORTED_16";
     let section = readme
-        .split(marker)
+        .split(marker(version))
         .nth(1)
-        .expect("marker comment in README");
+        .unwrap_or_else(|| panic!("marker comment for {version} in README"));
     section
         .lines()
         .skip_while(|l| !l.starts_with('|'))
@@ -28,23 +35,33 @@ fn readme_rows() -> Vec<(String, String)> {
 }
 
 #[test]
-fn readme_marks_handled_exactly_what_dispatch_handles() {
-    let handled: BTreeSet<String> = readme_rows()
-        .into_iter()
-        .filter(|(_, status)| status.starts_with('✅'))
-        .map(|(name, _)| name)
-        .collect();
-    let dispatched: BTreeSet<String> = SUPPORTED_16.iter().map(|(n, _)| n.to_string()).collect();
-    assert_eq!(handled, dispatched);
+fn readme_marks_handled_exactly_what_each_routing_table_dispatches() {
+    for version in [OcppVersion::V16, OcppVersion::V201] {
+        let handled: BTreeSet<String> = readme_rows(version)
+            .into_iter()
+            .filter(|(_, status)| status.starts_with('✅'))
+            .map(|(name, _)| name)
+            .collect();
+        let routed: BTreeSet<String> = supported_actions(version)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(handled, routed, "{version}");
+    }
 }
 
 #[test]
-fn readme_lists_every_message_a_charge_point_may_send() {
-    let listed: BTreeSet<String> = readme_rows().into_iter().map(|(name, _)| name).collect();
-    let sent_by_cp: BTreeSet<String> = actions(OcppVersion::V16)
-        .iter()
-        .filter(|a| a.sent_by_charge_point())
-        .map(|a| a.name.to_owned())
-        .collect();
-    assert_eq!(listed, sent_by_cp);
+fn readme_lists_every_message_a_station_may_send() {
+    for version in [OcppVersion::V16, OcppVersion::V201] {
+        let listed: BTreeSet<String> = readme_rows(version)
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        let sent_by_cp: BTreeSet<String> = actions(version)
+            .iter()
+            .filter(|a| a.sent_by_charge_point())
+            .map(|a| a.name.to_owned())
+            .collect();
+        assert_eq!(listed, sent_by_cp, "{version}");
+    }
 }
