@@ -223,7 +223,7 @@ fn connectors_of(
     for row in &rows {
         let connector = charge_points::read_connector(row)
             .context("reading the connectors of the listed charge points")?;
-        let id = row.text(7, "connectors.charge_point_id")?;
+        let id = row.text(8, "connectors.charge_point_id")?;
         by_charge_point.entry(id).or_default().push(connector);
     }
     Ok(by_charge_point)

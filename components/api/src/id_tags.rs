@@ -281,6 +281,7 @@ mod tests {
             "expiry_date": "2027-01-01T00:00:00Z",
             "parent_id_tag": "FLEET",
             "max_active_transactions": 2,
+            "type": null,
             "updated_at": "2026-11-23T20:15:00Z"
         });
         assert_eq!(created.body, expected);

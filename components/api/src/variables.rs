@@ -89,7 +89,8 @@ fn read_variable(row: &Row) -> Result<VariableView, StoreError> {
     let instance = |i| -> Result<Option<String>, StoreError> {
         Ok(row.opt_text(i, CTX)?.filter(|s| !s.is_empty()))
     };
-    let place = |i| -> Result<Option<i64>, StoreError> { Ok(row.opt_i64(i, CTX)?.filter(|n| *n >= 0)) };
+    let place =
+        |i| -> Result<Option<i64>, StoreError> { Ok(row.opt_i64(i, CTX)?.filter(|n| *n >= 0)) };
     Ok(VariableView {
         component: row.text(0, CTX)?,
         component_instance: instance(1)?,

@@ -23,10 +23,10 @@ pub mod http;
 mod reservation;
 mod stop;
 
-pub use decide::{decide, decide_at, Asked, DecideError, Decision};
 pub use csms_contracts::authorization::{
     AuthorizationStatus, Purpose, StopAuthorization, TokenDecision,
 };
+pub use decide::{decide, decide_at, Asked, DecideError, Decision};
 pub use reservation::Place;
 pub use stop::authorize_stop;
 

@@ -3,7 +3,7 @@
 // Test helpers outside #[test] functions state expectations the same way.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use authorization::{authorize_stop, decide, AuthorizationStatus, TokenDecision, Purpose};
+use authorization::{authorize_stop, decide, AuthorizationStatus, Purpose, TokenDecision};
 use chrono::{DateTime, Duration, Utc};
 use csms_store::native::NativeSql;
 use csms_store::{Sql, SqlValue};

@@ -188,7 +188,10 @@ fn a_token_registered_with_a_type_matches_only_that_type_and_one_without_matches
             "/authorize",
             json!({"charge_point_id": "CP1", "id_tag": tag, "token_type": token_type}),
         );
-        body["decision"]["status"].as_str().unwrap_or_default().to_owned()
+        body["decision"]["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     };
     assert_eq!(status("card1", Some("ISO14443")), "Accepted");
     assert_eq!(status("CARD1", Some("KeyCode")), "Unknown");

@@ -85,8 +85,7 @@ fn on_call<S: Sql, K: KeyValue, C: forward::Chain>(
     }
 }
 
-type Adapter<S, K, C, A> =
-    fn(&Env<'_, S, K, C>, A, &Incoming<'_>) -> Result<Value, HandlerError>;
+type Adapter<S, K, C, A> = fn(&Env<'_, S, K, C>, A, &Incoming<'_>) -> Result<Value, HandlerError>;
 
 fn routed<S: Sql, K: KeyValue, C: forward::Chain, A: Copy>(
     env: &Env<'_, S, K, C>,
@@ -154,7 +153,10 @@ fn routed<S: Sql, K: KeyValue, C: forward::Chain, A: Copy>(
                 ),
             ),
         },
-        Err(e) => fail(ErrorCode::InternalError, &format!("{}: {e}", incoming.action)),
+        Err(e) => fail(
+            ErrorCode::InternalError,
+            &format!("{}: {e}", incoming.action),
+        ),
     }
 }
 

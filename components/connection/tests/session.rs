@@ -28,7 +28,7 @@ impl Chain for FakeChain {
             } else {
                 "Invalid"
             };
-            return Ok((200, json!({"idTagInfo": {"status": status}})));
+            return Ok((200, json!({"decision": {"status": status}})));
         }
         if url.ends_with("/ocpp16/StartTransaction") {
             return Ok((
@@ -139,17 +139,25 @@ fn boot(id: &str) -> String {
 }
 
 #[test]
-fn open_picks_ocpp16_and_subscribes_the_socket() {
+fn open_picks_the_stations_first_choice_and_subscribes_the_socket() {
     let h = Harness::new(UnknownChargePoints::Accept);
     let r = h.send(
         "CP1",
-        &[("sec-websocket-protocol", "ocpp2.0.1, ocpp1.6")],
+        &[("sec-websocket-protocol", "ocpp1.6, ocpp2.0.1")],
         &[WsEvent::Open],
     );
     assert_eq!(r.status, 200);
     assert!(r
         .headers
         .contains(&("sec-websocket-protocol".into(), "ocpp1.6".into())));
+    let r201 = h.send(
+        "CP2",
+        &[("sec-websocket-protocol", "ocpp2.1, ocpp2.0.1, ocpp1.6")],
+        &[WsEvent::Open],
+    );
+    assert!(r201
+        .headers
+        .contains(&("sec-websocket-protocol".into(), "ocpp2.0.1".into())));
     assert!(r.headers.contains(&(
         "sec-websocket-extensions".into(),
         "grip; message-prefix=\"\"".into()
@@ -188,18 +196,21 @@ fn a_keep_alive_request_is_answered_and_turns_keep_alives_off() {
 }
 
 #[test]
-fn socket_offering_no_supported_version_is_refused() {
+fn socket_offering_no_supported_version_is_opened_without_a_subprotocol_then_closed() {
     let h = Harness::new(UnknownChargePoints::Accept);
-    assert_eq!(
-        h.send(
-            "CP1",
-            &[("sec-websocket-protocol", "ocpp2.0.1")],
-            &[WsEvent::Open]
-        )
-        .status,
-        400
+    let r = h.send(
+        "CP1",
+        &[("sec-websocket-protocol", "ocpp2.1, ocpp1.5")],
+        &[WsEvent::Open],
     );
-    assert_eq!(h.send("CP1", &[], &[WsEvent::Open]).status, 400);
+    assert_eq!(r.status, 200);
+    assert!(!r.headers.iter().any(|(k, _)| k == "sec-websocket-protocol"));
+    let events = r.events();
+    assert_eq!(events[0], WsEvent::Open);
+    let WsEvent::Close(payload) = &events[1] else {
+        panic!("expected a CLOSE, got {events:?}");
+    };
+    assert_eq!(payload[..2], 1002u16.to_be_bytes());
 }
 
 #[test]

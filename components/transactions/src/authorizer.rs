@@ -1,11 +1,11 @@
 //! The token decisions come from the authorization component, the one owner of the registry,
 //! through the contract both ends share ([`csms_contracts::authorization`]).
 
-pub use csms_contracts::authorization::{
-    AuthorizeResponse as StartDecision, StopAuthorization, TokenDecision,
-};
 use csms_contracts::authorization::{
     AuthorizeRequest, AuthorizeStopRequest, Purpose, AUTHORIZE, AUTHORIZE_STOP,
+};
+pub use csms_contracts::authorization::{
+    AuthorizeResponse as StartDecision, StopAuthorization, TokenDecision,
 };
 use serde_json::{json, Value};
 

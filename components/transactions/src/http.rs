@@ -105,7 +105,10 @@ pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
     let forwarded: Forwarded = match serde_json::from_slice(body) {
         Ok(f) => f,
         Err(e) => {
-            return Answer::error(400, format!("invalid JSON body for /{version}/{action}: {e}"))
+            return Answer::error(
+                400,
+                format!("invalid JSON body for /{version}/{action}: {e}"),
+            )
         }
     };
     if forwarded.charge_point_id.is_empty() || forwarded.message_id.is_empty() {

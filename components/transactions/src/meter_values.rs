@@ -146,11 +146,7 @@ pub(crate) fn implied_transaction(
     let rows = sql.execute(
         "SELECT id, julianday(started_at) <= julianday(?) FROM transactions \
          WHERE charge_point_id = ? AND connector_id = ? AND stopped_at IS NULL LIMIT 2",
-        &[
-            earliest.into(),
-            charge_point_id.into(),
-            connector_id.into(),
-        ],
+        &[earliest.into(), charge_point_id.into(), connector_id.into()],
     )?;
     match rows.as_slice() {
         [only] if only.i64(1, "started before the samples")? == 1 => {

@@ -219,12 +219,18 @@ mod tests {
             "measurand": "Energy.Active.Import.Register", "unitOfMeasure": {"unit": "kWh"}}));
         assert_eq!((s.value.as_str(), s.value_wh), ("12.5", Some(12_500)));
         assert_eq!(s.context, "Transaction.Begin");
-        let scaled = Sample::from_ocpp201(&json!({"value": 42, "unitOfMeasure": {"unit": "Wh", "multiplier": 3}}));
+        let scaled = Sample::from_ocpp201(
+            &json!({"value": 42, "unitOfMeasure": {"unit": "Wh", "multiplier": 3}}),
+        );
         assert_eq!(scaled.value_wh, Some(42_000));
         assert_eq!(scaled.measurand, "Energy.Active.Import.Register");
         let default_unit = Sample::from_ocpp201(&json!({"value": 7}));
-        assert_eq!((default_unit.unit.as_deref(), default_unit.value_wh), (Some("Wh"), Some(7)));
-        let power = Sample::from_ocpp201(&json!({"value": 7400, "measurand": "Power.Active.Import",
+        assert_eq!(
+            (default_unit.unit.as_deref(), default_unit.value_wh),
+            (Some("Wh"), Some(7))
+        );
+        let power =
+            Sample::from_ocpp201(&json!({"value": 7400, "measurand": "Power.Active.Import",
             "phase": "L1", "location": "Outlet", "unitOfMeasure": {"unit": "W"}}));
         assert_eq!((power.value_wh, power.phase.as_deref()), (None, Some("L1")));
         assert_eq!(energy_to_wh_scaled("1", "Wh", -1), Some(0));

@@ -12,7 +12,13 @@ pub fn handle<S: Sql, K: KeyValue, C: crate::forward::Chain>(
     env: &Env<'_, S, K, C>,
     incoming: &Incoming<'_>,
 ) -> Result<Value, HandlerError> {
-    let text = |key: &str| incoming.payload.get(key).and_then(Value::as_str).map(str::to_owned);
+    let text = |key: &str| {
+        incoming
+            .payload
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
     let report = BootReport {
         vendor: text("chargePointVendor"),
         model: text("chargePointModel"),

@@ -36,19 +36,69 @@ const fn route(action: &'static str, handler: Handler, gate: Gate, run: Run) -> 
 /// Every charge-point-initiated 1.6 action this central system handles. The README's table
 /// of supported messages is checked against it.
 pub const ROUTES: &[Route<Run>] = &[
-    route("BootNotification", Handler::Here, Gate::Always, Run::BootNotification),
+    route(
+        "BootNotification",
+        Handler::Here,
+        Gate::Always,
+        Run::BootNotification,
+    ),
     route("Heartbeat", Handler::Here, Gate::Always, Run::Heartbeat),
     // OCPP 1.6 4.2: a Pending charge point sends only what TriggerMessage can ask for.
     // Whether one asked is not checked: what it reports is kept rather than refused.
-    route("StatusNotification", Handler::Here, Gate::WhilePending, Run::StatusNotification),
-    route("DataTransfer", Handler::Here, Gate::Accepted, Run::DataTransfer),
-    route("DiagnosticsStatusNotification", Handler::Here, Gate::WhilePending, Run::Kept),
-    route("FirmwareStatusNotification", Handler::Here, Gate::WhilePending, Run::Kept),
-    route("SecurityEventNotification", Handler::Here, Gate::Accepted, Run::Kept),
-    route("Authorize", Handler::Authorization, Gate::Accepted, Run::Authorize),
-    route("StartTransaction", Handler::Transactions, Gate::Accepted, Run::Transaction),
-    route("StopTransaction", Handler::Transactions, Gate::Accepted, Run::Transaction),
-    route("MeterValues", Handler::Transactions, Gate::WhilePending, Run::Transaction),
+    route(
+        "StatusNotification",
+        Handler::Here,
+        Gate::WhilePending,
+        Run::StatusNotification,
+    ),
+    route(
+        "DataTransfer",
+        Handler::Here,
+        Gate::Accepted,
+        Run::DataTransfer,
+    ),
+    route(
+        "DiagnosticsStatusNotification",
+        Handler::Here,
+        Gate::WhilePending,
+        Run::Kept,
+    ),
+    route(
+        "FirmwareStatusNotification",
+        Handler::Here,
+        Gate::WhilePending,
+        Run::Kept,
+    ),
+    route(
+        "SecurityEventNotification",
+        Handler::Here,
+        Gate::Accepted,
+        Run::Kept,
+    ),
+    route(
+        "Authorize",
+        Handler::Authorization,
+        Gate::Accepted,
+        Run::Authorize,
+    ),
+    route(
+        "StartTransaction",
+        Handler::Transactions,
+        Gate::Accepted,
+        Run::Transaction,
+    ),
+    route(
+        "StopTransaction",
+        Handler::Transactions,
+        Gate::Accepted,
+        Run::Transaction,
+    ),
+    route(
+        "MeterValues",
+        Handler::Transactions,
+        Gate::WhilePending,
+        Run::Transaction,
+    ),
 ];
 
 pub fn run<S: Sql, K: KeyValue, C: forward::Chain>(

@@ -52,20 +52,35 @@ use Handler::{Authorization, Here, Transactions};
 pub const ROUTES: &[Route<Run>] = &[
     route("BootNotification", Here, Always, Run::BootNotification),
     route("Heartbeat", Here, WhilePending, Run::Heartbeat),
-    route("StatusNotification", Here, WhilePending, Run::StatusNotification),
+    route(
+        "StatusNotification",
+        Here,
+        WhilePending,
+        Run::StatusNotification,
+    ),
     route("NotifyEvent", Here, Accepted, Run::NotifyEvent),
     route("NotifyReport", Here, WhilePending, Run::NotifyReport),
     route("DataTransfer", Here, Accepted, Run::DataTransfer),
     route("SecurityEventNotification", Here, Accepted, Run::Kept),
     route("FirmwareStatusNotification", Here, WhilePending, Run::Kept),
     route("LogStatusNotification", Here, WhilePending, Run::Kept),
-    route("PublishFirmwareStatusNotification", Here, WhilePending, Run::Kept),
+    route(
+        "PublishFirmwareStatusNotification",
+        Here,
+        WhilePending,
+        Run::Kept,
+    ),
     route("ReservationStatusUpdate", Here, Accepted, Run::Kept),
     route("ReportChargingProfiles", Here, Accepted, Run::Kept),
     route("NotifyChargingLimit", Here, Accepted, Run::Kept),
     route("ClearedChargingLimit", Here, Accepted, Run::Kept),
     route("NotifyEVChargingNeeds", Here, Accepted, Run::KeptNoSchedule),
-    route("NotifyEVChargingSchedule", Here, Accepted, Run::KeptScheduleAccepted),
+    route(
+        "NotifyEVChargingSchedule",
+        Here,
+        Accepted,
+        Run::KeptScheduleAccepted,
+    ),
     route("NotifyCustomerInformation", Here, Accepted, Run::Kept),
     route("NotifyMonitoringReport", Here, WhilePending, Run::Kept),
     route("NotifyDisplayMessages", Here, Accepted, Run::Kept),
@@ -94,6 +109,8 @@ pub fn run<S: Sql, K: KeyValue, C: forward::Chain>(
             station_events::keep_and_answer(env, incoming, json!({"status": "Accepted"}))
         }
         Run::Authorize => authorize::handle(env, incoming),
-        Run::Transaction => Ok(forward::transaction_message(env.chain, "ocpp201", incoming)?),
+        Run::Transaction => Ok(forward::transaction_message(
+            env.chain, "ocpp201", incoming,
+        )?),
     }
 }

@@ -62,8 +62,9 @@ impl<'a> Event<'a> {
     fn read(payload: &'a Value, now: DateTime<Utc>) -> Result<Self, TxError> {
         let text = |v: &'a Value| v.as_str();
         let info = &payload["transactionInfo"];
-        let transaction_id = text(&info["transactionId"])
-            .ok_or_else(|| TxError::BadRequest("transactionInfo.transactionId is missing".into()))?;
+        let transaction_id = text(&info["transactionId"]).ok_or_else(|| {
+            TxError::BadRequest("transactionInfo.transactionId is missing".into())
+        })?;
         let event_type = text(&payload["eventType"])
             .ok_or_else(|| TxError::BadRequest("eventType is missing".into()))?;
         Ok(Event {
@@ -130,7 +131,11 @@ struct Stored {
     started_at: String,
 }
 
-fn find(sql: &impl Sql, charge_point_id: &str, station_id: &str) -> Result<Option<Stored>, TxError> {
+fn find(
+    sql: &impl Sql,
+    charge_point_id: &str,
+    station_id: &str,
+) -> Result<Option<Stored>, TxError> {
     let rows = sql.execute(
         "SELECT id, id_tag, connector_id, stopped_at IS NOT NULL AND closed_by IS NULL, meter_start_wh, \
          started_at FROM transactions WHERE charge_point_id = ? AND station_transaction_id = ?",
@@ -198,9 +203,19 @@ pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
             &groups,
         )?;
         let meter_start_wh = refresh_meter_start(sql, tx.id)?;
-        let start_changed = meter_start_wh != tx.meter_start_wh || started_at(sql, tx.id)? != tx.started_at;
+        let start_changed =
+            meter_start_wh != tx.meter_start_wh || started_at(sql, tx.id)? != tx.started_at;
         if (event.is_ended() && !tx.ended) || (tx.ended && start_changed) {
-            end(sql, env.pricing, env.now, charge_point_id, tx.id, &event, token_answer.as_ref(), tx.ended)?;
+            end(
+                sql,
+                env.pricing,
+                env.now,
+                charge_point_id,
+                tx.id,
+                &event,
+                token_answer.as_ref(),
+                tx.ended,
+            )?;
         }
         let mut response = Map::new();
         if let Some(answer) = &token_answer {
@@ -212,7 +227,15 @@ pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
             }
         }
         let response = Value::Object(response);
-        processed_messages::record(sql, charge_point_id, message_id, ACTION, payload, &response, &now)?;
+        processed_messages::record(
+            sql,
+            charge_point_id,
+            message_id,
+            ACTION,
+            payload,
+            &response,
+            &now,
+        )?;
         Ok(response)
     })
 }
@@ -277,7 +300,12 @@ fn ask_about_token<S: Sql, A: Authorizer, P>(
     }))
 }
 
-fn insert(sql: &impl Sql, charge_point_id: &str, event: &Event<'_>, now: &str) -> Result<(), TxError> {
+fn insert(
+    sql: &impl Sql,
+    charge_point_id: &str,
+    event: &Event<'_>,
+    now: &str,
+) -> Result<(), TxError> {
     let (evse_id, connector_id) = event.evse.unwrap_or((0, None));
     sql.execute(
         "INSERT INTO transactions (charge_point_id, connector_id, evse_connector_id, id_tag, start_auth_status, \
@@ -322,7 +350,9 @@ fn apply_event(
             now.into(),
         ],
     )?;
-    if let (Some(TokenAnswer::Start { decision, refusal }), Some((id_tag, _))) = (token, event.token) {
+    if let (Some(TokenAnswer::Start { decision, refusal }), Some((id_tag, _))) =
+        (token, event.token)
+    {
         let status = decision.status.as_str();
         let reason = (!decision.is_accepted()).then(|| match refusal {
             Some(why) => format!("idToken {id_tag} was {status} at start: {why}"),
@@ -376,7 +406,10 @@ fn refresh_meter_start(sql: &impl Sql, id: i64) -> Result<i64, TxError> {
         ),
         &[id.into(), DEFAULT_MEASURAND.into(), id.into(), DEFAULT_MEASURAND.into(), id.into()],
     )?;
-    let rows = sql.execute("SELECT meter_start_wh FROM transactions WHERE id = ?", &[id.into()])?;
+    let rows = sql.execute(
+        "SELECT meter_start_wh FROM transactions WHERE id = ?",
+        &[id.into()],
+    )?;
     match rows.first() {
         Some(row) => Ok(row.i64(0, "transactions.meter_start_wh")?),
         None => Ok(0),
@@ -384,7 +417,10 @@ fn refresh_meter_start(sql: &impl Sql, id: i64) -> Result<i64, TxError> {
 }
 
 fn started_at(sql: &impl Sql, id: i64) -> Result<String, TxError> {
-    let rows = sql.execute("SELECT started_at FROM transactions WHERE id = ?", &[id.into()])?;
+    let rows = sql.execute(
+        "SELECT started_at FROM transactions WHERE id = ?",
+        &[id.into()],
+    )?;
     match rows.first() {
         Some(row) => Ok(row.text(0, "transactions.started_at")?),
         None => Ok(String::new()),
@@ -495,7 +531,9 @@ fn end(
         );
     };
     let foreign = match token {
-        Some(TokenAnswer::Later { may_stop: false, .. }) => stop_tag,
+        Some(TokenAnswer::Later {
+            may_stop: false, ..
+        }) => stop_tag,
         _ => None,
     };
     finish(
