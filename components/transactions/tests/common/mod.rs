@@ -192,6 +192,28 @@ impl Harness {
         )
     }
 
+    /// POSTs a 2.0.1 message and returns the OCPP payload, checking it against the 2.0.1 schema.
+    pub fn call201(&self, action: &str, message_id: &str, payload: Value) -> Value {
+        let env = Env {
+            sql: &self.db,
+            authorizer: &self.authorizer,
+            pricing: &EnginePricing,
+            now: self.now,
+        };
+        let body = serde_json::json!({"charge_point_id": CP, "message_id": message_id, "payload": payload});
+        let answer = handle(
+            &env,
+            "POST",
+            &format!("/ocpp201/{action}"),
+            body.to_string().as_bytes(),
+        );
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let payload = answer.body["payload"].clone();
+        ocpp_protocol::messages::v201::Response::decode(action, &payload)
+            .unwrap_or_else(|e| panic!("{action} answer {payload} is not schema-valid: {e}"));
+        payload
+    }
+
     /// POSTs and returns the OCPP payload, checking that it is a valid CALLRESULT payload.
     pub fn call(&self, action: &str, message_id: &str, payload: Value) -> Value {
         let answer = self.post(action, message_id, payload);

@@ -1,0 +1,177 @@
+//! 2.0.1 TransactionEvent onto the shared transaction: start and stop registers, the
+//! chargingState timeline as idle time, totalCost from the CDR, events out of order.
+
+// Test helpers outside #[test] functions state expectations the same way.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::Harness;
+use serde_json::{json, Value};
+
+const TARIFF: &str = r#"{"id": "std-2026", "currency": "EUR", "vat_percent": "25", "elements": [
+    {"price_components": [
+        {"type": "ENERGY", "price": "0.35"},
+        {"type": "TIME", "price": "2.00"},
+        {"type": "PARKING_TIME", "price": "6.00"},
+        {"type": "FLAT", "price": "1.00"}
+    ]}
+]}"#;
+
+fn event(kind: &str, seq: i64, at: &str, state: Option<&str>, wh: Option<(f64, &str)>) -> Value {
+    let mut info = json!({"transactionId": "tx-A"});
+    if let Some(state) = state {
+        info["chargingState"] = json!(state);
+    }
+    let mut e = json!({"eventType": kind, "timestamp": at, "triggerReason": "MeterValuePeriodic",
+                       "seqNo": seq, "transactionInfo": info});
+    if let Some((value, context)) = wh {
+        e["meterValue"] = json!([{"timestamp": at, "sampledValue": [{"value": value, "context": context,
+            "measurand": "Energy.Active.Import.Register", "unitOfMeasure": {"unit": "Wh"}}]}]);
+    }
+    e
+}
+
+fn started(h: &Harness) -> Value {
+    let mut e = event(
+        "Started",
+        0,
+        "2026-05-04T10:00:00Z",
+        Some("Charging"),
+        Some((1000.0, "Transaction.Begin")),
+    );
+    e["triggerReason"] = json!("Authorized");
+    e["evse"] = json!({"id": 2, "connectorId": 1});
+    e["idToken"] = json!({"idToken": "alice", "type": "ISO14443"});
+    h.call201("TransactionEvent", "e0", e)
+}
+
+fn row(h: &Harness) -> Vec<Value> {
+    h.row(
+        "SELECT t.meter_start_wh, t.meter_stop_wh, t.energy_wh, t.connector_id, t.id_tag, t.ocpp_version, \
+         c.idle_s, c.total_incl_vat, t.stop_reason FROM transactions t \
+         LEFT JOIN charge_detail_records c ON c.transaction_id = t.id WHERE t.station_transaction_id = 'tx-A'",
+        &[],
+    )
+}
+
+#[test]
+fn a_session_is_billed_from_its_registers_with_idle_time_from_the_charging_state_timeline() {
+    let h = Harness::new();
+    h.tariff("std-2026", TARIFF);
+    h.charge_point(common::CP, "Europe/Stockholm", Some("std-2026"));
+    h.id_tag("ALICE", "Accepted", None, None);
+    let answer = started(&h);
+    assert_eq!(answer["idTokenInfo"]["status"], "Accepted");
+    let updated = h.call201(
+        "TransactionEvent",
+        "e1",
+        event(
+            "Updated",
+            1,
+            "2026-05-04T10:30:00Z",
+            Some("Charging"),
+            Some((6.0, "Sample.Periodic")),
+        ),
+    );
+    // No idToken in the request: no idTokenInfo in the answer.
+    assert_eq!(updated, json!({}));
+    // The register stopped rising at 11:00, but the station says the EV suspended at 11:30.
+    h.call201(
+        "TransactionEvent",
+        "e2",
+        event(
+            "Updated",
+            2,
+            "2026-05-04T11:00:00Z",
+            Some("Charging"),
+            Some((11_000.0, "Sample.Periodic")),
+        ),
+    );
+    h.call201(
+        "TransactionEvent",
+        "e3",
+        event(
+            "Updated",
+            3,
+            "2026-05-04T11:30:00Z",
+            Some("SuspendedEV"),
+            None,
+        ),
+    );
+    let mut ended = event(
+        "Ended",
+        4,
+        "2026-05-04T12:00:00Z",
+        Some("Idle"),
+        Some((11_000.0, "Transaction.End")),
+    );
+    ended["transactionInfo"]["stoppedReason"] = json!("EVDisconnected");
+    let answer = h.call201("TransactionEvent", "e4", ended.clone());
+    let r = row(&h);
+    assert_eq!(
+        &r[..6],
+        &[
+            json!(1000),
+            json!(11_000),
+            json!(10_000),
+            json!(2),
+            json!("alice"),
+            json!("ocpp2.0.1")
+        ]
+    );
+    assert_eq!(r[6], json!(1800), "idle from 11:30, when it left Charging");
+    assert_eq!(r[8], json!("EVDisconnected"));
+    // 10 kWh x 0.35 + 1.5 h x 2.00 + 0.5 h x 6.00 + 1.00 = 10.50; VAT 2.63.
+    assert_eq!(r[7], json!("13.13"));
+    assert_eq!(answer["totalCost"], json!(13.13));
+    // The 6 Wh sample sent as 6.0 is kept, not taken as kWh.
+    assert_eq!(h.count("meter_values"), 4);
+    // A retransmission gets the same answer and changes nothing.
+    assert_eq!(h.call201("TransactionEvent", "e4", ended), answer);
+    assert_eq!(h.count("transactions"), 1);
+}
+
+#[test]
+fn events_out_of_order_are_all_applied_and_a_late_start_reprices_the_session() {
+    let h = Harness::new();
+    h.tariff("std-2026", TARIFF);
+    h.charge_point(common::CP, "Europe/Stockholm", Some("std-2026"));
+    h.id_tag("ALICE", "Accepted", None, None);
+    // The queued Ended arrives first: the start is not known yet.
+    let mut ended = event(
+        "Ended",
+        2,
+        "2026-05-04T12:00:00Z",
+        None,
+        Some((11_000.0, "Transaction.End")),
+    );
+    ended["offline"] = json!(true);
+    h.call201("TransactionEvent", "late-end", ended);
+    assert_eq!(row(&h)[2], json!(0));
+    started(&h);
+    let r = row(&h);
+    assert_eq!((r[0].clone(), r[2].clone()), (json!(1000), json!(10_000)));
+    let revised = h.row(
+        "SELECT revised_at IS NOT NULL FROM charge_detail_records",
+        &[],
+    );
+    assert_eq!(revised[0], json!(1));
+    let gaps = h.row(
+        "SELECT group_concat(seq_no) FROM (SELECT seq_no FROM transaction_events ORDER BY seq_no)",
+        &[],
+    );
+    assert_eq!(gaps[0], json!("0,2"));
+}
+
+#[test]
+fn an_unknown_token_is_answered_unknown_and_the_transaction_kept_flagged() {
+    let h = Harness::new();
+    let answer = started(&h);
+    assert_eq!(answer["idTokenInfo"]["status"], "Unknown");
+    let flagged = h.row(
+        "SELECT flagged, start_auth_status FROM transactions WHERE station_transaction_id = 'tx-A'",
+        &[],
+    );
+    assert_eq!(flagged, vec![json!(1), json!("Unknown")]);
+}
