@@ -31,6 +31,21 @@ pub struct Route<A: 'static> {
     pub run: A,
 }
 
+/// A table entry (a `const fn`, so tables stay `const`).
+pub const fn route<A: Copy>(
+    action: &'static str,
+    handler: Handler,
+    gate: Gate,
+    run: A,
+) -> Route<A> {
+    Route {
+        action,
+        handler,
+        gate,
+        run,
+    }
+}
+
 /// The entry for `action` in `table`.
 pub fn find<A: Copy>(table: &'static [Route<A>], action: &str) -> Option<&'static Route<A>> {
     table.iter().find(|r| r.action == action)

@@ -6,7 +6,7 @@ mod boot_notification;
 mod status_notification;
 
 use crate::dispatch::Incoming;
-use crate::routing::{Gate, Handler, Route};
+use crate::routing::{route, Gate, Handler, Route};
 use crate::session::Env;
 use crate::{data_transfer, forward, heartbeat, station_events, HandlerError};
 use csms_store::{KeyValue, Sql};
@@ -22,15 +22,6 @@ pub enum Run {
     Kept,
     Authorize,
     Transaction,
-}
-
-const fn route(action: &'static str, handler: Handler, gate: Gate, run: Run) -> Route<Run> {
-    Route {
-        action,
-        handler,
-        gate,
-        run,
-    }
 }
 
 /// Every charge-point-initiated 1.6 action this central system handles. The README's table

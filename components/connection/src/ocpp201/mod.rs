@@ -8,7 +8,7 @@ mod notify_report;
 mod status_notification;
 
 use crate::dispatch::Incoming;
-use crate::routing::{Gate, Handler, Route};
+use crate::routing::{route, Gate, Handler, Route};
 use crate::session::Env;
 use crate::{data_transfer, forward, heartbeat, station_events, HandlerError};
 use csms_store::{KeyValue, Sql};
@@ -31,15 +31,6 @@ pub enum Run {
     KeptScheduleAccepted,
     Authorize,
     Transaction,
-}
-
-const fn route(action: &'static str, handler: Handler, gate: Gate, run: Run) -> Route<Run> {
-    Route {
-        action,
-        handler,
-        gate,
-        run,
-    }
 }
 
 use Gate::{Accepted, Always, WhilePending};
