@@ -18,10 +18,8 @@ use ocpp_protocol::messages::v16::Request;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::{
-    meter_values, ocpp201, operator_close, start_transaction, stop_transaction, Authorizer, Env,
-    Pricing, TxError,
-};
+use crate::ocpp16::{meter_values, start_transaction, stop_transaction};
+use crate::{ocpp201, operator_close, Authorizer, Env, Pricing, TxError};
 
 /// The OCPP 1.6 actions this component applies: the 1.6 routing table.
 pub const ACTIONS_16: &[&str] = &[

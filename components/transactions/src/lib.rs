@@ -8,14 +8,16 @@
 //! in one SQL transaction that first checks `processed_messages`, so a retransmitted CALL gets
 //! the answer it got the first time and nothing is applied twice ([`csms_store::processed_messages`]).
 //!
-//! - [`start_transaction`]: a transaction id from SQLite; the idTag decision from the
-//!   authorization component ([`Authorizer`]); a start with a refused idTag is still stored,
-//!   flagged, because the charge point may already be charging.
-//! - [`meter_values`]: every sampled value stored, energy normalised to integer Wh
-//!   ([`sampled_value`]); values for transactions we do not know are kept too.
-//! - [`stop_transaction`]: final energy, a consistency check of the register samples, and a
-//!   charge detail record priced by the tariff component ([`Pricing`],
-//!   [`charge_detail_record`]); stops of unknown transactions are answered and recorded.
+//! - [`ocpp16`]: one adapter per 1.6 action. [`ocpp16::start_transaction`]: a transaction id
+//!   from SQLite and the idTag decision from the authorization component ([`Authorizer`]); a
+//!   start with a refused idTag is still stored, flagged. [`ocpp16::meter_values`] and
+//!   [`ocpp16::stop_transaction`] (transactionData, meterStop).
+//! - [`ocpp201`]: one adapter per 2.0.1 action: [`ocpp201::transaction_event`] (Started /
+//!   Updated / Ended by seqNo, out of order included) and [`ocpp201::meter_values`].
+//! - Shared by both: [`samples`] (every sampled value stored, energy normalised to integer Wh
+//!   by [`sampled_value`]; values for transactions we do not know are kept too), [`finish`]
+//!   (final energy, a consistency check of the register samples, and a charge detail record
+//!   priced by the tariff component: [`Pricing`], [`charge_detail_record`]), [`operator_close`].
 //!
 //! Domain code receives the store, the authorizer, the pricing and the current instant
 //! ([`Env`]), so it is tested natively against SQLite files with a fixed clock. On wasm32,
@@ -29,15 +31,14 @@ mod error;
 pub mod finish;
 mod flag;
 pub mod http;
-pub mod meter_values;
+pub mod ocpp16;
 pub mod ocpp201;
 pub mod operator_close;
 pub mod pricing;
 pub mod remote_start_link;
 mod reservation_use;
 pub mod sampled_value;
-pub mod start_transaction;
-pub mod stop_transaction;
+pub mod samples;
 
 pub use authorizer::{
     Authorizer, PostJson, ServiceAuthorizer, StartAsked, StartDecision, StopAuthorization,

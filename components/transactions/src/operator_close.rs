@@ -10,7 +10,7 @@
 //! written exactly as for a charge point's stop.
 //!
 //! The close is an estimate: a StopTransaction that arrives later for the same transaction
-//! replaces it once and re-prices the record (see [`crate::stop_transaction`]).
+//! replaces it once and re-prices the record (see [`crate::ocpp16::stop_transaction`]).
 
 use chrono::{DateTime, Utc};
 use csms_store::Sql;

@@ -7,7 +7,7 @@ use csms_store::Sql;
 use ocpp_protocol::timestamp::format_utc;
 use serde_json::{json, Value};
 
-use crate::meter_values::{implied_transaction, store_samples, Destination, SampleGroup};
+use crate::samples::{implied_transaction, store_samples, Destination, SampleGroup};
 use crate::{Env, TxError};
 
 pub const ACTION: &str = "MeterValues";

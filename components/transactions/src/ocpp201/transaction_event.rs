@@ -29,8 +29,8 @@ use serde_json::{json, Map, Value};
 
 use crate::charge_detail_record::ChargingEnd;
 use crate::finish::{finish, load, StopFacts};
-use crate::meter_values::{store_samples, Destination, SampleGroup};
 use crate::sampled_value::DEFAULT_MEASURAND;
+use crate::samples::{store_samples, Destination, SampleGroup};
 use crate::{flag, Authorizer, Env, Pricing, StartAsked, TxError};
 
 pub const ACTION: &str = "TransactionEvent";

@@ -1,26 +1,16 @@
-//! `MeterValues`: every sampled value stored, linked to its transaction when we know it.
-//!
-//! Values naming a transaction we do not know (on this charge point) are stored too, with
-//! `transaction_id` NULL and the id the charge point sent in `reported_transaction_id`: a
-//! meter reading is evidence and is never dropped.
-//!
-//! Values without a transactionId (optional in 1.6, and some chargers leave it out of periodic
-//! samples) on a connector with exactly one open transaction, sampled no earlier than its
-//! start, are linked to that transaction: the energy check and an operator's close rely on
-//! the transaction's register samples, and would otherwise see none.
+//! Storing sampled values, whatever the version that reported them: a group per instant,
+//! each value normalised ([`crate::sampled_value`]) and linked to its transaction when known.
+//! Readings are evidence and are never dropped: values of a transaction we do not know are
+//! kept with `transaction_id` NULL.
 
-use csms_store::processed_messages;
 use csms_store::{Sql, SqlValue};
 use ocpp_protocol::ocpp_types::v16::common::SampledValueItem;
-use ocpp_protocol::ocpp_types::v16::MeterValuesRequest;
 use ocpp_protocol::ocpp_types::OcppTimestamp;
 use ocpp_protocol::timestamp::{format_utc, to_utc};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::sampled_value::Sample;
-use crate::{Env, TxError};
-
-pub const ACTION: &str = "MeterValues";
+use crate::TxError;
 
 /// Where sampled values go: the charge point's connector and, when known, the transaction.
 pub(crate) struct Destination<'a> {
@@ -154,66 +144,4 @@ pub(crate) fn implied_transaction(
         }
         _ => Ok(None),
     }
-}
-
-/// Applies one `MeterValues.req` (once per message id) and returns the `MeterValues.conf`
-/// payload, `{}`.
-pub fn handle<S: Sql, A, P>(
-    env: &Env<'_, S, A, P>,
-    charge_point_id: &str,
-    message_id: &str,
-    request: &MeterValuesRequest,
-    payload: &Value,
-) -> Result<Value, TxError> {
-    let now = format_utc(env.now);
-    env.sql.transaction(|sql| {
-        if let Some(previous) =
-            processed_messages::lookup(sql, charge_point_id, message_id, ACTION, payload)?
-        {
-            return Ok(previous);
-        }
-        let (transaction_id, reported_transaction_id) = match request.transaction_id {
-            Some(id) if is_known_transaction(sql, charge_point_id, id)? => (Some(id), None),
-            Some(id) => (None, Some(id)),
-            None => {
-                let earliest = request
-                    .meter_value
-                    .iter()
-                    .map(|m| m.timestamp)
-                    .min()
-                    .map(|t| format_utc(to_utc(t)));
-                let implied =
-                    implied_transaction(sql, charge_point_id, request.connector_id, earliest)?;
-                (implied, None)
-            }
-        };
-        store_samples(
-            sql,
-            &Destination {
-                charge_point_id,
-                connector_id: request.connector_id,
-                transaction_id,
-                reported_transaction_id,
-                source: ACTION,
-                received_at: &now,
-            },
-            &SampleGroup::from_ocpp16(
-                request
-                    .meter_value
-                    .iter()
-                    .map(|m| (&m.timestamp, m.sampled_value.as_slice())),
-            ),
-        )?;
-        let response = json!({});
-        processed_messages::record(
-            sql,
-            charge_point_id,
-            message_id,
-            ACTION,
-            payload,
-            &response,
-            &now,
-        )?;
-        Ok(response)
-    })
 }

@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 
 use crate::charge_detail_record::ChargingEnd;
 use crate::finish::{finish, load, OpenTransaction, StopFacts};
-use crate::meter_values::{store_samples, Destination, SampleGroup};
+use crate::samples::{store_samples, Destination, SampleGroup};
 use crate::{wire_name, Authorizer, Env, Pricing, StopAuthorization, TxError};
 
 pub const ACTION: &str = "StopTransaction";
