@@ -30,7 +30,7 @@ pub(crate) const CSV_CONTENT_TYPE: &str = "text/csv; charset=utf-8";
 /// The response header that continues a CSV export.
 pub(crate) const NEXT_CURSOR_HEADER: &str = "x-next-cursor";
 
-pub(crate) const CSV_HEADER: [&str; 23] = [
+pub(crate) const CSV_HEADER: [&str; 26] = [
     "transaction_id",
     "charge_point_id",
     "connector_id",
@@ -54,6 +54,9 @@ pub(crate) const CSV_HEADER: [&str; 23] = [
     "pricing_error",
     "created_at",
     "revised_at",
+    "ocpp_version",
+    "station_transaction_id",
+    "evse_id",
 ];
 
 /// One CDR with the session it prices.
@@ -65,6 +68,9 @@ struct CdrItem {
     id_tag: String,
     started_at: String,
     stopped_at: Option<String>,
+    ocpp_version: String,
+    station_transaction_id: String,
+    evse_id: i64,
     #[serde(flatten)]
     cdr: CdrView,
 }
@@ -91,6 +97,9 @@ pub(crate) fn list(sql: &impl Sql, query: &Query) -> Result<Reply, ApiError> {
                 id_tag: r.transaction.id_tag,
                 started_at: r.transaction.started_at,
                 stopped_at: r.transaction.stopped_at,
+                ocpp_version: r.transaction.ocpp_version,
+                station_transaction_id: r.transaction.station_transaction_id,
+                evse_id: r.transaction.evse_id,
                 cdr: r.cdr,
             })
             .collect::<Vec<_>>(),
@@ -116,6 +125,7 @@ pub(crate) fn csv(sql: &impl Sql, query: &Query) -> Result<Reply, ApiError> {
             c.duration_s.to_string(),
             c.charging_s.to_string(),
             c.idle_s.to_string(),
+            t.evse_id.to_string(),
         ];
         let [excl, vat, incl] = &record.stored_amounts;
         csv.record([
@@ -142,6 +152,9 @@ pub(crate) fn csv(sql: &impl Sql, query: &Query) -> Result<Reply, ApiError> {
             Field::Text(c.pricing_error.as_deref()),
             Field::Text(Some(c.created_at.as_str())),
             Field::Text(c.revised_at.as_deref()),
+            Field::Text(Some(t.ocpp_version.as_str())),
+            Field::Text(Some(t.station_transaction_id.as_str())),
+            Field::Number(Some(&numbers[8])),
         ]);
     }
     let reply = Reply::content(CSV_CONTENT_TYPE, csv.into_bytes());
@@ -315,17 +328,18 @@ mod tests {
             lines[0],
             "transaction_id,charge_point_id,connector_id,id_tag,started_at,stopped_at,meter_start_wh,\
              meter_stop_wh,energy_wh,stop_reason,closed_by,duration_s,charging_s,idle_s,tariff_id,currency,total_excl_vat,\
-             vat_percent,vat_amount,total_incl_vat,pricing_error,created_at,revised_at"
+             vat_percent,vat_amount,total_incl_vat,pricing_error,created_at,revised_at,ocpp_version,\
+             station_transaction_id,evse_id"
         );
         assert_eq!(
             lines[1],
             "4,CP1,1,TAG1,2026-11-01T02:00:00.250Z,2026-11-01T02:00:00.250Z,1000,3000,2000,,,60,50,10,\
-             \"se,1\",SEK,0.10,25,0.10,0.10,,2026-11-02T00:00:00Z,"
+             \"se,1\",SEK,0.10,25,0.10,0.10,,2026-11-02T00:00:00Z,,ocpp1.6,4,1"
         );
         assert_eq!(
             lines[2],
             "3,CP1,1,TAG2,2026-11-01T01:00:00Z,2026-11-01T01:00:00Z,1000,3000,2000,,,60,50,10,\
-             \"se,1\",SEK,,25,,,\"no tariff, \"\"default\"\" missing\",2026-11-02T00:00:00Z,"
+             \"se,1\",SEK,,25,,,\"no tariff, \"\"default\"\" missing\",2026-11-02T00:00:00Z,,ocpp1.6,3,1"
         );
         assert!(
             lines[3].starts_with("1,CP1,1,TAG1,2026-10-31T23:00:00Z,"),

@@ -56,10 +56,10 @@ pub(crate) struct TransactionView {
     /// The 1.6 connector id, which is the EVSE id.
     pub(crate) connector_id: i64,
     /// The version the station reported the transaction in.
-    ocpp_version: String,
+    pub(crate) ocpp_version: String,
     /// The station's own id: 2.0.1 `transactionId`; for 1.6 the decimal `id`.
-    station_transaction_id: String,
-    evse_id: i64,
+    pub(crate) station_transaction_id: String,
+    pub(crate) evse_id: i64,
     /// The connector on the EVSE (1 for 1.6).
     evse_connector_id: i64,
     /// 2.0.1 `chargingState` of the newest event that reported one.
