@@ -11,6 +11,8 @@ against the official 2.0.1 schemas, or a raw socket where the frames themselves
 are under test."""
 
 import asyncio
+import csv
+import io
 import json
 import time
 from decimal import Decimal
@@ -21,6 +23,7 @@ from ocpp.v16 import call as call16
 from ocpp.v201 import call
 
 from conftest import charge_point, charge_point_201, raw_socket
+from test_operator_api import get_text
 
 # docs/tariffs.md's example tariff (the one test_session.py uses).
 TARIFF = {
@@ -485,6 +488,11 @@ async def test_TC_E_04_CSMS_authorization_first_session_is_stored_and_priced(ope
     detail = api_ok(operator, "GET", f"/api/v1/transactions/{view['id']}")
     register_wh = [m["value_wh"] for m in detail["meter_values"] if m["measurand"] == "Energy.Active.Import.Register"]
     assert {2750, 4500} <= set(register_wh), register_wh
+    # The CDR export lists it like a 1.6 session, with the station's own id.
+    _, _, text = get_text(operator, f"/api/v1/cdrs.csv?charge_point_id={cp_id}")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["ocpp_version"], r["station_transaction_id"], r["evse_id"], r["total_incl_vat"])
+            for r in rows] == [("ocpp2.0.1", "tx-1", "1", "36.25")]
 
 
 async def test_TC_E_03_CSMS_cable_plugin_first_then_authorized(operator):
@@ -563,6 +571,10 @@ async def test_TC_E_31_CSMS_queued_offline_events_out_of_order_are_all_accepted(
     assert Decimal(str(end.total_cost)) == Decimal(view["charge_detail_record"]["total_incl_vat"])
     still_open = api_ok(operator, "GET", f"/api/v1/transactions?charge_point_id={cp_id}&state=open")["items"]
     assert still_open == []
+    # Every event is kept in seqNo order, the late ones marked offline.
+    events = api_ok(operator, "GET", f"/api/v1/transactions/{view['id']}")["events"]
+    assert [(e["seq_no"], e["event_type"], e["offline"]) for e in events] == [
+        (0, "Started", False), (1, "Updated", True), (3, "Ended", True)]
 
 
 async def test_retransmitted_ended_is_answered_again_and_stored_once(operator):

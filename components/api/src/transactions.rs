@@ -99,6 +99,47 @@ struct TransactionDetail {
     meter_values: Vec<MeterValue>,
     /// Continues `meter_values` through `GET /api/v1/transactions/{id}/meter-values`.
     meter_values_next_cursor: Option<String>,
+    /// The 2.0.1 TransactionEvents in seqNo order (empty for 1.6): the chargingState timeline.
+    events: Vec<EventView>,
+}
+
+/// One 2.0.1 TransactionEvent as received.
+#[derive(Debug, Serialize)]
+struct EventView {
+    seq_no: i64,
+    event_type: String,
+    trigger_reason: String,
+    timestamp: String,
+    charging_state: Option<String>,
+    offline: bool,
+    id_token: Option<String>,
+    received_at: String,
+}
+
+/// The events of transaction `id` in seqNo order; a station sends a few dozen per session.
+fn events(sql: &impl Sql, id: i64) -> anyhow::Result<Vec<EventView>> {
+    const CTX: &str = "transaction_events";
+    let rows = sql
+        .execute(
+            "SELECT seq_no, event_type, trigger_reason, event_at, charging_state, offline, id_token, \
+             received_at FROM transaction_events WHERE transaction_id = ? ORDER BY seq_no, id LIMIT 1000",
+            &[id.into()],
+        )
+        .with_context(|| format!("loading the events of transaction {id}"))?;
+    rows.iter()
+        .map(|row| {
+            Ok(EventView {
+                seq_no: row.i64(0, CTX)?,
+                event_type: row.text(1, CTX)?,
+                trigger_reason: row.text(2, CTX)?,
+                timestamp: row.text(3, CTX)?,
+                charging_state: row.opt_text(4, CTX)?,
+                offline: row.i64(5, CTX)? != 0,
+                id_token: row.opt_text(6, CTX)?,
+                received_at: row.text(7, CTX)?,
+            })
+        })
+        .collect()
 }
 
 #[derive(Debug, Serialize)]
@@ -139,6 +180,7 @@ pub(crate) fn get(sql: &impl Sql, id: &str) -> Result<Reply, ApiError> {
         transaction,
         meter_values: page.items,
         meter_values_next_cursor: page.next_cursor,
+        events: events(sql, number)?,
     })
 }
 
