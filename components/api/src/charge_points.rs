@@ -97,7 +97,7 @@ pub(crate) struct ConnectionView {
     #[serde(default)]
     connection_id: Option<String>,
     #[serde(default)]
-    ocpp_version: Option<String>,
+    pub(crate) ocpp_version: Option<String>,
     #[serde(default)]
     connected_at: Option<String>,
     #[serde(default)]

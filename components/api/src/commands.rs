@@ -100,6 +100,7 @@ pub(crate) fn post(
     let queue = query.bool("queue")?.unwrap_or(true);
     let payload = payload(action, call.body)?;
     crate::charge_points::require(sql, cp)?;
+    speaks_16(sql, kv, cp, action)?;
     allowed_by_registration(sql, cp, action)?;
     let live = liveness(kv, cp, now)?;
     if !queue && !live.online {
@@ -118,6 +119,30 @@ pub(crate) fn post(
         command_id: id,
         state: command.state,
     })
+}
+
+/// Commands are built as OCPP 1.6 messages so far: a station that speaks 2.0.1 (its live
+/// connection's version, else its last boot's) would only answer them with a CALLERROR.
+fn speaks_16(sql: &impl Sql, kv: &impl KeyValue, cp: &str, action: &str) -> Result<(), ApiError> {
+    let live = crate::charge_points::connection(kv, cp)?
+        .filter(|c| c.online)
+        .and_then(|c| c.ocpp_version);
+    let booted = sql
+        .execute(
+            "SELECT ocpp_version FROM charge_points WHERE id = ?",
+            &[cp.into()],
+        )
+        .with_context(|| format!("reading the OCPP version of charge point {cp:?}"))?
+        .first()
+        .map(|row| row.opt_text(0, "charge_points.ocpp_version"))
+        .transpose()?
+        .flatten();
+    match live.or(booted) {
+        Some(version) if version != "ocpp1.6" => Err(ApiError::bad_request(format!(
+            "charge point {cp:?} speaks {version}; {action} can only be sent as OCPP 1.6 so far"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// OCPP 1.6, 4.2.1: a Rejected charge point answers no central-system call (every command
@@ -443,6 +468,30 @@ mod tests {
             json!({"status":"Accepted"})
         );
         assert_eq!(bench.gateway.published.borrow().len(), 2);
+    }
+
+    #[test]
+    fn a_station_that_speaks_201_gets_no_16_command() {
+        let bench = bench();
+        // Offline: the version of its last boot decides.
+        connect(&bench, "CP1", false);
+        bench.exec("UPDATE charge_points SET ocpp_version = 'ocpp2.0.1' WHERE id = 'CP1'");
+        let refused = bench
+            .call(
+                "POST",
+                "/api/v1/charge-points/CP1/commands/ClearCache",
+                "{}",
+            )
+            .problem(400);
+        assert!(refused.contains("ocpp2.0.1"), "{refused}");
+        // Online: the live connection's version decides (it booted as 2.0.1, now speaks 1.6).
+        connect(&bench, "CP1", true);
+        let sent = bench.call(
+            "POST",
+            "/api/v1/charge-points/CP1/commands/ClearCache",
+            "{}",
+        );
+        assert_eq!(sent.status, 202, "{}", sent.body);
     }
 
     #[test]
