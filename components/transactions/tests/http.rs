@@ -81,7 +81,10 @@ fn a_payload_that_does_not_fit_the_schema_gets_400_naming_the_field() {
 fn unknown_paths_and_methods_are_refused() {
     let h = Harness::new();
     assert_eq!(raw(&h, "POST", "/ocpp16/Authorize", b"{}").0, 404);
-    assert_eq!(raw(&h, "POST", "/ocpp201/TransactionEvent", b"{}").0, 404);
+    // 2.0.1 has its own table: a 1.6 action is not routed there, nor a 2.0.1 one under 1.6.
+    assert_eq!(raw(&h, "POST", "/ocpp201/StartTransaction", b"{}").0, 404);
+    assert_eq!(raw(&h, "POST", "/ocpp16/TransactionEvent", b"{}").0, 404);
+    assert_eq!(raw(&h, "POST", "/ocpp201/TransactionEvent", b"{}").0, 400);
     assert_eq!(raw(&h, "POST", "/", b"{}").0, 404);
     assert_eq!(raw(&h, "GET", "/ocpp16/StartTransaction", b"").0, 405);
 }
@@ -153,12 +156,12 @@ fn an_authorization_error_is_a_502_and_nothing_is_stored() {
     assert_eq!(h.count("charge_detail_records"), 0);
 }
 
-/// An authorization component that answers 200 with something that is not an idTagInfo.
+/// An authorization component that answers 200 with something that is not a decision.
 struct Garbled;
 
 impl PostJson for Garbled {
     fn post_json(&self, _url: &str, _body: &Value) -> Result<(u16, Value), String> {
-        Ok((200, json!({"idTagInfo": {"status": "Maybe"}})))
+        Ok((200, json!({"decision": {"status": "Maybe"}})))
     }
 }
 
@@ -173,7 +176,7 @@ fn an_unusable_authorization_answer_is_a_502() {
     );
     assert_eq!(answer.status, 502);
     assert!(
-        error_of(&answer.body).contains("no valid idTagInfo"),
+        error_of(&answer.body).contains("no valid decision"),
         "{}",
         answer.body
     );

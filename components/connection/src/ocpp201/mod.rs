@@ -37,28 +37,29 @@ use Gate::{Accepted, Always, WhilePending};
 use Handler::{Authorization, Here, Transactions};
 
 /// Every station-initiated 2.0.1 action this central system handles. The README's table of
-/// supported messages is checked against it. While Pending a station may send what
-/// TriggerMessage can ask for and the reports of what the CSMS may ask then (B02.FR.01);
-/// anything else is a SecurityError (TC_B_30).
+/// supported messages is checked against it. While Pending a station sends only
+/// BootNotification and what the CSMS asked for (B02.FR.02); the CSMS sends no 2.0.1
+/// TriggerMessage yet, so of those only the reports of a GetBaseReport / GetMonitoringReport
+/// it may send while Pending are let through. Anything else is a SecurityError (TC_B_30).
 pub const ROUTES: &[Route<Run>] = &[
     route("BootNotification", Here, Always, Run::BootNotification),
-    route("Heartbeat", Here, WhilePending, Run::Heartbeat),
+    route("Heartbeat", Here, Accepted, Run::Heartbeat),
     route(
         "StatusNotification",
         Here,
-        WhilePending,
+        Accepted,
         Run::StatusNotification,
     ),
     route("NotifyEvent", Here, Accepted, Run::NotifyEvent),
     route("NotifyReport", Here, WhilePending, Run::NotifyReport),
     route("DataTransfer", Here, Accepted, Run::DataTransfer),
     route("SecurityEventNotification", Here, Accepted, Run::Kept),
-    route("FirmwareStatusNotification", Here, WhilePending, Run::Kept),
-    route("LogStatusNotification", Here, WhilePending, Run::Kept),
+    route("FirmwareStatusNotification", Here, Accepted, Run::Kept),
+    route("LogStatusNotification", Here, Accepted, Run::Kept),
     route(
         "PublishFirmwareStatusNotification",
         Here,
-        WhilePending,
+        Accepted,
         Run::Kept,
     ),
     route("ReservationStatusUpdate", Here, Accepted, Run::Kept),
@@ -77,7 +78,7 @@ pub const ROUTES: &[Route<Run>] = &[
     route("NotifyDisplayMessages", Here, Accepted, Run::Kept),
     route("Authorize", Authorization, Accepted, Run::Authorize),
     route("TransactionEvent", Transactions, Accepted, Run::Transaction),
-    route("MeterValues", Transactions, WhilePending, Run::Transaction),
+    route("MeterValues", Transactions, Accepted, Run::Transaction),
 ];
 
 pub fn run<S: Sql, K: KeyValue, C: forward::Chain>(

@@ -492,7 +492,10 @@ fn end(
                 .stopped_reason
                 .unwrap_or(DEFAULT_STOPPED_REASON)
                 .to_owned(),
-            event.token.map(|(t, _)| t).filter(|t| !t.is_empty()),
+            event
+                .token
+                .map(|(t, _)| t.to_owned())
+                .filter(|t| !t.is_empty()),
         )
     } else {
         let rows = sql.execute(
@@ -533,8 +536,13 @@ fn end(
     let foreign = match token {
         Some(TokenAnswer::Later {
             may_stop: false, ..
-        }) => stop_tag,
+        }) => stop_tag.clone(),
         _ => None,
+    };
+    // A stop authorized in an Updated (StopAuthorized) before the Ended that carries none.
+    let stop_tag = match stop_tag {
+        Some(tag) => Some(tag),
+        None => stopping_token(sql, id)?,
     };
     finish(
         sql,
@@ -547,12 +555,27 @@ fn end(
             meter_stop_wh,
             stopped_at,
             reason,
-            stop_id_tag: stop_tag,
-            foreign_stop_tag: foreign,
+            stop_id_tag: stop_tag.as_deref(),
+            foreign_stop_tag: foreign.as_deref(),
             charging_end: charging_end(sql, id)?,
             revises_own_stop: false,
         },
     )
+}
+
+/// The token of the newest event that carried one after the transaction's first token: the
+/// token that stopped it, when the Ended itself carries none.
+fn stopping_token(sql: &impl Sql, id: i64) -> Result<Option<String>, TxError> {
+    let rows = sql.execute(
+        "SELECT id_token FROM transaction_events WHERE transaction_id = ?1 AND id_token IS NOT NULL \
+         AND id_token <> '' AND seq_no > (SELECT MIN(seq_no) FROM transaction_events \
+         WHERE transaction_id = ?1 AND id_token IS NOT NULL) ORDER BY seq_no DESC, id DESC LIMIT 1",
+        &[id.into()],
+    )?;
+    match rows.first() {
+        Some(row) => Ok(row.opt_text(0, "transaction_events.id_token")?),
+        None => Ok(None),
+    }
 }
 
 /// The CDR's total including VAT, as the JSON number `totalCost` is; none when the session
