@@ -82,9 +82,13 @@ impl crate::CloseTransaction for TransactionsComponent {
         transaction_id: i64,
         closed_by: &str,
     ) -> Result<(u16, serde_json::Value), String> {
+        use csms_contracts::transactions::{CloseRequest, BASE_URL, OPERATOR_CLOSE};
         csms_store::spin::post_json(
-            "http://transactions.spin.internal/operator/close",
-            &serde_json::json!({"transaction_id": transaction_id, "closed_by": closed_by}),
+            &format!("{BASE_URL}{OPERATOR_CLOSE}"),
+            &serde_json::json!(CloseRequest {
+                transaction_id,
+                closed_by: closed_by.to_owned(),
+            }),
         )
     }
 }

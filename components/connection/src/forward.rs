@@ -3,10 +3,11 @@
 //! `http://<component>.spin.internal`).
 
 use csms_contracts::authorization::{self, TokenDecision};
+use csms_contracts::transactions::{Forwarded, ForwardedAnswer};
 use serde_json::{json, Value};
 
 pub const AUTHORIZATION: &str = authorization::BASE_URL;
-pub const TRANSACTIONS: &str = "http://transactions.spin.internal";
+pub const TRANSACTIONS: &str = csms_contracts::transactions::BASE_URL;
 
 /// An HTTP POST of JSON to another component of the same app.
 pub trait Chain {
@@ -70,17 +71,28 @@ pub fn authorize(
 }
 
 /// The transaction messages of both versions: the transactions component applies them
-/// (idempotently, by message id) and answers. `version_path` is `ocpp16` or `ocpp201`.
+/// (idempotently, by message id) and answers. `version_path` is
+/// [`csms_contracts::transactions::OCPP16_PATH`] or [`csms_contracts::transactions::OCPP201_PATH`].
 pub fn transaction_message(
     chain: &impl Chain,
     version_path: &str,
     incoming: &crate::dispatch::Incoming<'_>,
 ) -> Result<Value, ForwardError> {
+    let url = format!("{TRANSACTIONS}/{version_path}/{}", incoming.action);
     let answer = post_ok(
         chain,
-        format!("{TRANSACTIONS}/{version_path}/{}", incoming.action),
-        &json!({"charge_point_id": incoming.charge_point_id, "message_id": incoming.message_id,
-                "payload": incoming.payload}),
+        url.clone(),
+        &json!(Forwarded {
+            charge_point_id: incoming.charge_point_id.to_owned(),
+            message_id: incoming.message_id.to_owned(),
+            payload: incoming.payload.clone(),
+        }),
     )?;
-    Ok(answer["payload"].clone())
+    serde_json::from_value::<ForwardedAnswer>(answer.clone())
+        .map(|a| a.payload)
+        .map_err(|e| ForwardError::Status {
+            url,
+            status: 200,
+            body: format!("no CALLRESULT payload ({e}): {answer}"),
+        })
 }

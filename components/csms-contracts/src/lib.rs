@@ -8,5 +8,8 @@
 //!   (starts and stops of both OCPP versions). The decision is version-neutral
 //!   ([`authorization::TokenDecision`]); [`authorization::TokenDecision::to_ocpp16`] and
 //!   [`authorization::TokenDecision::to_ocpp201`] write it the way each version does.
+//! - [`transactions`]: the station messages the connection component forwards to the
+//!   transactions component (both versions), and the api component's operator close.
 
 pub mod authorization;
+pub mod transactions;

@@ -15,7 +15,6 @@
 
 use csms_store::Sql;
 use ocpp_protocol::messages::v16::Request;
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::ocpp16::{meter_values, start_transaction, stop_transaction};
@@ -35,7 +34,7 @@ pub const ACTIONS_201: &[&str] = &[
 ];
 
 /// Each version's path segment and routing table.
-const VERSIONS: &[(&str, &[&str])] = &[("ocpp16", ACTIONS_16), ("ocpp201", ACTIONS_201)];
+const VERSIONS: &[(&str, &[&str])] = &[(OCPP16_PATH, ACTIONS_16), (OCPP201_PATH, ACTIONS_201)];
 
 /// An HTTP answer: status and JSON body.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,23 +52,10 @@ impl Answer {
     }
 }
 
-/// The body of every route.
-#[derive(Debug, Deserialize)]
-struct Forwarded {
-    charge_point_id: String,
-    message_id: String,
-    payload: Value,
-}
-
-/// The body of `POST /operator/close`.
-#[derive(Debug, Deserialize)]
-struct CloseRequest {
-    transaction_id: i64,
-    closed_by: String,
-}
-
-/// The path of the operator's close.
-pub const OPERATOR_CLOSE: &str = "/operator/close";
+pub use csms_contracts::transactions::OPERATOR_CLOSE;
+use csms_contracts::transactions::{
+    CloseRequest, Forwarded, ForwardedAnswer, OCPP16_PATH, OCPP201_PATH,
+};
 
 /// Routes one request: `path` ends in `/ocpp16/<Action>` or is [`OPERATOR_CLOSE`].
 pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
@@ -119,7 +105,7 @@ pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
         "{action} message {:?} of charge point {:?}",
         forwarded.message_id, forwarded.charge_point_id
     );
-    let applied = if version == "ocpp201" {
+    let applied = if version == OCPP201_PATH {
         apply_201(env, action, &forwarded)
     } else {
         apply_16(env, action, &forwarded)
@@ -127,7 +113,7 @@ pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
     match applied {
         Ok(payload) => Answer {
             status: 200,
-            body: json!({ "payload": payload }),
+            body: json!(ForwardedAnswer { payload }),
         },
         Err(e) => Answer::error(e.status(), format!("{context}: {e}")),
     }

@@ -104,6 +104,10 @@ pub fn run<S: Sql, K: KeyValue, C: forward::Chain>(
         Run::DataTransfer => data_transfer::handle(env, incoming),
         Run::Kept => station_events::handle(env, incoming),
         Run::Authorize => authorize::handle(env, incoming),
-        Run::Transaction => Ok(forward::transaction_message(env.chain, "ocpp16", incoming)?),
+        Run::Transaction => Ok(forward::transaction_message(
+            env.chain,
+            csms_contracts::transactions::OCPP16_PATH,
+            incoming,
+        )?),
     }
 }

@@ -102,7 +102,9 @@ pub fn run<S: Sql, K: KeyValue, C: forward::Chain>(
         }
         Run::Authorize => authorize::handle(env, incoming),
         Run::Transaction => Ok(forward::transaction_message(
-            env.chain, "ocpp201", incoming,
+            env.chain,
+            csms_contracts::transactions::OCPP201_PATH,
+            incoming,
         )?),
     }
 }
