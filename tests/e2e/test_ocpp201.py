@@ -438,6 +438,17 @@ async def test_id_tokens_match_case_insensitively(operator):
         assert status_of(await cp.call(call.Authorize(id_token=token("abc201")))) == "Accepted"
 
 
+async def test_an_id_token_longer_than_a_16_id_tag_is_registered_and_accepted(operator):
+    """No OCTT case: a 2.0.1 idToken may have 36 characters (1.6 idTags 20); one of 36 is registered and Accepted."""
+    long_token = "EMAID-DE-ABC-C12345678-9-0123456789"[:36]
+    assert len(long_token) > 20
+    api_ok(operator, "PUT", f"/api/v1/id-tags/{long_token}", {"status": "Accepted", "type": "eMAID"})
+    async with charge_point_201(operator, "CP201-LONG") as cp:
+        await cp.call(boot_request())
+        answer = await cp.call(call.Authorize(id_token={"id_token": long_token, "type": "eMAID"}))
+        assert status_of(answer) == "Accepted"
+
+
 async def test_id_token_registered_with_a_type_matches_only_that_type(operator):
     """No OCTT case: a token registered as ISO14443 presented as KeyCode is Unknown; one registered without a type matches any type."""
     async with charge_point_201(operator, "CP201-TYPE") as cp:

@@ -21,7 +21,9 @@ use crate::query::Query;
 use crate::Reply;
 
 /// idTag is CiString20Type in OCPP 1.6.
-pub(crate) const MAX_ID_TAG_CHARS: usize = 20;
+/// 2.0.1 `IdTokenType.idToken` (1.6 idTags are at most 20; longer tokens are left out of the
+/// local lists sent to 1.6 charge points).
+pub(crate) const MAX_ID_TAG_CHARS: usize = 36;
 pub(crate) const LIST_PARAMS: [&str; 3] = ["limit", "cursor", "status"];
 /// The statuses an id tag can be stored with.
 pub(crate) const STATUSES: [&str; 2] = ["Accepted", "Blocked"];
@@ -224,7 +226,7 @@ pub(crate) fn put(
 fn check_tag(field: &str, tag: &str) -> Result<(), ApiError> {
     if tag.trim().is_empty() || tag.chars().count() > MAX_ID_TAG_CHARS {
         return Err(ApiError::bad_request(format!(
-            "{field} {tag:?} must be 1 to {MAX_ID_TAG_CHARS} characters (OCPP 1.6 CiString20Type)"
+            "{field} {tag:?} must be 1 to {MAX_ID_TAG_CHARS} characters (OCPP 2.0.1 idToken; 1.6 idTags are at most 20)"
         )));
     }
     Ok(())
@@ -340,7 +342,7 @@ mod tests {
                 "`max_active_transactions`",
             ),
             (
-                r#"{"status":"Accepted","parent_id_tag":"ABCDEFGHIJKLMNOPQRSTU"}"#,
+                r#"{"status":"Accepted","parent_id_tag":"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789X"}"#,
                 "parent_id_tag",
             ),
             (
@@ -358,7 +360,7 @@ mod tests {
         bench
             .call(
                 "PUT",
-                "/api/v1/id-tags/ABCDEFGHIJKLMNOPQRSTU",
+                "/api/v1/id-tags/ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789X",
                 r#"{"status":"Accepted"}"#,
             )
             .problem(400);

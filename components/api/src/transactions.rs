@@ -548,7 +548,7 @@ mod tests {
             "from=2026-11-02",
             "from=2026-11-03T00:00:00Z&to=2026-11-02T00:00:00Z",
             "limit=1&limit=2",
-            "id_tag=ABCDEFGHIJKLMNOPQRSTU",
+            "id_tag=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789X",
             "charge_point=CP1",
         ] {
             bench

@@ -244,7 +244,9 @@ fn unknown_base(state: &LocalListVersion) -> Option<String> {
 fn registry(sql: &impl Sql) -> Result<Result<BTreeMap<String, Entry>, String>, CommandError> {
     const CTX: &str = "id_tags";
     let rows = sql.execute(
-        "SELECT id_tag, status, expiry_date, parent_id_tag FROM id_tags ORDER BY id_tag",
+        // A 1.6 list holds CiString20 idTags: longer 2.0.1 tokens cannot be on it.
+        "SELECT id_tag, status, expiry_date, CASE WHEN length(parent_id_tag) <= 20 THEN parent_id_tag END \
+         FROM id_tags WHERE length(id_tag) <= 20 ORDER BY id_tag",
         &[],
     )?;
     let mut registry = BTreeMap::new();

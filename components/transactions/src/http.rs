@@ -14,7 +14,11 @@
 //! with what was decided, 404 (no such transaction), 409 (already stopped).
 
 use csms_store::Sql;
-use ocpp_protocol::messages::v16::Request;
+use ocpp_protocol::messages::decode_request;
+use ocpp_protocol::ocpp_types::{self, validate::Validate};
+use ocpp_protocol::OcppVersion;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::ocpp16::{meter_values, start_transaction, stop_transaction};
@@ -157,22 +161,37 @@ fn close<S: Sql, A: Authorizer, P: Pricing>(
     }
 }
 
+/// Decodes and validates one action's payload; only the decoders of the actions routed
+/// here are linked into the component.
+fn decoded<T>(version: OcppVersion, payload: &Value) -> Result<T, TxError>
+where
+    T: ocpp_types::Action + DeserializeOwned + Serialize + Validate,
+{
+    decode_request::<T>(version, payload).map_err(|e| TxError::BadRequest(format!("payload: {e}")))
+}
+
 fn apply_16<S: Sql, A: Authorizer, P: Pricing>(
     env: &Env<'_, S, A, P>,
     action: &str,
     f: &Forwarded,
 ) -> Result<Value, TxError> {
-    let request = Request::decode(action, &f.payload)
-        .map_err(|e| TxError::BadRequest(format!("payload: {e}")))?;
-    let (cp, id) = (f.charge_point_id.as_str(), f.message_id.as_str());
-    match request {
-        Request::StartTransaction(r) => start_transaction::handle(env, cp, id, &r, &f.payload),
-        Request::StopTransaction(r) => stop_transaction::handle(env, cp, id, &r, &f.payload),
-        Request::MeterValues(r) => meter_values::handle(env, cp, id, &r, &f.payload),
-        other => Err(TxError::BadRequest(format!(
-            "{} is not applied here",
-            other.action()
-        ))),
+    use ocpp_types::v16;
+    let (cp, id, p) = (f.charge_point_id.as_str(), f.message_id.as_str(), &f.payload);
+    let v = OcppVersion::V16;
+    match action {
+        start_transaction::ACTION => {
+            let r: v16::StartTransactionRequest = decoded(v, p)?;
+            start_transaction::handle(env, cp, id, &r, p)
+        }
+        stop_transaction::ACTION => {
+            let r: v16::StopTransactionRequest = decoded(v, p)?;
+            stop_transaction::handle(env, cp, id, &r, p)
+        }
+        meter_values::ACTION => {
+            let r: v16::MeterValuesRequest = decoded(v, p)?;
+            meter_values::handle(env, cp, id, &r, p)
+        }
+        other => Err(TxError::BadRequest(format!("{other} is not applied here"))),
     }
 }
 
@@ -181,15 +200,19 @@ fn apply_201<S: Sql, A: Authorizer, P: Pricing>(
     action: &str,
     f: &Forwarded,
 ) -> Result<Value, TxError> {
-    use ocpp_protocol::messages::v201;
-    v201::Request::decode(action, &f.payload)
-        .map_err(|e| TxError::BadRequest(format!("payload: {e}")))?;
-    let (cp, id) = (f.charge_point_id.as_str(), f.message_id.as_str());
+    use ocpp_types::v201;
+    type Custom = v201::common::CustomData;
+    let (cp, id, p) = (f.charge_point_id.as_str(), f.message_id.as_str(), &f.payload);
+    let v = OcppVersion::V201;
     match action {
         ocpp201::transaction_event::ACTION => {
-            ocpp201::transaction_event::handle(env, cp, id, &f.payload)
+            decoded::<v201::TransactionEventRequest<Custom>>(v, p)?;
+            ocpp201::transaction_event::handle(env, cp, id, p)
         }
-        ocpp201::meter_values::ACTION => ocpp201::meter_values::handle(env, cp, id, &f.payload),
+        ocpp201::meter_values::ACTION => {
+            decoded::<v201::MeterValuesRequest<Custom>>(v, p)?;
+            ocpp201::meter_values::handle(env, cp, id, p)
+        }
         other => Err(TxError::BadRequest(format!(
             "2.0.1 {other} is not applied here"
         ))),

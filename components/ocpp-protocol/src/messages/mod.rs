@@ -6,8 +6,22 @@
 //! each module is the single list of what that version contains, and the
 //! README's table of supported messages is checked against it.
 
-use crate::payload::PayloadError;
+use crate::payload::{self, Kind, PayloadError};
 use crate::{ErrorCode, OcppVersion};
+use ocpp_types::validate::Validate;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+/// Decodes and validates `payload` as the CALL payload of one action of `version`, for a
+/// component that applies only a few actions: unlike [`v16::Request::decode`] and
+/// [`v201::Request::decode`], it links only that message's decoder, not the whole table's.
+pub fn decode_request<T>(version: OcppVersion, payload: &Value) -> Result<T, PayloadError>
+where
+    T: ocpp_types::Action + DeserializeOwned + Serialize + Validate,
+{
+    payload::decode::<T>(version, T::ACTION, Kind::Request, payload)
+}
 
 pub mod v16;
 pub mod v201;
