@@ -446,6 +446,19 @@ mod tests {
     }
 
     #[test]
+    fn a_16_list_leaves_out_tokens_longer_than_a_16_id_tag() {
+        let db = db();
+        let long = "EMAID-DE-ABC-C12345678-9-012345678";
+        tag(&db, "ALICE", "Accepted", None, Some(long));
+        tag(&db, long, "Accepted", None, None);
+        let sent = send(&db, "Full", "Accepted");
+        assert_eq!(
+            sent["localAuthorizationList"],
+            json!([{"idTag": "ALICE", "idTagInfo": {"status": "Accepted"}}])
+        );
+    }
+
+    #[test]
     fn a_full_list_carries_every_registered_tag_and_is_recorded_when_accepted() {
         let db = db();
         tag(
