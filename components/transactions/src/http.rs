@@ -176,7 +176,11 @@ fn apply_16<S: Sql, A: Authorizer, P: Pricing>(
     f: &Forwarded,
 ) -> Result<Value, TxError> {
     use ocpp_types::v16;
-    let (cp, id, p) = (f.charge_point_id.as_str(), f.message_id.as_str(), &f.payload);
+    let (cp, id, p) = (
+        f.charge_point_id.as_str(),
+        f.message_id.as_str(),
+        &f.payload,
+    );
     let v = OcppVersion::V16;
     match action {
         start_transaction::ACTION => {
@@ -202,7 +206,11 @@ fn apply_201<S: Sql, A: Authorizer, P: Pricing>(
 ) -> Result<Value, TxError> {
     use ocpp_types::v201;
     type Custom = v201::common::CustomData;
-    let (cp, id, p) = (f.charge_point_id.as_str(), f.message_id.as_str(), &f.payload);
+    let (cp, id, p) = (
+        f.charge_point_id.as_str(),
+        f.message_id.as_str(),
+        &f.payload,
+    );
     let v = OcppVersion::V201;
     match action {
         ocpp201::transaction_event::ACTION => {
