@@ -25,24 +25,8 @@ from ocpp.v201 import call
 from conftest import charge_point, charge_point_201, raw_socket
 from test_operator_api import get_text
 
-# docs/tariffs.md's example tariff (the one test_session.py uses).
-TARIFF = {
-    "id": "stockholm-2026",
-    "currency": "SEK",
-    "vat_percent": "25",
-    "elements": [
-        {
-            "price_components": [{"type": "ENERGY", "price": "3.50", "step_size": 1}],
-            "restrictions": {"start_time": "07:00", "end_time": "22:00",
-                             "day_of_week": ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY"]},
-        },
-        {"price_components": [{"type": "ENERGY", "price": "2.00"}, {"type": "FLAT", "price": "5.00"}]},
-        {
-            "price_components": [{"type": "PARKING_TIME", "price": "60.00", "step_size": 60}],
-            "restrictions": {"start_time": "08:00", "end_time": "20:00"},
-        },
-    ],
-}
+# docs/tariffs.md's example tariff, as the 1.6 session tests price with it.
+from test_session import TARIFF  # noqa: E402
 
 ID_TOKENS = {
     # One accepted token per transaction test, so that no test sees another's open transaction.
