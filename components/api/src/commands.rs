@@ -1,8 +1,11 @@
-//! CSMS-initiated OCPP 1.6 commands: `POST /api/v1/charge-points/{id}/commands/{Action}`
+//! CSMS-initiated OCPP commands (1.6 and 2.0.1): `POST /api/v1/charge-points/{id}/commands/{Action}`
 //! queues one, `GET /api/v1/commands/{id}` and `GET /api/v1/charge-points/{id}/commands`
 //! read them back (the list newest first, paginated, optionally only those in one `state`).
 //!
-//! The payload is the action's 1.6 request, validated as the charge point would validate it.
+//! The payload is the action's request in the version the charge point speaks, validated as
+//! the charge point would validate it; an operation both versions have under two names
+//! (RemoteStartTransaction / RequestStartTransaction, ...) may be sent under either, and is
+//! translated ([`csms_commands::operations`]).
 //! OCPP-J allows one outstanding call per charge point, so commands queue in order
 //! ([`csms_commands::delivery`]). When nothing is outstanding and the charge point is online,
 //! the API publishes the CALL to the charge point's GRIP channel right away; otherwise the
@@ -13,10 +16,11 @@
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use csms_commands::delivery::{self, Published};
+use csms_commands::operations::{self, report, Resolved, Unit, WhilePending};
+use csms_commands::publish::Publish;
 use csms_commands::store::{self, Command, ErrorInfo, State};
-use csms_commands::{catalog, publish::Publish};
 use csms_store::{KeyValue, Sql};
-use ocpp_protocol::messages::v16;
+use ocpp_protocol::OcppVersion;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -42,6 +46,9 @@ const LIST: &str = "commands";
 struct Queued {
     command_id: i64,
     state: State,
+    /// The action sent: the operation's name in the station's version.
+    action: &'static str,
+    ocpp_version: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -58,13 +65,19 @@ struct CommandView {
     created_at: String,
     sent_at: Option<String>,
     answered_at: Option<String>,
-    /// The transaction an accepted RemoteStartTransaction led to, once it started.
+    /// The transaction an accepted remote start led to, once it started.
     transaction_id: Option<i64>,
+    /// The version the request is written in and the answer was read in.
+    ocpp_version: String,
+    /// GetBaseReport / GetReport: the report's NotifyReport parts received so far.
+    report: Option<report::Progress>,
 }
 
-impl From<Command> for CommandView {
-    fn from(c: Command) -> Self {
-        Self {
+impl CommandView {
+    fn of(sql: &impl Sql, c: Command) -> Result<Self, ApiError> {
+        let report = report::progress(sql, &c)
+            .with_context(|| format!("reading the report of command {}", c.id))?;
+        Ok(Self {
             id: c.id,
             charge_point_id: c.charge_point_id,
             action: c.action,
@@ -77,7 +90,9 @@ impl From<Command> for CommandView {
             sent_at: c.sent_at,
             answered_at: c.answered_at,
             transaction_id: c.transaction_id,
-        }
+            ocpp_version: c.ocpp_version,
+            report,
+        })
     }
 }
 
@@ -90,64 +105,96 @@ pub(crate) fn post(
     now: DateTime<Utc>,
 ) -> Result<Reply, ApiError> {
     let (cp, action) = (call.id.as_str(), call.sub.as_str());
-    if !catalog::is_sendable(action) {
+    // Whether the action exists at all decides between 404 and the rest.
+    let known = [OcppVersion::V16, OcppVersion::V201]
+        .into_iter()
+        .any(|v| operations::resolve(v, action).is_ok());
+    if !known {
         return Err(ApiError::NotFound(format!(
-            "{action:?} is not an OCPP 1.6 command the central system sends; one of: {}",
-            catalog::ACTIONS_16.join(", ")
+            "{action:?} is not an OCPP command the central system sends; OCPP 1.6: {}; OCPP 2.0.1: {}",
+            operations::catalogue(OcppVersion::V16).join(", "),
+            operations::catalogue(OcppVersion::V201).join(", ")
         )));
     }
     // `?queue=false` refuses to store a command for an offline charge point.
     let queue = query.bool("queue")?.unwrap_or(true);
     let payload = payload(action, call.body)?;
     crate::charge_points::require(sql, cp)?;
-    speaks_16(sql, kv, cp, action)?;
-    allowed_by_registration(sql, cp, action)?;
+    let version = station_version(sql, kv, cp)?;
+    let resolved = operations::resolve(version, action).map_err(|_| {
+        ApiError::bad_request(format!(
+            "charge point {cp:?} speaks {}, which has no {action}; it takes: {}",
+            version.subprotocol(),
+            operations::catalogue(version).join(", ")
+        ))
+    })?;
+    if resolved.operation.unit == Unit::Certificates {
+        return Err(ApiError::Conflict(format!(
+            "{action} is not available yet: certificate management comes with security profiles 2 and 3"
+        )));
+    }
+    allowed_by_registration(sql, cp, &resolved)?;
     let live = liveness(kv, cp, now)?;
     if !queue && !live.online {
         return Err(ApiError::Conflict(format!(
             "charge point {cp:?} is offline and queue=false: the command was not stored"
         )));
     }
+    let prepared = operations::prepare(sql, cp, &resolved, payload)
+        .with_context(|| format!("preparing a {action} command for charge point {cp:?}"))?
+        .map_err(ApiError::bad_request)?;
     settle(sql, outbound, cp, false, now)?;
-    let id = store::insert(sql, cp, action, &payload, now)
-        .with_context(|| format!("storing a {action} command for charge point {cp:?}"))?;
+    let mut ids = Vec::new();
+    for request in &prepared.requests {
+        let id = store::insert(sql, cp, version, resolved.action, request, now)
+            .with_context(|| format!("storing a {action} command for charge point {cp:?}"))?;
+        ids.push(id);
+    }
     if live.reachable {
         send_next(sql, outbound, cp, now);
     }
-    let command = load(sql, id)?;
+    let Some(&first) = ids.first() else {
+        return Err(ApiError::Internal(anyhow::anyhow!(
+            "a {action} command prepared no request"
+        )));
+    };
+    let command = load(sql, first)?;
     Reply::accepted(&Queued {
-        command_id: id,
+        command_id: first,
         state: command.state,
+        action: resolved.action,
+        ocpp_version: version.subprotocol(),
     })
 }
 
-/// Commands are built as OCPP 1.6 messages so far: a station that speaks 2.0.1 (its live
-/// connection's version, else its last boot's) would only answer them with a CALLERROR.
-fn speaks_16(sql: &impl Sql, kv: &impl KeyValue, cp: &str, action: &str) -> Result<(), ApiError> {
+/// The version a command is written in: the live connection's, else the last boot's, else
+/// the operator's pin, else 1.6.
+fn station_version(sql: &impl Sql, kv: &impl KeyValue, cp: &str) -> Result<OcppVersion, ApiError> {
     let live = crate::charge_points::connection(kv, cp)?
         .filter(|c| c.online)
         .and_then(|c| c.ocpp_version);
-    let booted = sql
+    let rows = sql
         .execute(
-            "SELECT ocpp_version FROM charge_points WHERE id = ?",
+            "SELECT ocpp_version, ocpp_version_pin FROM charge_points WHERE id = ?",
             &[cp.into()],
         )
-        .with_context(|| format!("reading the OCPP version of charge point {cp:?}"))?
-        .first()
-        .map(|row| row.opt_text(0, "charge_points.ocpp_version"))
-        .transpose()?
-        .flatten();
-    match live.or(booted) {
-        Some(version) if version != "ocpp1.6" => Err(ApiError::bad_request(format!(
-            "charge point {cp:?} speaks {version}; {action} can only be sent as OCPP 1.6 so far"
-        ))),
-        _ => Ok(()),
+        .with_context(|| format!("reading the OCPP version of charge point {cp:?}"))?;
+    let mut known = vec![live];
+    if let Some(row) = rows.first() {
+        known.push(row.opt_text(0, "charge_points.ocpp_version")?);
+        known.push(row.opt_text(1, "charge_points.ocpp_version_pin")?);
     }
+    Ok(known
+        .into_iter()
+        .flatten()
+        .find_map(|v| v.parse::<OcppVersion>().ok())
+        .unwrap_or(OcppVersion::V16))
 }
 
-/// OCPP 1.6, 4.2.1: a Rejected charge point answers no central-system call (every command
-/// would only time out), and a Pending one may not be sent RemoteStart/RemoteStopTransaction.
-fn allowed_by_registration(sql: &impl Sql, cp: &str, action: &str) -> Result<(), ApiError> {
+/// OCPP 1.6 4.2.1 and 2.0.1 B02: a Rejected charge point answers no central-system call
+/// (every command would only time out), and a Pending one may not be sent a remote start or
+/// stop.
+fn allowed_by_registration(sql: &impl Sql, cp: &str, resolved: &Resolved) -> Result<(), ApiError> {
     let rows = sql
         .execute(
             "SELECT registration_status FROM charge_points WHERE id = ?",
@@ -158,13 +205,15 @@ fn allowed_by_registration(sql: &impl Sql, cp: &str, action: &str) -> Result<(),
         Some(row) => row.text(0, "charge_points.registration_status")?,
         None => return Err(crate::charge_points::not_found(cp)),
     };
+    let version = resolved.version.subprotocol();
+    let action = resolved.action;
     match status.as_str() {
         "Rejected" => Err(ApiError::Conflict(format!(
-            "charge point {cp:?} is Rejected: OCPP 1.6 has it answer no central-system call"
+            "charge point {cp:?} is Rejected: OCPP {version} has it answer no central-system call"
         ))),
-        "Pending" if matches!(action, "RemoteStartTransaction" | "RemoteStopTransaction") => {
+        "Pending" if resolved.operation.while_pending == WhilePending::Refused => {
             Err(ApiError::Conflict(format!(
-                "charge point {cp:?} is Pending: OCPP 1.6 allows no {action} until it is Accepted"
+                "charge point {cp:?} is Pending: OCPP {version} allows no {action} until it is Accepted"
             )))
         }
         _ => Ok(()),
@@ -190,7 +239,7 @@ pub(crate) fn get(
     } else {
         command
     };
-    Reply::ok(&CommandView::from(command))
+    Reply::ok(&CommandView::of(sql, command)?)
 }
 
 pub(crate) fn list(
@@ -231,7 +280,7 @@ pub(crate) fn list(
     // The command store owns the row format; reading each by id keeps it the only reader.
     let commands = ids
         .into_iter()
-        .map(|id| load(sql, id).map(CommandView::from))
+        .map(|id| load(sql, id).and_then(|c| CommandView::of(sql, c)))
         .collect::<Result<Vec<_>, ApiError>>()?;
     Reply::ok(&request.page(commands, LIST, |c| c.id)?)
 }
@@ -253,7 +302,8 @@ pub(crate) fn configuration(sql: &impl Sql, cp: &str) -> Result<Reply, ApiError>
     })
 }
 
-/// The request payload, validated against the action's 1.6 schema (an empty body is `{}`).
+/// The request payload as the operator wrote it (an empty body is `{}`); it is validated
+/// against the schema of the station's version once the operation is prepared.
 fn payload(action: &str, body: &[u8]) -> Result<Value, ApiError> {
     let value: Value = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Default::default())
@@ -267,19 +317,6 @@ fn payload(action: &str, body: &[u8]) -> Result<Value, ApiError> {
             "invalid request body: it must be the {action} request payload, a JSON object"
         )));
     }
-    // `{"updateType": ...}` alone: the central system builds the list when it sends it.
-    if action == "SendLocalList"
-        && csms_commands::local_list::to_build(&value)
-            .map_err(|e| ApiError::bad_request(format!("invalid {action} request: {e}")))?
-    {
-        return Ok(value);
-    }
-    v16::Request::decode(action, &value).map_err(|e| {
-        ApiError::bad_request(format!(
-            "invalid {action} request ({}): {}",
-            e.code, e.description
-        ))
-    })?;
     Ok(value)
 }
 
@@ -471,7 +508,7 @@ mod tests {
     }
 
     #[test]
-    fn a_station_that_speaks_201_gets_no_16_command() {
+    fn a_station_gets_commands_in_the_version_it_speaks_under_either_name() {
         let bench = bench();
         // Offline: the version of its last boot decides.
         connect(&bench, "CP1", false);
@@ -479,19 +516,65 @@ mod tests {
         let refused = bench
             .call(
                 "POST",
-                "/api/v1/charge-points/CP1/commands/ClearCache",
+                "/api/v1/charge-points/CP1/commands/GetDiagnostics",
                 "{}",
             )
             .problem(400);
         assert!(refused.contains("ocpp2.0.1"), "{refused}");
+        let queued = bench.call(
+            "POST",
+            "/api/v1/charge-points/CP1/commands/RemoteStartTransaction",
+            r#"{"idTag":"ALICE","connectorId":2}"#,
+        );
+        assert_eq!(queued.status, 202, "{}", queued.body);
+        assert_eq!(queued.body["action"], "RequestStartTransaction");
+        assert_eq!(queued.body["ocpp_version"], "ocpp2.0.1");
+        let id = queued.body["command_id"].as_i64().unwrap();
+        let got = bench.call("GET", &format!("/api/v1/commands/{id}"), "");
+        assert_eq!(
+            got.body["request"],
+            json!({"idToken": {"idToken": "ALICE", "type": "Central"}, "evseId": 2})
+        );
+        // Written for 2.0.1 but invalid there: the 2.0.1 schema answers.
+        let invalid = bench
+            .call(
+                "POST",
+                "/api/v1/charge-points/CP1/commands/Reset",
+                r#"{"type":"Soft"}"#,
+            )
+            .problem(400);
+        assert!(invalid.contains("type"), "{invalid}");
+        let certificates = bench
+            .call(
+                "POST",
+                "/api/v1/charge-points/CP1/commands/InstallCertificate",
+                r#"{"certificateType":"V2GRootCertificate","certificate":"x"}"#,
+            )
+            .problem(409);
+        assert!(certificates.contains("not available yet"), "{certificates}");
         // Online: the live connection's version decides (it booted as 2.0.1, now speaks 1.6).
         connect(&bench, "CP1", true);
         let sent = bench.call(
             "POST",
-            "/api/v1/charge-points/CP1/commands/ClearCache",
-            "{}",
+            "/api/v1/charge-points/CP1/commands/RequestStartTransaction",
+            r#"{"idToken":{"idToken":"BOB","type":"ISO14443"},"evseId":1,"remoteStartId":5}"#,
         );
         assert_eq!(sent.status, 202, "{}", sent.body);
+        assert_eq!(sent.body["action"], "RemoteStartTransaction");
+        let id = sent.body["command_id"].as_i64().unwrap();
+        let got = bench.call("GET", &format!("/api/v1/commands/{id}"), "");
+        assert_eq!(
+            got.body["request"],
+            json!({"idTag": "BOB", "connectorId": 1})
+        );
+        assert_eq!(got.body["ocpp_version"], "ocpp1.6");
+        bench
+            .call(
+                "POST",
+                "/api/v1/charge-points/CP1/commands/GetBaseReport",
+                r#"{"requestId":1,"reportBase":"FullInventory"}"#,
+            )
+            .problem(400);
     }
 
     #[test]

@@ -228,7 +228,15 @@ mod tests {
         }
 
         fn queue(&self, action: &str, request: Value) -> i64 {
-            store::insert(&self.sql, "CP1", action, &request, t0()).unwrap()
+            store::insert(
+                &self.sql,
+                "CP1",
+                ocpp_protocol::OcppVersion::V16,
+                action,
+                &request,
+                t0(),
+            )
+            .unwrap()
         }
 
         fn command(&self, id: i64) -> store::Command {

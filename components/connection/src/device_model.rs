@@ -14,22 +14,7 @@ use csms_store::{KeyValue, Sql};
 use ocpp_protocol::timestamp::format_utc;
 use serde_json::{json, Value};
 
-/// One reported attribute of one variable.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attribute {
-    pub component: String,
-    pub component_instance: String,
-    /// -1 when the component is not on an EVSE.
-    pub evse_id: i64,
-    /// -1 when the component is not on a connector.
-    pub connector_id: i64,
-    pub variable: String,
-    pub variable_instance: String,
-    pub attribute_type: String,
-    pub value: Option<String>,
-    pub mutability: Option<String>,
-    pub characteristics: Option<String>,
-}
+pub use csms_commands::device_model::Attribute;
 
 /// The attributes of a 2.0.1 `reportData` array (schema-validated JSON).
 pub fn from_report_data(report_data: Option<&Value>) -> Vec<Attribute> {
@@ -83,31 +68,8 @@ pub fn store_report<S: Sql, K: KeyValue, C: crate::forward::Chain>(
     let cp = incoming.charge_point_id;
     env.sql.transaction(|sql| {
         for a in &part.attributes {
-            sql.execute(
-                "INSERT INTO device_model (charge_point_id, component, component_instance, evse_id, connector_id, \
-                 variable, variable_instance, attribute_type, value, mutability, characteristics, source, updated_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-                 ON CONFLICT (charge_point_id, component, component_instance, evse_id, connector_id, variable, \
-                 variable_instance, attribute_type) DO UPDATE SET value = excluded.value, \
-                 mutability = COALESCE(excluded.mutability, device_model.mutability), \
-                 characteristics = COALESCE(excluded.characteristics, device_model.characteristics), \
-                 source = excluded.source, updated_at = excluded.updated_at",
-                &[
-                    cp.into(),
-                    a.component.as_str().into(),
-                    a.component_instance.as_str().into(),
-                    a.evse_id.into(),
-                    a.connector_id.into(),
-                    a.variable.as_str().into(),
-                    a.variable_instance.as_str().into(),
-                    a.attribute_type.as_str().into(),
-                    a.value.clone().into(),
-                    a.mutability.clone().into(),
-                    a.characteristics.clone().into(),
-                    incoming.action.into(),
-                    now.as_str().into(),
-                ],
-            )?;
+            csms_commands::device_model::store(sql, cp, a, incoming.action, &now)
+                .map_err(|e| HandlerError::from(csms_store::StoreError::Sql(e.to_string())))?;
         }
         let entries = i64::try_from(part.attributes.len()).unwrap_or(i64::MAX);
         sql.execute(

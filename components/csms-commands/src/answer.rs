@@ -5,12 +5,11 @@
 
 use chrono::{DateTime, Utc};
 use csms_store::Sql;
-use ocpp_protocol::messages::v16;
 use ocpp_protocol::timestamp::format_utc;
-use ocpp_protocol::{CallError, CallResult, OcppVersion};
+use ocpp_protocol::{CallError, CallResult};
 use serde_json::Value;
 
-use crate::{effects, store, CommandError};
+use crate::{operations, store, CommandError};
 
 /// What became of an answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,9 +37,9 @@ pub fn on_result(
             return Ok(Outcome::Unmatched);
         };
         let now_text = format_utc(now);
-        match v16::Response::decode(&command.action, &result.payload) {
+        match operations::validate_response(command.version(), &command.action, &result.payload) {
             Ok(_) => {
-                effects::apply(sql, &command, &result.payload, &now_text)?;
+                operations::apply(sql, &command, &result.payload, &now_text)?;
                 finish(
                     sql,
                     command.id,
@@ -56,7 +55,7 @@ pub fn on_result(
                     "the charge point's answer is not a valid {} response: {}",
                     command.action, e.description
                 );
-                let code = e.code.as_str(OcppVersion::V16);
+                let code = e.code.as_str(command.version());
                 finish(
                     sql,
                     command.id,
@@ -126,7 +125,7 @@ pub fn on_malformed(
             "error",
             &Value::Null,
             Some((
-                error.code.as_str(OcppVersion::V16),
+                error.code.as_str(command.version()),
                 &reason,
                 &serde_json::json!({ "frame": text }),
             )),
@@ -191,7 +190,15 @@ mod tests {
 
     fn sent(db: &crate::test_support::Db, action: &str, request: Value) -> (i64, String) {
         let now = at("2026-11-23T20:00:00Z");
-        let id = insert(&db.sql, "CP1", action, &request, now).unwrap();
+        let id = insert(
+            &db.sql,
+            "CP1",
+            ocpp_protocol::OcppVersion::V16,
+            action,
+            &request,
+            now,
+        )
+        .unwrap();
         let call = claim_next(&db.sql, "CP1", now).unwrap().unwrap();
         assert_eq!(call.command_id, id);
         (id, call.message_id)
@@ -236,6 +243,7 @@ mod tests {
         let next = insert(
             &db.sql,
             "CP1",
+            ocpp_protocol::OcppVersion::V16,
             "ClearCache",
             &json!({}),
             at("2026-11-23T20:00:00Z"),
@@ -347,6 +355,7 @@ mod tests {
         let next = insert(
             &db.sql,
             "CP1",
+            ocpp_protocol::OcppVersion::V16,
             "ClearCache",
             &json!({}),
             at("2026-11-23T20:00:03Z"),

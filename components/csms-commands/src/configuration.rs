@@ -61,3 +61,76 @@ pub fn list(sql: &impl Sql, charge_point_id: &str) -> Result<Vec<ConfigurationKe
         })
         .collect()
 }
+
+/// The 2.0.1 (component, variable) of a 1.6 configuration key, for the standard keys whose
+/// meaning carries over (OCPP 2.0.1 Part 2, appendix 3 and the 1.6 -> 2.0.1 migration
+/// guide), so that ChangeConfiguration / GetConfiguration may be written for a 2.0.1 station
+/// and SetVariables / GetVariables for a 1.6 one.
+pub const KEYS_IN_201: &[(&str, &str, &str)] = &[
+    (
+        "AllowOfflineTxForUnknownId",
+        "AuthCtrlr",
+        "OfflineTxForUnknownIdEnabled",
+    ),
+    ("AuthorizationCacheEnabled", "AuthCacheCtrlr", "Enabled"),
+    ("AuthorizationKey", "SecurityCtrlr", "BasicAuthPassword"),
+    (
+        "AuthorizeRemoteTxRequests",
+        "AuthCtrlr",
+        "AuthorizeRemoteStart",
+    ),
+    ("ClockAlignedDataInterval", "AlignedDataCtrlr", "Interval"),
+    ("ConnectionTimeOut", "TxCtrlr", "EVConnectionTimeOut"),
+    ("HeartbeatInterval", "OCPPCommCtrlr", "HeartbeatInterval"),
+    ("LocalAuthListEnabled", "LocalAuthListCtrlr", "Enabled"),
+    (
+        "LocalAuthorizeOffline",
+        "AuthCtrlr",
+        "LocalAuthorizeOffline",
+    ),
+    ("LocalPreAuthorize", "AuthCtrlr", "LocalPreAuthorize"),
+    (
+        "MeterValueSampleInterval",
+        "SampledDataCtrlr",
+        "TxUpdatedInterval",
+    ),
+    ("MeterValuesAlignedData", "AlignedDataCtrlr", "Measurands"),
+    (
+        "MeterValuesSampledData",
+        "SampledDataCtrlr",
+        "TxUpdatedMeasurands",
+    ),
+    ("ResetRetries", "OCPPCommCtrlr", "ResetRetries"),
+    ("StopTransactionOnInvalidId", "TxCtrlr", "StopTxOnInvalidId"),
+    (
+        "StopTxnAlignedData",
+        "AlignedDataCtrlr",
+        "TxEndedMeasurands",
+    ),
+    (
+        "StopTxnSampledData",
+        "SampledDataCtrlr",
+        "TxEndedMeasurands",
+    ),
+    (
+        "WebSocketPingInterval",
+        "OCPPCommCtrlr",
+        "WebSocketPingInterval",
+    ),
+];
+
+/// The 2.0.1 (component, variable) of a 1.6 key (case-insensitive, as 1.6 keys are).
+pub fn key_in_201(key: &str) -> Option<(&'static str, &'static str)> {
+    KEYS_IN_201
+        .iter()
+        .find(|(k, _, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, component, variable)| (*component, *variable))
+}
+
+/// The 1.6 key of a 2.0.1 (component, variable).
+pub fn key_in_16(component: &str, variable: &str) -> Option<&'static str> {
+    KEYS_IN_201
+        .iter()
+        .find(|(_, c, v)| c.eq_ignore_ascii_case(component) && v.eq_ignore_ascii_case(variable))
+        .map(|(k, _, _)| *k)
+}

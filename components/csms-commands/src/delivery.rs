@@ -11,8 +11,6 @@ use csms_store::Sql;
 use ocpp_protocol::timestamp::{format_utc, parse_utc};
 use ocpp_protocol::{Call, Frame};
 
-use serde_json::Value;
-
 use crate::publish::{self, Publish};
 use crate::{local_list, store, CommandError};
 
@@ -88,7 +86,7 @@ pub fn claim_next(
             let Some(command) = store::get(sql, id)? else {
                 return Ok(None);
             };
-            let request = match complete(sql, &command)? {
+            let request = match crate::operations::complete(sql, &command)? {
                 Ok(request) => request,
                 Err(reason) => {
                     not_sent(sql, id, &reason, now)?;
@@ -119,17 +117,6 @@ pub fn claim_next(
             }));
         }
     })
-}
-
-/// The request to send: as queued, or completed by the central system; `Err` why it cannot be.
-fn complete(
-    sql: &impl Sql,
-    command: &store::Command,
-) -> Result<Result<Value, String>, CommandError> {
-    if command.action == "SendLocalList" && local_list::to_build(&command.request) == Ok(true) {
-        return local_list::build(sql, &command.charge_point_id, &command.request);
-    }
-    Ok(Ok(command.request.clone()))
 }
 
 /// Ends a queued command the central system could not complete, without sending it.
@@ -253,8 +240,24 @@ mod tests {
     fn commands_go_out_one_at_a_time_in_queue_order() {
         let db = db();
         let now = at("2026-11-23T20:00:00Z");
-        let a = insert(&db.sql, "CP1", "Reset", &json!({"type":"Soft"}), now).unwrap();
-        let b = insert(&db.sql, "CP1", "ClearCache", &json!({}), now).unwrap();
+        let a = insert(
+            &db.sql,
+            "CP1",
+            ocpp_protocol::OcppVersion::V16,
+            "Reset",
+            &json!({"type":"Soft"}),
+            now,
+        )
+        .unwrap();
+        let b = insert(
+            &db.sql,
+            "CP1",
+            ocpp_protocol::OcppVersion::V16,
+            "ClearCache",
+            &json!({}),
+            now,
+        )
+        .unwrap();
         let first = claim_next(&db.sql, "CP1", now).unwrap().unwrap();
         assert_eq!(first.command_id, a);
         assert_eq!(
@@ -265,7 +268,15 @@ mod tests {
         assert!(claim_next(&db.sql, "CP1", now).unwrap().is_none());
         assert_eq!(get(&db.sql, b).unwrap().unwrap().state, State::Queued);
         // Another charge point has its own queue.
-        let c = insert(&db.sql, "CP2", "ClearCache", &json!({}), now).unwrap();
+        let c = insert(
+            &db.sql,
+            "CP2",
+            ocpp_protocol::OcppVersion::V16,
+            "ClearCache",
+            &json!({}),
+            now,
+        )
+        .unwrap();
         assert_eq!(
             claim_next(&db.sql, "CP2", now).unwrap().unwrap().command_id,
             c
@@ -287,8 +298,24 @@ mod tests {
     fn an_unanswered_call_times_out_lazily_and_frees_the_queue() {
         let db = db();
         let sent = at("2026-11-23T20:00:00.250Z");
-        let a = insert(&db.sql, "CP1", "Reset", &json!({"type":"Hard"}), sent).unwrap();
-        let b = insert(&db.sql, "CP1", "ClearCache", &json!({}), sent).unwrap();
+        let a = insert(
+            &db.sql,
+            "CP1",
+            ocpp_protocol::OcppVersion::V16,
+            "Reset",
+            &json!({"type":"Hard"}),
+            sent,
+        )
+        .unwrap();
+        let b = insert(
+            &db.sql,
+            "CP1",
+            ocpp_protocol::OcppVersion::V16,
+            "ClearCache",
+            &json!({}),
+            sent,
+        )
+        .unwrap();
         claim_next(&db.sql, "CP1", sent).unwrap().unwrap();
         assert!(!expire(&db.sql, "CP1", at("2026-11-23T20:00:59Z"), 60).unwrap());
         assert_eq!(get(&db.sql, a).unwrap().unwrap().state, State::Sent);
@@ -315,6 +342,7 @@ mod tests {
         let a = insert(
             &db.sql,
             "CP1",
+            ocpp_protocol::OcppVersion::V16,
             "RemoteStartTransaction",
             &json!({"idTag": "A"}),
             now,
@@ -335,7 +363,15 @@ mod tests {
     fn a_failed_publish_keeps_the_command_queued_at_the_head() {
         let db = db();
         let now = at("2026-11-23T20:00:00Z");
-        let a = insert(&db.sql, "CP1", "ClearCache", &json!({}), now).unwrap();
+        let a = insert(
+            &db.sql,
+            "CP1",
+            ocpp_protocol::OcppVersion::V16,
+            "ClearCache",
+            &json!({}),
+            now,
+        )
+        .unwrap();
         let failing = Recorder {
             sent: RefCell::new(Vec::new()),
             fail: true,
@@ -371,7 +407,15 @@ mod tests {
     fn a_lost_connection_ends_the_outstanding_call_as_offline() {
         let db = db();
         let now = at("2026-11-23T20:00:00Z");
-        let a = insert(&db.sql, "CP1", "Reset", &json!({"type":"Soft"}), now).unwrap();
+        let a = insert(
+            &db.sql,
+            "CP1",
+            ocpp_protocol::OcppVersion::V16,
+            "Reset",
+            &json!({"type":"Soft"}),
+            now,
+        )
+        .unwrap();
         claim_next(&db.sql, "CP1", now).unwrap().unwrap();
         connection_lost(&db.sql, "CP1", now).unwrap();
         assert_eq!(get(&db.sql, a).unwrap().unwrap().state, State::Offline);

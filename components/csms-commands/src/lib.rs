@@ -1,8 +1,9 @@
-//! CSMS-initiated OCPP 1.6 commands, shared by the operator API (which queues them and
+//! CSMS-initiated OCPP commands (1.6 and 2.0.1), shared by the operator API (which queues them and
 //! publishes the first one) and the connection component (which correlates answers and sends
 //! the next one in its GRIP response).
 //!
-//! - [`catalog`]: the actions an operator may send.
+//! - [`operations`]: every operation the central system sends, one unit per operation, and
+//!   the registry the per-version catalogues are derived from.
 //! - [`store`]: command rows (`commands` table) and their [`State`].
 //! - [`delivery`]: OCPP-J allows one outstanding CSMS call per charge point; commands queue in
 //!   order, [`delivery::claim_next`] marks the oldest queued one `sent` inside a SQL transaction
@@ -10,7 +11,7 @@
 //!   (Spin has no timers), [`delivery::publish_next`] sends through a [`publish::Publish`].
 //! - [`configuration`]: the keys charge points reported or accepted.
 //! - [`answer`]: a CALLRESULT or CALLERROR matched by message id, validated, stored, and its
-//!   effect applied (one module per action under `effects`) in the same transaction.
+//!   effect applied (by the operation's unit) in the same transaction.
 //! - [`reservations`]: what accepted ReserveNow / CancelReservation answers hold.
 //! - [`local_list`]: SendLocalList built from the idTag registry when sent, and the version
 //!   and entries each charge point accepted (or reported through GetLocalListVersion).
@@ -21,11 +22,11 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod answer;
-pub mod catalog;
 pub mod configuration;
 pub mod delivery;
-mod effects;
+pub mod device_model;
 pub mod local_list;
+pub mod operations;
 pub mod publish;
 pub mod reservations;
 pub mod store;

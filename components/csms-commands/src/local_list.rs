@@ -401,7 +401,7 @@ pub(crate) fn reported(
 mod tests {
     use super::*;
     use crate::delivery::claim_next;
-    use crate::effects::answered;
+    use crate::operations::answered;
     use crate::store::{get, insert, State};
     use crate::test_support::{at, db, Db};
 
@@ -434,6 +434,7 @@ mod tests {
         let id = insert(
             &db.sql,
             "CP1",
+            ocpp_protocol::OcppVersion::V16,
             "SendLocalList",
             &json!({"updateType": "Differential"}),
             now,
@@ -614,12 +615,21 @@ mod tests {
         let id = insert(
             &db.sql,
             "CP1",
+            ocpp_protocol::OcppVersion::V16,
             "SendLocalList",
             &json!({"updateType": "Differential"}),
             now,
         )
         .unwrap();
-        let next = insert(&db.sql, "CP1", "ClearCache", &json!({}), now).unwrap();
+        let next = insert(
+            &db.sql,
+            "CP1",
+            ocpp_protocol::OcppVersion::V16,
+            "ClearCache",
+            &json!({}),
+            now,
+        )
+        .unwrap();
         // The differential is not sent; the next command goes instead.
         assert_eq!(
             claim_next(&db.sql, "CP1", now).unwrap().unwrap().command_id,
@@ -662,6 +672,7 @@ mod tests {
         let id = insert(
             &db.sql,
             "CP1",
+            ocpp_protocol::OcppVersion::V16,
             "SendLocalList",
             &json!({"updateType": "Full"}),
             now,

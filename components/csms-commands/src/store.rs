@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use csms_store::{Row, Sql};
 use ocpp_protocol::timestamp::format_utc;
+use ocpp_protocol::OcppVersion;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -77,25 +78,36 @@ pub struct Command {
     /// For a RemoteStartTransaction: the transaction it became, once the charge point started
     /// it (`transactions.remote_start_command_id`).
     pub transaction_id: Option<i64>,
+    /// The OCPP version the request is written in and the answer is read in (the subprotocol).
+    pub ocpp_version: String,
+}
+
+impl Command {
+    /// [`Command::ocpp_version`] as a version (rows from before 2.0.1 are 1.6).
+    pub fn version(&self) -> OcppVersion {
+        self.ocpp_version.parse().unwrap_or(OcppVersion::V16)
+    }
 }
 
 const COLUMNS: &str = "id, charge_point_id, action, request, state, message_id, response, \
      error_code, error_description, error_details, created_at, sent_at, answered_at, \
-     (SELECT t.id FROM transactions t WHERE t.remote_start_command_id = commands.id)";
+     (SELECT t.id FROM transactions t WHERE t.remote_start_command_id = commands.id), ocpp_version";
 
 /// Queues a command; returns its id.
 pub fn insert(
     sql: &impl Sql,
     charge_point_id: &str,
+    version: OcppVersion,
     action: &str,
     request: &Value,
     now: DateTime<Utc>,
 ) -> Result<i64, CommandError> {
     let rows = sql.execute(
-        "INSERT INTO commands (charge_point_id, action, request, state, created_at) \
-         VALUES (?, ?, ?, 'queued', ?) RETURNING id",
+        "INSERT INTO commands (charge_point_id, ocpp_version, action, request, state, created_at) \
+         VALUES (?, ?, ?, ?, 'queued', ?) RETURNING id",
         &[
             charge_point_id.into(),
+            version.subprotocol().into(),
             action.into(),
             request.to_string().into(),
             format_utc(now).into(),
@@ -193,6 +205,7 @@ fn read(row: &Row) -> Result<Command, CommandError> {
         sent_at: row.opt_text(11, CTX)?,
         answered_at: row.opt_text(12, CTX)?,
         transaction_id: row.opt_i64(13, CTX)?,
+        ocpp_version: row.text(14, CTX)?,
     })
 }
 
@@ -206,9 +219,33 @@ mod tests {
     fn inserted_commands_are_queued_and_listed_newest_first() {
         let db = db();
         let now = at("2026-11-23T20:00:00Z");
-        let a = insert(&db.sql, "CP1", "Reset", &json!({"type":"Soft"}), now).unwrap();
-        let b = insert(&db.sql, "CP1", "ClearCache", &json!({}), now).unwrap();
-        insert(&db.sql, "CP2", "ClearCache", &json!({}), now).unwrap();
+        let a = insert(
+            &db.sql,
+            "CP1",
+            ocpp_protocol::OcppVersion::V16,
+            "Reset",
+            &json!({"type":"Soft"}),
+            now,
+        )
+        .unwrap();
+        let b = insert(
+            &db.sql,
+            "CP1",
+            ocpp_protocol::OcppVersion::V16,
+            "ClearCache",
+            &json!({}),
+            now,
+        )
+        .unwrap();
+        insert(
+            &db.sql,
+            "CP2",
+            ocpp_protocol::OcppVersion::V16,
+            "ClearCache",
+            &json!({}),
+            now,
+        )
+        .unwrap();
         let command = get(&db.sql, a).unwrap().unwrap();
         assert_eq!(command.state, State::Queued);
         assert_eq!(command.request, json!({"type":"Soft"}));

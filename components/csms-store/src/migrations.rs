@@ -318,6 +318,11 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (charge_point_id, request_id)
     )
     "#,
+    // 6: commands are written in the version the station speaks; a remote start's
+    //    transaction is found by the 2.0.1 remoteStartId as well.
+    r#"
+    ALTER TABLE commands ADD COLUMN ocpp_version TEXT NOT NULL DEFAULT 'ocpp1.6'
+    "#,
 ];
 
 /// Brings the database to [`SCHEMA_VERSION`]. Cheap when already there: one

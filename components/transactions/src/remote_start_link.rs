@@ -20,6 +20,24 @@ use crate::TxError;
 /// How long after an accepted remote start the charge point's StartTransaction is expected.
 pub const WINDOW_SECONDS: i64 = 300;
 
+/// Links a 2.0.1 transaction to the RequestStartTransaction whose `remoteStartId` its event
+/// carries (the station's word, so no time window or token rule is needed), unless linked.
+pub(crate) fn link_remote_start_id(
+    sql: &impl Sql,
+    transaction_id: i64,
+    remote_start_id: i64,
+) -> Result<(), TxError> {
+    sql.execute(
+        "UPDATE transactions SET remote_start_command_id = (SELECT c.id FROM commands c \
+         WHERE c.charge_point_id = transactions.charge_point_id AND c.action = 'RequestStartTransaction' \
+         AND json_extract(c.request, '$.remoteStartId') = ?1 \
+         AND NOT EXISTS (SELECT 1 FROM transactions t WHERE t.remote_start_command_id = c.id) \
+         ORDER BY c.id DESC LIMIT 1) WHERE id = ?2 AND remote_start_command_id IS NULL",
+        &[remote_start_id.into(), transaction_id.into()],
+    )?;
+    Ok(())
+}
+
 /// Links transaction `transaction_id` to its remote start; returns the command id, if any.
 pub(crate) fn link(
     sql: &impl Sql,

@@ -56,6 +56,7 @@ struct Event<'a> {
     token: Option<(&'a str, &'a str)>,
     evse: Option<(i64, Option<i64>)>,
     reservation_id: Option<i64>,
+    remote_start_id: Option<i64>,
 }
 
 impl<'a> Event<'a> {
@@ -89,6 +90,7 @@ impl<'a> Event<'a> {
                 .get("evse")
                 .and_then(|e| Some((e["id"].as_i64()?, e["connectorId"].as_i64()))),
             reservation_id: payload["reservationId"].as_i64(),
+            remote_start_id: info["remoteStartId"].as_i64(),
         })
     }
 
@@ -365,6 +367,9 @@ fn apply_event(
             ),
             &[id_tag.into(), status.into(), reason.into(), tx.id.into()],
         )?;
+    }
+    if let Some(remote_start_id) = event.remote_start_id {
+        crate::remote_start_link::link_remote_start_id(sql, tx.id, remote_start_id)?;
     }
     if let Some((evse_id, connector_id)) = event.evse {
         sql.execute(

@@ -14,7 +14,11 @@ pub(super) fn apply(
     response: &Value,
     now: &str,
 ) -> Result<(), CommandError> {
-    match response.get("listVersion").and_then(Value::as_i64) {
+    // 1.6 calls it listVersion, 2.0.1 versionNumber.
+    let version = response
+        .get("listVersion")
+        .or_else(|| response.get("versionNumber"));
+    match version.and_then(Value::as_i64) {
         Some(version) => reported(sql, &command.charge_point_id, version, now),
         None => Ok(()),
     }

@@ -25,7 +25,7 @@ pub(super) fn apply(
 
 #[cfg(test)]
 mod tests {
-    use crate::effects::answered;
+    use crate::operations::answered;
     use crate::reservations::list_for;
     use crate::test_support::{at, db};
     use serde_json::json;

@@ -6,8 +6,10 @@
 
 use csms_store::Sql;
 use ocpp_protocol::timestamp::{format_utc, parse_utc};
+use ocpp_protocol::OcppVersion;
 use serde_json::Value;
 
+use super::text_at;
 use crate::reservations::{accept, Accepted};
 use crate::store::Command;
 use crate::CommandError;
@@ -22,15 +24,29 @@ pub(super) fn apply(
         return Ok(());
     }
     let request = &command.request;
-    // The request was validated against the 1.6 schema when it was queued.
+    // The request was validated against its version's schema when it was queued; 2.0.1
+    // reserves an EVSE (none: the station), 1.6 a connector (0: the station).
+    let (reservation_id, connector_id, id_tag, expiry, parent) = match command.version() {
+        OcppVersion::V16 => (
+            request.get("reservationId").and_then(Value::as_i64),
+            request.get("connectorId").and_then(Value::as_i64),
+            text_at(request, &["idTag"]),
+            text_at(request, &["expiryDate"]),
+            text_at(request, &["parentIdTag"]),
+        ),
+        OcppVersion::V201 => (
+            request.get("id").and_then(Value::as_i64),
+            Some(request.get("evseId").and_then(Value::as_i64).unwrap_or(0)),
+            text_at(request, &["idToken", "idToken"]),
+            text_at(request, &["expiryDateTime"]),
+            text_at(request, &["groupIdToken", "idToken"]),
+        ),
+    };
     let (Some(reservation_id), Some(connector_id), Some(id_tag), Some(expiry_date)) = (
-        request.get("reservationId").and_then(Value::as_i64),
-        request.get("connectorId").and_then(Value::as_i64),
-        request.get("idTag").and_then(Value::as_str),
-        request
-            .get("expiryDate")
-            .and_then(Value::as_str)
-            .and_then(parse_utc),
+        reservation_id,
+        connector_id,
+        id_tag,
+        expiry.and_then(parse_utc),
     ) else {
         return Ok(());
     };
@@ -41,7 +57,7 @@ pub(super) fn apply(
             reservation_id,
             connector_id,
             id_tag,
-            parent_id_tag: request.get("parentIdTag").and_then(Value::as_str),
+            parent_id_tag: parent,
             expiry_date: format_utc(expiry_date),
             command_id: command.id,
         },
@@ -51,7 +67,7 @@ pub(super) fn apply(
 
 #[cfg(test)]
 mod tests {
-    use crate::effects::answered;
+    use crate::operations::answered;
     use crate::reservations::list_for;
     use crate::test_support::{at, db};
     use serde_json::json;

@@ -1,0 +1,82 @@
+//! The device model a station reports, one row per (component, instance, EVSE, connector,
+//! variable, instance, attribute type), the newest value winning. Fed by 2.0.1 NotifyReport
+//! (the connection component), and by GetVariables and accepted SetVariables answers.
+
+use csms_store::Sql;
+use serde_json::Value;
+
+use crate::CommandError;
+
+/// One attribute of one variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribute {
+    pub component: String,
+    pub component_instance: String,
+    /// -1 when the component is not on an EVSE.
+    pub evse_id: i64,
+    /// -1 when the component is not on a connector.
+    pub connector_id: i64,
+    pub variable: String,
+    pub variable_instance: String,
+    pub attribute_type: String,
+    pub value: Option<String>,
+    pub mutability: Option<String>,
+    pub characteristics: Option<String>,
+}
+
+impl Attribute {
+    /// The attribute a 2.0.1 `component` and `variable` object (schema-validated JSON) name.
+    pub fn named(component: &Value, variable: &Value, attribute_type: Option<&str>) -> Self {
+        let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
+        let evse = component.get("evse");
+        Self {
+            component: text(component, "name").unwrap_or_default(),
+            component_instance: text(component, "instance").unwrap_or_default(),
+            evse_id: evse.and_then(|e| e["id"].as_i64()).unwrap_or(-1),
+            connector_id: evse.and_then(|e| e["connectorId"].as_i64()).unwrap_or(-1),
+            variable: text(variable, "name").unwrap_or_default(),
+            variable_instance: text(variable, "instance").unwrap_or_default(),
+            attribute_type: attribute_type.unwrap_or("Actual").to_owned(),
+            value: None,
+            mutability: None,
+            characteristics: None,
+        }
+    }
+}
+
+/// Stores an attribute; `source` is the message it came in. A `None` mutability or
+/// characteristics keeps what was known.
+pub fn store(
+    sql: &impl Sql,
+    charge_point_id: &str,
+    a: &Attribute,
+    source: &str,
+    now: &str,
+) -> Result<(), CommandError> {
+    sql.execute(
+        "INSERT INTO device_model (charge_point_id, component, component_instance, evse_id, connector_id, \
+         variable, variable_instance, attribute_type, value, mutability, characteristics, source, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (charge_point_id, component, component_instance, evse_id, connector_id, variable, \
+         variable_instance, attribute_type) DO UPDATE SET value = excluded.value, \
+         mutability = COALESCE(excluded.mutability, device_model.mutability), \
+         characteristics = COALESCE(excluded.characteristics, device_model.characteristics), \
+         source = excluded.source, updated_at = excluded.updated_at",
+        &[
+            charge_point_id.into(),
+            a.component.as_str().into(),
+            a.component_instance.as_str().into(),
+            a.evse_id.into(),
+            a.connector_id.into(),
+            a.variable.as_str().into(),
+            a.variable_instance.as_str().into(),
+            a.attribute_type.as_str().into(),
+            a.value.clone().into(),
+            a.mutability.clone().into(),
+            a.characteristics.clone().into(),
+            source.into(),
+            now.into(),
+        ],
+    )?;
+    Ok(())
+}
