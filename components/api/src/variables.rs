@@ -1,6 +1,8 @@
 //! `GET /api/v1/charge-points/{id}/variables`: the device model a station reported
-//! (2.0.1 NotifyReport), one item per (component, variable, attribute type), and the
-//! reports it came in (complete once the part with `tbc = false` arrived).
+//! (2.0.1 NotifyReport, GetVariables, accepted SetVariables), one item per (component,
+//! variable, attribute type), and the reports it came in (complete once the part with
+//! `tbc = false` arrived). A 1.6 station's configuration keys (GetConfiguration, accepted
+//! ChangeConfiguration) are items too, without a component, so one view serves both versions.
 
 use anyhow::Context as _;
 use csms_store::{Row, Sql, StoreError};
@@ -18,7 +20,8 @@ struct VariablesView {
 
 #[derive(Debug, Serialize)]
 struct VariableView {
-    component: String,
+    /// `None` for a 1.6 configuration key.
+    component: Option<String>,
     component_instance: Option<String>,
     evse_id: Option<i64>,
     connector_id: Option<i64>,
@@ -50,11 +53,29 @@ pub(crate) fn list(sql: &impl Sql, cp: &str) -> Result<Reply, ApiError> {
             &[cp.into()],
         )
         .with_context(|| format!("loading the device model of charge point {cp:?}"))?;
-    let items = rows
+    let mut items = rows
         .iter()
         .map(read_variable)
         .collect::<Result<Vec<_>, StoreError>>()
         .with_context(|| format!("reading the device model of charge point {cp:?}"))?;
+    let keys = csms_commands::configuration::list(sql, cp)
+        .with_context(|| format!("loading the configuration keys of charge point {cp:?}"))?;
+    items.extend(keys.into_iter().map(|k| {
+        VariableView {
+            component: None,
+            component_instance: None,
+            evse_id: None,
+            connector_id: None,
+            variable: k.key,
+            variable_instance: None,
+            attribute_type: "Actual".to_owned(),
+            value: k.value,
+            mutability: k
+                .readonly
+                .map(|r| if r { "ReadOnly" } else { "ReadWrite" }.to_owned()),
+            updated_at: k.updated_at,
+        }
+    }));
     let rows = sql
         .execute(
             "SELECT request_id, parts, entries, complete, generated_at, updated_at FROM device_model_reports \
@@ -92,7 +113,7 @@ fn read_variable(row: &Row) -> Result<VariableView, StoreError> {
     let place =
         |i| -> Result<Option<i64>, StoreError> { Ok(row.opt_i64(i, CTX)?.filter(|n| *n >= 0)) };
     Ok(VariableView {
-        component: row.text(0, CTX)?,
+        component: Some(row.text(0, CTX)?),
         component_instance: instance(1)?,
         evse_id: place(2)?,
         connector_id: place(3)?,

@@ -180,3 +180,58 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod set_variables_tests {
+    use crate::operations::answered_as;
+    use crate::test_support::{at, db};
+    use csms_store::Sql;
+    use ocpp_protocol::OcppVersion;
+    use serde_json::json;
+
+    #[test]
+    fn accepted_and_reboot_required_variables_take_the_value_and_rejected_ones_do_not() {
+        let db = db();
+        let entry = |variable: &str, value: &str| json!({"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": variable}, "attributeValue": value});
+        let result = |variable: &str, status: &str| json!({"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": variable}, "attributeStatus": status});
+        answered_as(
+            &db,
+            OcppVersion::V201,
+            "SetVariables",
+            json!({"setVariableData": [entry("HeartbeatInterval", "120"), entry("ResetRetries", "3"),
+                                       entry("WebSocketPingInterval", "5")]}),
+            json!({"setVariableResult": [result("HeartbeatInterval", "Accepted"),
+                                         result("ResetRetries", "RebootRequired"),
+                                         result("WebSocketPingInterval", "Rejected")]}),
+            at("2026-11-23T20:00:00Z"),
+        );
+        let rows = db
+            .sql
+            .execute(
+                "SELECT variable, value, source FROM device_model WHERE charge_point_id = 'CP1' ORDER BY variable",
+                &[],
+            )
+            .unwrap();
+        let stored: Vec<(String, String, String)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.text(0, "").unwrap(),
+                    r.text(1, "").unwrap(),
+                    r.text(2, "").unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            stored,
+            vec![
+                (
+                    "HeartbeatInterval".into(),
+                    "120".into(),
+                    "SetVariables".into()
+                ),
+                ("ResetRetries".into(), "3".into(), "SetVariables".into()),
+            ]
+        );
+    }
+}

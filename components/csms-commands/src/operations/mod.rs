@@ -253,6 +253,7 @@ pub fn of(command: &Command) -> Option<&'static Operation> {
 
 /// What an operator asked for, turned into the request(s) to queue: `Err` is the reason to
 /// give the operator (a 400).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Prepared {
     pub requests: Vec<Value>,
 }

@@ -178,3 +178,90 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod get_variables_tests {
+    use crate::operations::{answered_as, prepare, resolve};
+    use crate::test_support::{at, db};
+    use csms_store::Sql;
+    use ocpp_protocol::OcppVersion;
+    use serde_json::json;
+
+    #[test]
+    fn accepted_results_are_stored_in_the_device_model_with_their_place() {
+        let db = db();
+        answered_as(
+            &db,
+            OcppVersion::V201,
+            "GetVariables",
+            json!({"getVariableData": [{"component": {"name": "EVSE", "evse": {"id": 1}}, "variable": {"name": "Power"}, "attributeType": "MaxSet"}]}),
+            json!({"getVariableResult": [
+                {"component": {"name": "EVSE", "evse": {"id": 1}}, "variable": {"name": "Power"},
+                 "attributeType": "MaxSet", "attributeStatus": "Accepted", "attributeValue": "22000"},
+                {"component": {"name": "Nope"}, "variable": {"name": "X"}, "attributeStatus": "UnknownComponent"}]}),
+            at("2026-11-23T20:00:00Z"),
+        );
+        let rows = db
+            .sql
+            .execute(
+                "SELECT component, evse_id, variable, attribute_type, value FROM device_model",
+                &[],
+            )
+            .unwrap();
+        assert_eq!(rows.len(), 1);
+        let row = &rows[0];
+        assert_eq!(
+            (
+                row.text(0, "").unwrap(),
+                row.i64(1, "").unwrap(),
+                row.text(2, "").unwrap(),
+                row.text(3, "").unwrap(),
+                row.text(4, "").unwrap()
+            ),
+            (
+                "EVSE".into(),
+                1,
+                "Power".into(),
+                "MaxSet".into(),
+                "22000".into()
+            )
+        );
+    }
+
+    #[test]
+    fn get_configuration_keys_become_get_variables_for_a_201_station_and_back() {
+        let db = db();
+        let to_201 = resolve(OcppVersion::V201, "GetConfiguration").unwrap();
+        let prepared = prepare(
+            &db.sql,
+            "CP1",
+            &to_201,
+            json!({"key": ["HeartbeatInterval"]}),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            prepared.requests,
+            vec![
+                json!({"getVariableData": [{"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}]})
+            ]
+        );
+        let unknown = prepare(&db.sql, "CP1", &to_201, json!({"key": ["VendorKey"]}))
+            .unwrap()
+            .unwrap_err();
+        assert!(unknown.contains("VendorKey"), "{unknown}");
+        let to_16 = resolve(OcppVersion::V16, "GetVariables").unwrap();
+        let prepared = prepare(
+            &db.sql,
+            "CP1",
+            &to_16,
+            json!({"getVariableData": [{"component": {"name": "SampledDataCtrlr"}, "variable": {"name": "TxUpdatedInterval"}}]}),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            prepared.requests,
+            vec![json!({"key": ["MeterValueSampleInterval"]})]
+        );
+    }
+}

@@ -54,3 +54,57 @@ pub(super) fn prepare(
     };
     Ok(Ok(vec![request]))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::operations::{prepare, resolve};
+    use crate::test_support::db;
+    use csms_store::Sql;
+    use ocpp_protocol::OcppVersion;
+    use serde_json::json;
+
+    #[test]
+    fn the_apis_transaction_id_becomes_the_stations_own_for_a_201_station() {
+        let db = db();
+        let rows = db
+            .sql
+            .execute(
+                "INSERT INTO transactions (charge_point_id, connector_id, id_tag, start_auth_status, \
+                 meter_start_wh, started_at, created_at, ocpp_version, station_transaction_id) \
+                 VALUES ('CP1', 1, 'A', 'Accepted', 0, 'x', 'x', 'ocpp2.0.1', 'tx-abc') RETURNING id",
+                &[],
+            )
+            .unwrap();
+        let id = rows[0].i64(0, "id").unwrap();
+        for name in ["RequestStopTransaction", "RemoteStopTransaction"] {
+            let resolved = resolve(OcppVersion::V201, name).unwrap();
+            let prepared = prepare(&db.sql, "CP1", &resolved, json!({ "transactionId": id }))
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                prepared.requests,
+                vec![json!({"transactionId": "tx-abc"})],
+                "{name}"
+            );
+        }
+        let resolved = resolve(OcppVersion::V201, "RequestStopTransaction").unwrap();
+        let own = prepare(
+            &db.sql,
+            "CP1",
+            &resolved,
+            json!({"transactionId": "tx-abc"}),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(own.requests, vec![json!({"transactionId": "tx-abc"})]);
+        let other = prepare(&db.sql, "CP2", &resolved, json!({ "transactionId": id }))
+            .unwrap()
+            .unwrap_err();
+        assert!(other.contains("no transaction"), "{other}");
+        let to_16 = resolve(OcppVersion::V16, "RequestStopTransaction").unwrap();
+        let prepared = prepare(&db.sql, "CP1", &to_16, json!({"transactionId": "42"}))
+            .unwrap()
+            .unwrap();
+        assert_eq!(prepared.requests, vec![json!({"transactionId": 42})]);
+    }
+}
