@@ -1,0 +1,216 @@
+"""Operator commands to OCPP 2.0.1 stations end to end, through both gateways: the API
+writes the call in the version the station speaks (or translates the other version's name of
+the same operation), the station answers, and the answer and its effects are stored.
+
+The station is the `ocpp` package's v201 ChargePoint, which validates every CALL it receives
+against the official 2.0.1 schemas before its handler runs, and every answer it sends. Tests
+are named after the OCTT 2.0.1 CSMS cases they cover; the others say what they check."""
+
+import asyncio
+import contextlib
+
+import websockets
+from ocpp.routing import on
+from ocpp.v201 import call, call_result
+from ocpp.v201.enums import Action
+
+from conftest import ChargePoint201
+from test_commands import api, finished, register
+
+
+class Commanded201(ChargePoint201):
+    """Answers the 2.0.1 commands under test and records what it was asked, in order."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.asked = []
+        self.variables = {("OCPPCommCtrlr", "HeartbeatInterval"): "300"}
+
+    @on(Action.reset)
+    def on_reset(self, type, **kwargs):
+        self.asked.append(("Reset", type, kwargs.get("evse_id")))
+        return call_result.Reset(status="Accepted")
+
+    @on(Action.clear_cache)
+    def on_clear_cache(self, **kwargs):
+        self.asked.append(("ClearCache",))
+        return call_result.ClearCache(status="Accepted")
+
+    @on(Action.change_availability)
+    def on_change_availability(self, operational_status, **kwargs):
+        self.asked.append(("ChangeAvailability", operational_status, kwargs.get("evse")))
+        return call_result.ChangeAvailability(status="Accepted")
+
+    @on(Action.get_variables)
+    def on_get_variables(self, get_variable_data, **kwargs):
+        results = []
+        for entry in get_variable_data:
+            key = (entry["component"]["name"], entry["variable"]["name"])
+            self.asked.append(("GetVariables", key))
+            if key in self.variables:
+                results.append({**entry, "attribute_status": "Accepted", "attribute_value": self.variables[key]})
+            else:
+                results.append({**entry, "attribute_status": "UnknownVariable"})
+        return call_result.GetVariables(get_variable_result=results)
+
+    @on(Action.set_variables)
+    def on_set_variables(self, set_variable_data, **kwargs):
+        results = []
+        for entry in set_variable_data:
+            key = (entry["component"]["name"], entry["variable"]["name"])
+            self.asked.append(("SetVariables", key, entry["attribute_value"]))
+            status = "Accepted" if key in self.variables else "UnknownVariable"
+            if status == "Accepted":
+                self.variables[key] = entry["attribute_value"]
+            results.append({"component": entry["component"], "variable": entry["variable"],
+                            "attribute_status": status})
+        return call_result.SetVariables(set_variable_result=results)
+
+    @on(Action.get_base_report)
+    def on_get_base_report(self, request_id, report_base, **kwargs):
+        self.asked.append(("GetBaseReport", request_id, report_base))
+        asyncio.get_running_loop().create_task(self.report(request_id))
+        return call_result.GetBaseReport(status="Accepted")
+
+    async def report(self, request_id):
+        """The report in two NotifyReport parts, after the answer."""
+        await asyncio.sleep(0.2)
+        entries = [
+            [{"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"},
+              "variable_attribute": [{"type": "Actual", "value": "300", "mutability": "ReadWrite"}]}],
+            [{"component": {"name": "EVSE", "evse": {"id": 1}}, "variable": {"name": "AvailabilityState"},
+              "variable_attribute": [{"type": "Actual", "value": "Available", "mutability": "ReadOnly"}]},
+             {"component": {"name": "EVSE", "evse": {"id": 1}}, "variable": {"name": "Power"},
+              "variable_attribute": [{"type": "MaxSet", "value": "22000"}]}],
+        ]
+        for seq_no, part in enumerate(entries):
+            await self.call(call.NotifyReport(request_id=request_id, generated_at="2026-12-02T10:00:00Z",
+                                              seq_no=seq_no, tbc=seq_no < len(entries) - 1, report_data=part))
+
+    @on(Action.request_start_transaction)
+    def on_request_start(self, id_token, remote_start_id, **kwargs):
+        self.asked.append(("RequestStartTransaction", id_token, remote_start_id, kwargs.get("evse_id")))
+        return call_result.RequestStartTransaction(status="Accepted")
+
+    @on(Action.request_stop_transaction)
+    def on_request_stop(self, transaction_id, **kwargs):
+        self.asked.append(("RequestStopTransaction", transaction_id))
+        return call_result.RequestStopTransaction(status="Accepted")
+
+
+@contextlib.asynccontextmanager
+async def commanded_201(backend, cp_id):
+    async with websockets.connect(f"{backend.ws_url}/{cp_id}", subprotocols=["ocpp2.0.1"],
+                                  open_timeout=20) as ws:
+        assert ws.subprotocol == "ocpp2.0.1"
+        cp = Commanded201(cp_id, ws, response_timeout=20)
+        task = asyncio.create_task(cp.start())
+        try:
+            await cp.call(call.BootNotification(
+                charging_station={"model": "Fast-2", "vendor_name": "Acme"}, reason="PowerUp"))
+            yield cp
+        finally:
+            task.cancel()
+
+
+async def command(backend, cp_id, action, payload):
+    """Posts a command and waits until it is finished; returns it."""
+    status, body = await api(backend, "POST", f"/api/v1/charge-points/{cp_id}/commands/{action}", payload)
+    assert status == 202, (status, body)
+    done = await finished(backend, body["command_id"])
+    assert done["state"] == "answered", done
+    assert done["ocpp_version"] == "ocpp2.0.1", done
+    return done
+
+
+async def test_TC_B_06_and_TC_B_09_get_and_set_variables_feed_the_device_model(backend):
+    await register(backend, "CP201-VARS")
+    async with commanded_201(backend, "CP201-VARS") as cp:
+        got = await command(backend, "CP201-VARS", "GetVariables", {"getVariableData": [
+            {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}]})
+        assert got["response"]["getVariableResult"][0]["attributeValue"] == "300"
+        changed = await command(backend, "CP201-VARS", "SetVariables", {"setVariableData": [
+            {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"},
+             "attributeValue": "120"},
+            {"component": {"name": "Nope"}, "variable": {"name": "X"}, "attributeValue": "1"}]})
+        statuses = [r["attributeStatus"] for r in changed["response"]["setVariableResult"]]
+        assert statuses == ["Accepted", "UnknownVariable"]
+        # The 1.6 name of the same operation, translated to the standard 2.0.1 variable.
+        await command(backend, "CP201-VARS", "ChangeConfiguration", {"key": "HeartbeatInterval", "value": "90"})
+        assert cp.asked[-1] == ("SetVariables", ("OCPPCommCtrlr", "HeartbeatInterval"), "90")
+    status, view = await api(backend, "GET", "/api/v1/charge-points/CP201-VARS/variables")
+    assert status == 200, view
+    heartbeat = [i for i in view["items"] if i["variable"] == "HeartbeatInterval"]
+    assert [(i["component"], i["value"]) for i in heartbeat] == [("OCPPCommCtrlr", "90")]
+    assert not [i for i in view["items"] if i["component"] == "Nope"]
+
+
+async def test_TC_B_12_a_base_report_in_parts_is_complete_and_readable(backend):
+    await register(backend, "CP201-REPORT")
+    async with commanded_201(backend, "CP201-REPORT"):
+        report = await command(backend, "CP201-REPORT", "GetBaseReport",
+                               {"requestId": 77, "reportBase": "ConfigurationInventory"})
+        for _ in range(50):
+            status, report = await api(backend, "GET", f"/api/v1/commands/{report['id']}")
+            if report["report"] and report["report"]["complete"]:
+                break
+            await asyncio.sleep(0.1)
+        assert report["report"] == {"request_id": 77, "parts": 2, "entries": 3, "complete": True}, report
+    status, view = await api(backend, "GET", "/api/v1/charge-points/CP201-REPORT/variables")
+    power = [i for i in view["items"] if i["variable"] == "Power"]
+    assert power == [{**power[0], "component": "EVSE", "evse_id": 1, "attribute_type": "MaxSet", "value": "22000"}]
+
+
+async def test_TC_B_20_TC_B_21_TC_C_37_reset_and_clear_cache_in_2_0_1_spelling(backend):
+    await register(backend, "CP201-RESET")
+    async with commanded_201(backend, "CP201-RESET") as cp:
+        await command(backend, "CP201-RESET", "Reset", {"type": "OnIdle"})
+        await command(backend, "CP201-RESET", "Reset", {"type": "Immediate", "evseId": 1})
+        await command(backend, "CP201-RESET", "ClearCache", {})
+        await command(backend, "CP201-RESET", "ChangeAvailability",
+                      {"operationalStatus": "Inoperative", "evse": {"id": 1}})
+        assert cp.asked == [("Reset", "OnIdle", None), ("Reset", "Immediate", 1), ("ClearCache",),
+                            ("ChangeAvailability", "Inoperative", {"id": 1})]
+        # A 1.6 spelling is refused with the 2.0.1 schema's reason, and nothing is sent.
+        status, problem = await api(backend, "POST", "/api/v1/charge-points/CP201-RESET/commands/Reset",
+                                    {"type": "Soft"})
+        assert status == 400 and "ocpp2.0.1" in problem["detail"], problem
+        status, problem = await api(backend, "POST",
+                                    "/api/v1/charge-points/CP201-RESET/commands/GetDiagnostics",
+                                    {"location": "ftp://x"})
+        assert status == 400 and "ocpp2.0.1" in problem["detail"], problem
+
+
+async def test_TC_F_02_and_TC_F_03_remote_start_is_linked_and_stopped_by_the_apis_id(backend):
+    await register(backend, "CP201-REMOTE")
+    status, body = await api(backend, "PUT", "/api/v1/id-tags/REMOTE201", {"status": "Accepted"})
+    assert status in (200, 201), body
+    async with commanded_201(backend, "CP201-REMOTE") as cp:
+        # Under the 1.6 name; the station gets a RequestStartTransaction with the command id.
+        start = await command(backend, "CP201-REMOTE", "RemoteStartTransaction",
+                              {"idTag": "REMOTE201", "connectorId": 1})
+        assert start["action"] == "RequestStartTransaction"
+        (_, id_token, remote_start_id, evse_id) = cp.asked[-1]
+        assert (id_token, remote_start_id, evse_id) == (
+            {"id_token": "REMOTE201", "type": "Central"}, start["id"], 1)
+        await cp.call(call.TransactionEvent(
+            event_type="Started", timestamp="2026-12-02T10:00:00Z", trigger_reason="RemoteStart", seq_no=0,
+            transaction_info={"transaction_id": "rs-201", "remote_start_id": remote_start_id},
+            id_token={"id_token": "REMOTE201", "type": "Central"}, evse={"id": 1, "connector_id": 1}))
+        status, linked = await api(backend, "GET", f"/api/v1/commands/{start['id']}")
+        transaction_id = linked["transaction_id"]
+        assert transaction_id is not None, linked
+        status, tx = await api(backend, "GET", f"/api/v1/transactions/{transaction_id}")
+        assert tx["station_transaction_id"] == "rs-201", tx
+        # Stopped by the API's integer id: the station gets its own string id.
+        stop = await command(backend, "CP201-REMOTE", "RequestStopTransaction", {"transactionId": transaction_id})
+        assert stop["request"] == {"transactionId": "rs-201"}
+        assert cp.asked[-1] == ("RequestStopTransaction", "rs-201")
+
+
+async def test_certificate_actions_exist_and_answer_409_until_security_profiles(backend):
+    await register(backend, "CP201-CERT")
+    async with commanded_201(backend, "CP201-CERT"):
+        status, problem = await api(backend, "POST", "/api/v1/charge-points/CP201-CERT/commands/InstallCertificate",
+                                    {"certificateType": "V2GRootCertificate", "certificate": "x"})
+        assert status == 409 and "not available yet" in problem["detail"], problem
