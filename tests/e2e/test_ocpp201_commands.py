@@ -87,6 +87,11 @@ class Commanded201(ChargePoint201):
             await self.call(call.NotifyReport(request_id=request_id, generated_at="2026-12-02T10:00:00Z",
                                               seq_no=seq_no, tbc=seq_no < len(entries) - 1, report_data=part))
 
+    @on(Action.trigger_message)
+    def on_trigger_message(self, requested_message, **kwargs):
+        self.asked.append(("TriggerMessage", requested_message))
+        return call_result.TriggerMessage(status="Accepted")
+
     @on(Action.request_start_transaction)
     def on_request_start(self, id_token, remote_start_id, **kwargs):
         self.asked.append(("RequestStartTransaction", id_token, remote_start_id, kwargs.get("evse_id")))
@@ -161,15 +166,17 @@ async def test_TC_B_12_a_base_report_in_parts_is_complete_and_readable(backend):
     assert power == [{**power[0], "component": "EVSE", "evse_id": 1, "attribute_type": "MaxSet", "value": "22000"}]
 
 
-async def test_TC_B_20_TC_B_21_TC_C_37_reset_and_clear_cache_in_2_0_1_spelling(backend):
+async def test_TC_B_20_TC_B_21_TC_B_22_TC_C_37_reset_and_clear_cache_in_2_0_1_spelling(backend):
     await register(backend, "CP201-RESET")
     async with commanded_201(backend, "CP201-RESET") as cp:
         await command(backend, "CP201-RESET", "Reset", {"type": "OnIdle"})
+        await command(backend, "CP201-RESET", "Reset", {"type": "Immediate"})
         await command(backend, "CP201-RESET", "Reset", {"type": "Immediate", "evseId": 1})
         await command(backend, "CP201-RESET", "ClearCache", {})
         await command(backend, "CP201-RESET", "ChangeAvailability",
                       {"operationalStatus": "Inoperative", "evse": {"id": 1}})
-        assert cp.asked == [("Reset", "OnIdle", None), ("Reset", "Immediate", 1), ("ClearCache",),
+        assert cp.asked == [("Reset", "OnIdle", None), ("Reset", "Immediate", None), ("Reset", "Immediate", 1),
+                            ("ClearCache",),
                             ("ChangeAvailability", "Inoperative", {"id": 1})]
         # A 1.6 spelling is refused with the 2.0.1 schema's reason, and nothing is sent.
         status, problem = await api(backend, "POST", "/api/v1/charge-points/CP201-RESET/commands/Reset",
@@ -214,3 +221,24 @@ async def test_certificate_actions_exist_and_answer_409_until_security_profiles(
         status, problem = await api(backend, "POST", "/api/v1/charge-points/CP201-CERT/commands/InstallCertificate",
                                     {"certificateType": "V2GRootCertificate", "certificate": "x"})
         assert status == 409 and "not available yet" in problem["detail"], problem
+
+
+async def test_a_pending_station_may_send_what_a_trigger_message_asked_for(backend):
+    """B02.FR.02: while Pending, a station sends only BootNotification and what the CSMS asked."""
+    status, body = await api(backend, "PUT", "/api/v1/charge-points/CP201-PENDING",
+                             {"registration_status": "Pending"})
+    assert status in (200, 201), body
+    status_notification = call.StatusNotification(
+        timestamp="2026-12-02T10:00:00Z", connector_status="Available", evse_id=1, connector_id=1)
+    async with commanded_201(backend, "CP201-PENDING") as cp:
+        try:
+            await cp.call(status_notification)
+            raise AssertionError("a Pending station's untriggered StatusNotification was accepted")
+        except Exception as e:  # the ocpp package raises the CALLERROR
+            assert "SecurityError" in type(e).__name__ or "Security" in str(e), e
+        await command(backend, "CP201-PENDING", "TriggerMessage",
+                      {"requestedMessage": "StatusNotification", "evse": {"id": 1, "connectorId": 1}})
+        assert cp.asked[-1] == ("TriggerMessage", "StatusNotification")
+        await cp.call(status_notification)
+    status, connectors = await api(backend, "GET", "/api/v1/charge-points/CP201-PENDING/connectors")
+    assert status == 200, connectors

@@ -46,6 +46,9 @@ const LIST: &str = "commands";
 struct Queued {
     command_id: i64,
     state: State,
+    /// Every command queued: more than one when a request had to be split (2.0.1
+    /// GetVariables / SetVariables beyond the station's ItemsPerMessage).
+    command_ids: Vec<i64>,
     /// The action sent: the operation's name in the station's version.
     action: &'static str,
     ocpp_version: &'static str,
@@ -162,6 +165,7 @@ pub(crate) fn post(
     Reply::accepted(&Queued {
         command_id: first,
         state: command.state,
+        command_ids: ids,
         action: resolved.action,
         ocpp_version: version.subprotocol(),
     })

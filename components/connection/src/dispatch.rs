@@ -133,6 +133,7 @@ fn routed<S: Sql, K: KeyValue, C: forward::Chain, A: Copy>(
         match registry::find(env.sql, incoming.charge_point_id) {
             Ok(Some(cp)) if cp.is_accepted() => {}
             Ok(Some(cp)) if cp.is_pending() && route.gate == Gate::WhilePending => {}
+            Ok(Some(cp)) if cp.is_pending() && triggered(env, incoming) => {}
             Ok(_) => {
                 return fail(
                     ErrorCode::SecurityError,
@@ -158,6 +159,28 @@ fn routed<S: Sql, K: KeyValue, C: forward::Chain, A: Copy>(
             &format!("{}: {e}", incoming.action),
         ),
     }
+}
+
+/// Whether the CSMS asked a Pending station for this message (a TriggerMessage it accepted);
+/// a store failure means no.
+fn triggered<S: Sql, K: KeyValue, C: forward::Chain>(
+    env: &Env<'_, S, K, C>,
+    incoming: &Incoming<'_>,
+) -> bool {
+    csms_commands::operations::trigger_message::triggered(
+        env.sql,
+        incoming.charge_point_id,
+        incoming.action,
+        env.now,
+        env.config.command_timeout_seconds,
+    )
+    .unwrap_or_else(|e| {
+        eprintln!(
+            "{}: reading its triggered messages: {e}",
+            incoming.charge_point_id
+        );
+        false
+    })
 }
 
 fn decode_request(

@@ -80,3 +80,24 @@ pub fn store(
     )?;
     Ok(())
 }
+
+/// How many entries the station takes in one `action` message (GetVariables, SetVariables,
+/// ...), as it reported `DeviceDataCtrlr.ItemsPerMessage[action]`; `None` when unknown.
+pub fn items_per_message(
+    sql: &impl Sql,
+    charge_point_id: &str,
+    action: &str,
+) -> Result<Option<usize>, CommandError> {
+    let rows = sql.execute(
+        "SELECT value FROM device_model WHERE charge_point_id = ? AND component = 'DeviceDataCtrlr' \
+         AND variable = 'ItemsPerMessage' AND variable_instance = ? AND attribute_type = 'Actual'",
+        &[charge_point_id.into(), action.into()],
+    )?;
+    Ok(match rows.first() {
+        Some(row) => row
+            .opt_text(0, "device_model.value")?
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|v| *v > 0),
+        None => None,
+    })
+}

@@ -22,6 +22,7 @@ mod remote_stop;
 pub mod report;
 mod reserve_now;
 mod send_local_list;
+pub mod trigger_message;
 
 use csms_store::Sql;
 use ocpp_protocol::messages::{v16, v201};
@@ -275,8 +276,20 @@ pub fn prepare(
     let requests = match resolved.operation.unit {
         Unit::RemoteStart => remote_start::prepare(sql, resolved, payload)?,
         Unit::RemoteStop => remote_stop::prepare(sql, charge_point_id, resolved, payload)?,
-        Unit::Configure => configure::prepare(resolved, payload),
-        Unit::ReadConfiguration => read_configuration::prepare(resolved, payload),
+        Unit::Configure => split(
+            sql,
+            charge_point_id,
+            resolved,
+            configure::prepare(resolved, payload),
+            "setVariableData",
+        )?,
+        Unit::ReadConfiguration => split(
+            sql,
+            charge_point_id,
+            resolved,
+            read_configuration::prepare(resolved, payload),
+            "getVariableData",
+        )?,
         // `{"updateType": ...}` alone: the central system builds the list when it sends it.
         Unit::SendLocalList if to_build => {
             if resolved.version != OcppVersion::V16 {
@@ -316,6 +329,41 @@ pub fn prepare(
         }
     }
     Ok(Ok(Prepared { requests }))
+}
+
+/// A 2.0.1 GetVariables / SetVariables with more entries than the station takes in one
+/// message (`DeviceDataCtrlr.ItemsPerMessage`, instance GetVariables / SetVariables, as it
+/// reported) becomes several requests, each within the limit.
+fn split(
+    sql: &impl Sql,
+    charge_point_id: &str,
+    resolved: &Resolved,
+    prepared: Result<Vec<Value>, String>,
+    list: &str,
+) -> Result<Result<Vec<Value>, String>, CommandError> {
+    let requests = match prepared {
+        Ok(requests) if resolved.version == OcppVersion::V201 => requests,
+        other => return Ok(other),
+    };
+    let Some(limit) =
+        crate::device_model::items_per_message(sql, charge_point_id, resolved.action)?
+    else {
+        return Ok(Ok(requests));
+    };
+    let mut split = Vec::new();
+    for request in requests {
+        match request.get(list).and_then(Value::as_array) {
+            Some(entries) if entries.len() > limit => {
+                for chunk in entries.chunks(limit) {
+                    let mut part = request.clone();
+                    part[list] = Value::Array(chunk.to_vec());
+                    split.push(part);
+                }
+            }
+            _ => split.push(request),
+        }
+    }
+    Ok(Ok(split))
 }
 
 /// The payload as the operator wrote it: only in the station's own version.

@@ -265,3 +265,49 @@ mod get_variables_tests {
         );
     }
 }
+
+#[cfg(test)]
+mod split_tests {
+    use crate::device_model::{store, Attribute};
+    use crate::operations::{prepare, resolve};
+    use crate::test_support::db;
+    use ocpp_protocol::OcppVersion;
+    use serde_json::json;
+
+    #[test]
+    fn a_get_variables_beyond_the_stations_items_per_message_is_split() {
+        let db = db();
+        let entry =
+            |n: i64| json!({"component": {"name": "C"}, "variable": {"name": format!("V{n}")}});
+        let request = json!({"getVariableData": (0..5).map(entry).collect::<Vec<_>>()});
+        let resolved = resolve(OcppVersion::V201, "GetVariables").unwrap();
+        let whole = prepare(&db.sql, "CP1", &resolved, request.clone())
+            .unwrap()
+            .unwrap();
+        assert_eq!(whole.requests.len(), 1, "no limit reported: one request");
+        let mut limit = Attribute::named(
+            &json!({"name": "DeviceDataCtrlr"}),
+            &json!({"name": "ItemsPerMessage", "instance": "GetVariables"}),
+            None,
+        );
+        limit.value = Some("2".into());
+        store(
+            &db.sql,
+            "CP1",
+            &limit,
+            "NotifyReport",
+            "2026-11-23T20:00:00Z",
+        )
+        .unwrap();
+        let split = prepare(&db.sql, "CP1", &resolved, request)
+            .unwrap()
+            .unwrap();
+        let sizes: Vec<usize> = split
+            .requests
+            .iter()
+            .map(|r| r["getVariableData"].as_array().unwrap().len())
+            .collect();
+        assert_eq!(sizes, vec![2, 2, 1]);
+        assert_eq!(split.requests[2]["getVariableData"][0], entry(4));
+    }
+}
