@@ -134,3 +134,19 @@ pub fn key_in_16(component: &str, variable: &str) -> Option<&'static str> {
         .find(|(_, c, v)| c.eq_ignore_ascii_case(component) && v.eq_ignore_ascii_case(variable))
         .map(|(k, _, _)| *k)
 }
+
+/// The 1.6 key of a 2.0.1 `{component, variable}` entry; `Err` tells the operator to send
+/// `instead` (the 1.6 action) for a variable 1.6 has no key for.
+pub(crate) fn key_of_entry(
+    entry: &serde_json::Value,
+    instead: &str,
+) -> Result<&'static str, String> {
+    let name = |v: &str| entry[v]["name"].as_str().unwrap_or_default();
+    key_in_16(name("component"), name("variable")).ok_or_else(|| {
+        format!(
+            "{}.{} has no OCPP 1.6 configuration key; send {instead}",
+            name("component"),
+            name("variable")
+        )
+    })
+}

@@ -12,7 +12,7 @@ use ocpp_protocol::OcppVersion;
 use serde_json::{json, Value};
 
 use super::Resolved;
-use crate::configuration::{key_in_16, key_in_201, store as store_key};
+use crate::configuration::{key_in_201, key_of_entry, store as store_key};
 use crate::device_model::{self, Attribute};
 use crate::store::Command;
 use crate::CommandError;
@@ -48,14 +48,7 @@ pub(super) fn prepare(resolved: &Resolved, payload: Value) -> Result<Vec<Value>,
                     "SetVariables for a 1.6 station takes exactly one setVariableData entry".into(),
                 );
             };
-            let name = |v: &str| entry[v]["name"].as_str().unwrap_or_default();
-            let key = key_in_16(name("component"), name("variable")).ok_or_else(|| {
-                format!(
-                    "{}.{} has no OCPP 1.6 configuration key; send ChangeConfiguration",
-                    name("component"),
-                    name("variable")
-                )
-            })?;
+            let key = key_of_entry(entry, "ChangeConfiguration")?;
             Ok(vec![json!({"key": key, "value": entry["attributeValue"]})])
         }
         _ => Ok(vec![payload]),

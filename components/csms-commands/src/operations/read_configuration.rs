@@ -8,7 +8,7 @@ use ocpp_protocol::OcppVersion;
 use serde_json::{json, Value};
 
 use super::Resolved;
-use crate::configuration::{key_in_16, key_in_201, store as store_key};
+use crate::configuration::{key_in_201, key_of_entry, store as store_key};
 use crate::device_model::{self, Attribute};
 use crate::store::Command;
 use crate::CommandError;
@@ -47,15 +47,7 @@ pub(super) fn prepare(resolved: &Resolved, payload: Value) -> Result<Vec<Value>,
                 .unwrap_or_default();
             let mut keys = Vec::new();
             for entry in entries {
-                let name = |v: &str| entry[v]["name"].as_str().unwrap_or_default();
-                let key = key_in_16(name("component"), name("variable")).ok_or_else(|| {
-                    format!(
-                        "{}.{} has no OCPP 1.6 configuration key; send GetConfiguration",
-                        name("component"),
-                        name("variable")
-                    )
-                })?;
-                keys.push(key);
+                keys.push(key_of_entry(entry, "GetConfiguration")?);
             }
             Ok(vec![json!({ "key": keys })])
         }
