@@ -204,3 +204,51 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod ocpp201_tests {
+    use crate::operations::answered_as;
+    use crate::reservations::list_for;
+    use crate::test_support::{at, db};
+    use ocpp_protocol::OcppVersion;
+    use serde_json::json;
+
+    #[test]
+    fn an_accepted_201_reservation_is_stored_per_evse_or_for_the_station() {
+        let db = db();
+        let now = at("2026-11-23T20:00:00Z");
+        answered_as(
+            &db,
+            OcppVersion::V201,
+            "ReserveNow",
+            json!({"id": 9, "expiryDateTime": "2026-11-23T21:00:00Z", "evseId": 2,
+                   "idToken": {"idToken": "ALICE", "type": "ISO14443"},
+                   "groupIdToken": {"idToken": "FAMILY", "type": "Central"}}),
+            json!({"status": "Accepted"}),
+            now,
+        );
+        answered_as(
+            &db,
+            OcppVersion::V201,
+            "ReserveNow",
+            json!({"id": 10, "expiryDateTime": "2026-11-23T21:00:00Z",
+                   "idToken": {"idToken": "BOB", "type": "ISO14443"}}),
+            json!({"status": "Accepted"}),
+            now,
+        );
+        let mut listed: Vec<(i64, i64, String, Option<String>)> =
+            list_for(&db.sql, "CP1", None, None, 10, now)
+                .unwrap()
+                .into_iter()
+                .map(|r| (r.reservation_id, r.connector_id, r.id_tag, r.parent_id_tag))
+                .collect();
+        listed.sort();
+        assert_eq!(
+            listed,
+            vec![
+                (9, 2, "ALICE".into(), Some("FAMILY".into())),
+                (10, 0, "BOB".into(), None)
+            ]
+        );
+    }
+}
