@@ -8,6 +8,7 @@ are named after the OCTT 2.0.1 CSMS cases they cover; the others say what they c
 
 import asyncio
 import contextlib
+from datetime import datetime, timedelta, timezone
 
 import websockets
 from ocpp.routing import on
@@ -91,6 +92,11 @@ class Commanded201(ChargePoint201):
     def on_trigger_message(self, requested_message, **kwargs):
         self.asked.append(("TriggerMessage", requested_message))
         return call_result.TriggerMessage(status="Accepted")
+
+    @on(Action.reserve_now)
+    def on_reserve_now(self, id, id_token, **kwargs):
+        self.asked.append(("ReserveNow", id, id_token["id_token"], kwargs.get("evse_id")))
+        return call_result.ReserveNow(status="Accepted")
 
     @on(Action.request_start_transaction)
     def on_request_start(self, id_token, remote_start_id, **kwargs):
@@ -242,3 +248,37 @@ async def test_a_pending_station_may_send_what_a_trigger_message_asked_for(backe
         await cp.call(status_notification)
     status, connectors = await api(backend, "GET", "/api/v1/charge-points/CP201-PENDING/connectors")
     assert status == 200, connectors
+
+
+async def test_a_2_0_1_reservation_refuses_another_token_and_is_used_by_its_owner(backend):
+    await register(backend, "CP201-RESERVE")
+    for tag in ("RESOWNER201", "RESOTHER201"):
+        status, body = await api(backend, "PUT", f"/api/v1/id-tags/{tag}", {"status": "Accepted"})
+        assert status in (200, 201), body
+    expiry = (datetime.now(timezone.utc) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    evse = {"id": 1, "connector_id": 1}
+    async with commanded_201(backend, "CP201-RESERVE") as cp:
+        await command(backend, "CP201-RESERVE", "ReserveNow", {
+            "id": 31, "expiryDateTime": expiry, "evseId": 1,
+            "idToken": {"idToken": "RESOWNER201", "type": "ISO14443"}})
+        assert cp.asked[-1] == ("ReserveNow", 31, "RESOWNER201", 1)
+        status, reservations = await api(backend, "GET", "/api/v1/charge-points/CP201-RESERVE/reservations")
+        assert [(r["reservation_id"], r["connector_id"], r["state"]) for r in reservations["items"]] == [
+            (31, 1, "active")], reservations
+        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        other = await cp.call(call.TransactionEvent(
+            event_type="Started", timestamp=now, trigger_reason="Authorized", seq_no=0,
+            transaction_info={"transaction_id": "res-other"}, evse=evse,
+            id_token={"id_token": "RESOTHER201", "type": "ISO14443"}))
+        assert other.id_token_info["status"] == "Invalid", other
+        await cp.call(call.TransactionEvent(
+            event_type="Ended", timestamp=now, trigger_reason="Deauthorized", seq_no=1,
+            transaction_info={"transaction_id": "res-other", "stopped_reason": "DeAuthorized"}))
+        owner = await cp.call(call.TransactionEvent(
+            event_type="Started", timestamp=now, trigger_reason="Authorized", seq_no=0,
+            transaction_info={"transaction_id": "res-owner"}, evse=evse, reservation_id=31,
+            id_token={"id_token": "RESOWNER201", "type": "ISO14443"}))
+        assert owner.id_token_info["status"] == "Accepted", owner
+    status, reservations = await api(backend, "GET", "/api/v1/charge-points/CP201-RESERVE/reservations")
+    used = reservations["items"][0]
+    assert used["state"] == "used" and used["transaction_id"] is not None, used

@@ -190,7 +190,14 @@ pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
                 })?
             }
         };
-        apply_event(sql, &tx, &event, token_answer.as_ref(), &now)?;
+        apply_event(
+            sql,
+            charge_point_id,
+            &tx,
+            &event,
+            token_answer.as_ref(),
+            env.now,
+        )?;
         let groups = SampleGroup::from_ocpp201(payload.get("meterValue"), &format_utc(event.at));
         store_samples(
             sql,
@@ -332,11 +339,13 @@ fn insert(
 /// charging state.
 fn apply_event(
     sql: &impl Sql,
+    charge_point_id: &str,
     tx: &Stored,
     event: &Event<'_>,
     token: Option<&TokenAnswer>,
-    now: &str,
+    now_utc: DateTime<Utc>,
 ) -> Result<(), TxError> {
+    let now = format_utc(now_utc);
     sql.execute(
         "INSERT INTO transaction_events (transaction_id, seq_no, event_type, trigger_reason, event_at, \
          charging_state, offline, id_token, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -349,7 +358,7 @@ fn apply_event(
             event.charging_state.map(str::to_owned).into(),
             event.offline.into(),
             event.token.map(|(t, _)| t.to_owned()).into(),
-            now.into(),
+            now.as_str().into(),
         ],
     )?;
     if let (Some(TokenAnswer::Start { decision, refusal }), Some((id_tag, _))) =
@@ -376,6 +385,22 @@ fn apply_event(
             "UPDATE transactions SET connector_id = ?, evse_connector_id = COALESCE(?, evse_connector_id) \
              WHERE id = ?",
             &[evse_id.into(), connector_id.into(), tx.id.into()],
+        )?;
+    }
+    // The token that starts the transaction uses its reservation, as a 1.6 StartTransaction does.
+    if let (Some(TokenAnswer::Start { decision, .. }), Some((id_tag, _))) = (token, event.token) {
+        crate::reservation_use::end(
+            sql,
+            &crate::reservation_use::Start {
+                charge_point_id,
+                connector_id: event.evse.map_or(tx.evse_id, |(id, _)| id),
+                id_tag,
+                parent_id_tag: decision.group_id.as_deref(),
+                reservation_id: event.reservation_id,
+                accepted: decision.is_accepted(),
+                transaction_id: tx.id,
+            },
+            now_utc,
         )?;
     }
     // The start is the Started event's time; before it arrives, the earliest event's.
