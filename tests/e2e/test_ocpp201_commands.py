@@ -98,6 +98,17 @@ class Commanded201(ChargePoint201):
         self.asked.append(("ReserveNow", id, id_token["id_token"], kwargs.get("evse_id")))
         return call_result.ReserveNow(status="Accepted")
 
+    @on(Action.send_local_list)
+    def on_send_local_list(self, version_number, update_type, **kwargs):
+        self.asked.append(("SendLocalList", version_number, update_type,
+                           kwargs.get("local_authorization_list")))
+        self.list_version = version_number
+        return call_result.SendLocalList(status="Accepted")
+
+    @on(Action.get_local_list_version)
+    def on_get_local_list_version(self, **kwargs):
+        return call_result.GetLocalListVersion(version_number=getattr(self, "list_version", 0))
+
     @on(Action.request_start_transaction)
     def on_request_start(self, id_token, remote_start_id, **kwargs):
         self.asked.append(("RequestStartTransaction", id_token, remote_start_id, kwargs.get("evse_id")))
@@ -282,3 +293,32 @@ async def test_a_2_0_1_reservation_refuses_another_token_and_is_used_by_its_owne
     status, reservations = await api(backend, "GET", "/api/v1/charge-points/CP201-RESERVE/reservations")
     used = reservations["items"][0]
     assert used["state"] == "used" and used["transaction_id"] is not None, used
+
+
+async def test_a_local_list_built_from_the_registry_for_a_2_0_1_station(backend):
+    await register(backend, "CP201-LIST")
+    status, body = await api(backend, "PUT", "/api/v1/id-tags/LISTCARD201",
+                             {"status": "Accepted", "type": "ISO15693"})
+    assert status in (200, 201), body
+    async with commanded_201(backend, "CP201-LIST") as cp:
+        version = await command(backend, "CP201-LIST", "GetLocalListVersion", {})
+        assert version["response"] == {"versionNumber": 0}
+        full = await command(backend, "CP201-LIST", "SendLocalList", {"updateType": "Full"})
+        (_, number, update_type, entries) = cp.asked[-1]
+        assert (number, update_type) == (1, "Full")
+        tokens = {e["id_token"]["id_token"]: e for e in entries}
+        assert tokens["LISTCARD201"] == {"id_token": {"id_token": "LISTCARD201", "type": "ISO15693"},
+                                         "id_token_info": {"status": "Accepted"}}, tokens["LISTCARD201"]
+        assert full["request"]["versionNumber"] == 1
+        status, body = await api(backend, "PUT", "/api/v1/id-tags/LISTCARD201",
+                                 {"status": "Blocked", "type": "ISO15693"})
+        assert status in (200, 201), body
+        await command(backend, "CP201-LIST", "SendLocalList", {"updateType": "Differential"})
+        (_, number, update_type, entries) = cp.asked[-1]
+        assert (number, update_type) == (2, "Differential")
+        assert [e["id_token_info"]["status"] for e in entries
+                if e["id_token"]["id_token"] == "LISTCARD201"] == ["Blocked"]
+    status, state = await api(backend, "GET", "/api/v1/charge-points/CP201-LIST/local-list")
+    assert status == 200 and state["accepted_version"] == 2, state
+    status, held = await api(backend, "GET", "/api/v1/charge-points/CP201-LIST/local-list/entries")
+    assert {e["id_tag"]: e["status"] for e in held["items"]}["LISTCARD201"] == "Blocked", held

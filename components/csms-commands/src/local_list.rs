@@ -29,8 +29,8 @@
 use std::collections::BTreeMap;
 
 use csms_store::Sql;
-use ocpp_protocol::messages::v16;
 use ocpp_protocol::timestamp::{format_utc, parse_utc};
+use ocpp_protocol::OcppVersion;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
@@ -64,18 +64,56 @@ pub struct Entry {
 }
 
 impl Entry {
-    fn item(&self) -> Value {
+    /// The list entry in `ocpp`'s form; `types` gives a 2.0.1 token its type.
+    fn item(&self, ocpp: OcppVersion, types: &BTreeMap<String, String>) -> Value {
         let mut info = Map::new();
         info.insert("status".into(), self.status.as_str().into());
-        if let Some(expiry) = &self.expiry_date {
-            info.insert("expiryDate".into(), expiry.as_str().into());
+        match ocpp {
+            OcppVersion::V16 => {
+                if let Some(expiry) = &self.expiry_date {
+                    info.insert("expiryDate".into(), expiry.as_str().into());
+                }
+                if let Some(parent) = &self.parent_id_tag {
+                    info.insert("parentIdTag".into(), parent.as_str().into());
+                }
+                json!({"idTag": self.id_tag, "idTagInfo": info})
+            }
+            OcppVersion::V201 => {
+                if let Some(expiry) = &self.expiry_date {
+                    info.insert("cacheExpiryDateTime".into(), expiry.as_str().into());
+                }
+                if let Some(parent) = &self.parent_id_tag {
+                    info.insert(
+                        "groupIdToken".into(),
+                        json!({"idToken": parent, "type": "Central"}),
+                    );
+                }
+                json!({"idToken": self.id_token(types), "idTokenInfo": info})
+            }
         }
-        if let Some(parent) = &self.parent_id_tag {
-            info.insert("parentIdTag".into(), parent.as_str().into());
+    }
+
+    /// The entry that removes this tag from a Differential list (no idTagInfo / idTokenInfo).
+    fn removal(&self, ocpp: OcppVersion, types: &BTreeMap<String, String>) -> Value {
+        match ocpp {
+            OcppVersion::V16 => json!({"idTag": self.id_tag}),
+            OcppVersion::V201 => json!({"idToken": self.id_token(types)}),
         }
-        json!({"idTag": self.id_tag, "idTagInfo": info})
+    }
+
+    /// A 2.0.1 idToken: the registry's type, else ISO14443. A token registered without a
+    /// type matches any type when the CSMS decides, but a list entry must name one, and a
+    /// local list is for the cards a station checks offline.
+    fn id_token(&self, types: &BTreeMap<String, String>) -> Value {
+        let kind = types
+            .get(&self.id_tag.to_ascii_uppercase())
+            .map_or(UNTYPED_LIST_TOKEN, String::as_str);
+        json!({"idToken": self.id_tag, "type": kind})
     }
 }
+
+/// The type a 2.0.1 list gives a token registered without one.
+pub const UNTYPED_LIST_TOKEN: &str = "ISO14443";
 
 /// The version state of a charge point (all `None` before any answer).
 pub fn version(sql: &impl Sql, charge_point_id: &str) -> Result<LocalListVersion, CommandError> {
@@ -146,18 +184,20 @@ pub fn to_build(request: &Value) -> Result<bool, String> {
 pub(crate) fn build(
     sql: &impl Sql,
     charge_point_id: &str,
+    ocpp: OcppVersion,
     request: &Value,
 ) -> Result<Result<Value, String>, CommandError> {
     let full = request.get("updateType").and_then(Value::as_str) == Some("Full");
     let state = version(sql, charge_point_id)?;
-    let registry = match registry(sql)? {
+    let registry = match registry(sql, ocpp)? {
         Ok(registry) => registry,
         Err(reason) => return Ok(Err(reason)),
     };
+    let types = token_types(sql)?;
     let accepted = state.accepted_version.unwrap_or(0);
     let (update_type, list_version, items, resulting) = if full {
         let known = accepted.max(state.reported_version.unwrap_or(0));
-        let items: Vec<Value> = registry.values().map(Entry::item).collect();
+        let items: Vec<Value> = registry.values().map(|e| e.item(ocpp, &types)).collect();
         let size = items.len();
         ("Full", known + 1, items, size)
     } else {
@@ -171,12 +211,12 @@ pub(crate) fn build(
         let mut items: Vec<Value> = registry
             .iter()
             .filter(|(key, entry)| base.get(*key) != Some(*entry))
-            .map(|(_, entry)| entry.item())
+            .map(|(_, entry)| entry.item(ocpp, &types))
             .collect();
         items.extend(
             base.iter()
                 .filter(|(key, _)| !registry.contains_key(*key))
-                .map(|(_, gone)| json!({"idTag": gone.id_tag})),
+                .map(|(_, gone)| gone.removal(ocpp, &types)),
         );
         ("Differential", accepted + 1, items, registry.len())
     };
@@ -197,18 +237,40 @@ pub(crate) fn build(
             }
         }
     }
+    let version_field = match ocpp {
+        OcppVersion::V16 => "listVersion",
+        OcppVersion::V201 => "versionNumber",
+    };
     let built = json!({
-        "listVersion": list_version,
+        version_field: list_version,
         "updateType": update_type,
         "localAuthorizationList": items,
     });
-    Ok(match v16::Request::decode("SendLocalList", &built) {
-        Ok(_) => Ok(built),
-        Err(e) => Err(format!(
-            "the list built from the idTag registry is not a valid SendLocalList: {}",
-            e.description
-        )),
-    })
+    Ok(
+        match crate::operations::validate_request(ocpp, "SendLocalList", &built) {
+            Ok(()) => Ok(built),
+            Err(e) => Err(format!(
+                "the list built from the idTag registry is not a valid SendLocalList: {}",
+                e.description
+            )),
+        },
+    )
+}
+
+/// The token type each registered token has, by upper-cased token (typed tokens only).
+fn token_types(sql: &impl Sql) -> Result<BTreeMap<String, String>, CommandError> {
+    let rows = sql.execute(
+        "SELECT id_tag, token_type FROM id_tags WHERE token_type IS NOT NULL",
+        &[],
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.text(0, "id_tags")?.to_ascii_uppercase(),
+                r.text(1, "id_tags")?,
+            ))
+        })
+        .collect()
 }
 
 /// Why a Differential update cannot be built on what the charge point last accepted: a
@@ -241,13 +303,21 @@ fn unknown_base(state: &LocalListVersion) -> Option<String> {
 }
 
 /// Every registered tag as a list entry, by upper-cased idTag (idTokens are case-insensitive).
-fn registry(sql: &impl Sql) -> Result<Result<BTreeMap<String, Entry>, String>, CommandError> {
+fn registry(
+    sql: &impl Sql,
+    ocpp: OcppVersion,
+) -> Result<Result<BTreeMap<String, Entry>, String>, CommandError> {
     const CTX: &str = "id_tags";
+    // A 1.6 list holds CiString20 idTags: longer 2.0.1 tokens cannot be on it. A 2.0.1 list
+    // takes the registry's 36 characters.
+    let max = match ocpp {
+        OcppVersion::V16 => 20,
+        OcppVersion::V201 => 36,
+    };
     let rows = sql.execute(
-        // A 1.6 list holds CiString20 idTags: longer 2.0.1 tokens cannot be on it.
-        "SELECT id_tag, status, expiry_date, CASE WHEN length(parent_id_tag) <= 20 THEN parent_id_tag END \
-         FROM id_tags WHERE length(id_tag) <= 20 ORDER BY id_tag",
-        &[],
+        "SELECT id_tag, status, expiry_date, CASE WHEN length(parent_id_tag) <= ?1 THEN parent_id_tag END \
+         FROM id_tags WHERE length(id_tag) <= ?1 ORDER BY id_tag",
+        &[max.into()],
     )?;
     let mut registry = BTreeMap::new();
     for row in &rows {
@@ -722,5 +792,53 @@ mod tests {
             Ok(false)
         );
         assert_eq!(to_build(&json!({})), Ok(false));
+    }
+
+    #[test]
+    fn a_201_list_carries_id_tokens_with_their_type_and_builds_differentials_on_it() {
+        let db = db();
+        tag(
+            &db,
+            "ALICE",
+            "Accepted",
+            Some("2027-01-01T00:00:00Z"),
+            Some("FAMILY"),
+        );
+        tag(&db, "TOKEN-LONGER-THAN-TWENTY-CHARS", "Blocked", None, None);
+        db.sql
+            .execute(
+                "UPDATE id_tags SET token_type = 'KeyCode' WHERE id_tag = 'ALICE'",
+                &[],
+            )
+            .unwrap();
+        let send_201 = |update_type: &str| {
+            let id = crate::operations::answered_as(
+                &db,
+                OcppVersion::V201,
+                "SendLocalList",
+                json!({ "updateType": update_type }),
+                json!({ "status": "Accepted" }),
+                at("2026-11-23T20:00:00Z"),
+            );
+            get(&db.sql, id).unwrap().unwrap().request
+        };
+        assert_eq!(
+            send_201("Full"),
+            json!({"versionNumber": 1, "updateType": "Full", "localAuthorizationList": [
+                {"idToken": {"idToken": "ALICE", "type": "KeyCode"},
+                 "idTokenInfo": {"status": "Accepted", "cacheExpiryDateTime": "2027-01-01T00:00:00Z",
+                                 "groupIdToken": {"idToken": "FAMILY", "type": "Central"}}},
+                {"idToken": {"idToken": "TOKEN-LONGER-THAN-TWENTY-CHARS", "type": "ISO14443"},
+                 "idTokenInfo": {"status": "Blocked"}}]})
+        );
+        assert_eq!(version(&db.sql, "CP1").unwrap().accepted_version, Some(1));
+        db.sql
+            .execute("DELETE FROM id_tags WHERE id_tag = 'ALICE'", &[])
+            .unwrap();
+        assert_eq!(
+            send_201("Differential"),
+            json!({"versionNumber": 2, "updateType": "Differential", "localAuthorizationList": [
+                {"idToken": {"idToken": "ALICE", "type": "ISO14443"}}]})
+        );
     }
 }

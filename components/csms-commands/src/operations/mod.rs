@@ -292,12 +292,6 @@ pub fn prepare(
         )?,
         // `{"updateType": ...}` alone: the central system builds the list when it sends it.
         Unit::SendLocalList if to_build => {
-            if resolved.version != OcppVersion::V16 {
-                return Ok(Err(format!(
-                    "building the local list from the registry is available for OCPP 1.6 so far; \
-                     give the whole {action} request"
-                )));
-            }
             return Ok(Ok(Prepared {
                 requests: vec![payload],
             }));

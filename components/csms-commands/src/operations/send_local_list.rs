@@ -22,7 +22,12 @@ pub(super) fn complete(
     command: &Command,
 ) -> Result<Result<Value, String>, CommandError> {
     if local_list::to_build(&command.request) == Ok(true) {
-        return local_list::build(sql, &command.charge_point_id, &command.request);
+        return local_list::build(
+            sql,
+            &command.charge_point_id,
+            command.version(),
+            &command.request,
+        );
     }
     Ok(Ok(command.request.clone()))
 }
