@@ -1,6 +1,7 @@
-//! The device model a station reports (2.0.1 NotifyReport now; GetVariables answers and 1.6
-//! configuration keys feed the same table later): one row per (component, instance, EVSE,
-//! connector, variable, instance, attribute type), the newest value winning.
+//! NotifyReport parts: the device model a station reports, stored through
+//! [`csms_commands::device_model`] (which GetVariables and SetVariables answers feed too), one
+//! row per (component, instance, EVSE, connector, variable, instance, attribute type), the
+//! newest value winning.
 //!
 //! A report comes in parts (`seqNo` from 0, `tbc` while more follow); each part is stored
 //! as it arrives, and `device_model_reports` counts parts and entries per `requestId` and says
@@ -24,25 +25,17 @@ pub fn from_report_data(report_data: Option<&Value>) -> Vec<Attribute> {
     let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
     let mut out = Vec::new();
     for entry in entries {
-        let component = &entry["component"];
-        let variable = &entry["variable"];
-        let evse = component.get("evse");
         let characteristics = entry.get("variableCharacteristics").map(Value::to_string);
         let Some(Value::Array(attributes)) = entry.get("variableAttribute") else {
             continue;
         };
         for attribute in attributes {
+            let attribute_type = attribute.get("type").and_then(Value::as_str);
             out.push(Attribute {
-                component: text(component, "name").unwrap_or_default(),
-                component_instance: text(component, "instance").unwrap_or_default(),
-                evse_id: evse.and_then(|e| e["id"].as_i64()).unwrap_or(-1),
-                connector_id: evse.and_then(|e| e["connectorId"].as_i64()).unwrap_or(-1),
-                variable: text(variable, "name").unwrap_or_default(),
-                variable_instance: text(variable, "instance").unwrap_or_default(),
-                attribute_type: text(attribute, "type").unwrap_or_else(|| "Actual".to_owned()),
                 value: text(attribute, "value"),
                 mutability: text(attribute, "mutability"),
                 characteristics: characteristics.clone(),
+                ..Attribute::named(&entry["component"], &entry["variable"], attribute_type)
             });
         }
     }
@@ -68,8 +61,12 @@ pub fn store_report<S: Sql, K: KeyValue, C: crate::forward::Chain>(
     let cp = incoming.charge_point_id;
     env.sql.transaction(|sql| {
         for a in &part.attributes {
-            csms_commands::device_model::store(sql, cp, a, incoming.action, &now)
-                .map_err(|e| HandlerError::from(csms_store::StoreError::Sql(e.to_string())))?;
+            csms_commands::device_model::store(sql, cp, a, incoming.action, &now).map_err(
+                |e| match e {
+                    csms_commands::CommandError::Store(e) => HandlerError::Store(e),
+                    other => HandlerError::Store(csms_store::StoreError::Sql(other.to_string())),
+                },
+            )?;
         }
         let entries = i64::try_from(part.attributes.len()).unwrap_or(i64::MAX);
         sql.execute(
