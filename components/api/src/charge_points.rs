@@ -266,7 +266,7 @@ fn check_time_zone(zone: &str) -> Result<(), ApiError> {
     })
 }
 
-fn hash(password: &str) -> Result<String, ApiError> {
+pub(crate) fn hash(password: &str) -> Result<String, ApiError> {
     if !PASSWORD_CHARS.contains(&password.chars().count()) {
         return Err(ApiError::bad_request(format!(
             "invalid field `password`: must be {} to {} characters (OCPP AuthorizationKey)",

@@ -16,10 +16,12 @@
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use csms_commands::delivery::{self, Published};
-use csms_commands::operations::{self, report, Resolved, Unit, WhilePending};
+use csms_commands::operations::{self, follow_up, report, Resolved, Unit, WhilePending};
+use csms_commands::password;
 use csms_commands::publish::Publish;
 use csms_commands::store::{self, Command, ErrorInfo, State};
 use csms_store::{KeyValue, Sql};
+use ocpp_protocol::timestamp::format_utc;
 use ocpp_protocol::OcppVersion;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -43,7 +45,7 @@ pub(crate) const STATES: [&str; 6] = [
 const LIST: &str = "commands";
 
 #[derive(Debug, Serialize)]
-struct Queued {
+pub(crate) struct Queued {
     command_id: i64,
     state: State,
     /// Every command queued: more than one when a request had to be split (2.0.1
@@ -74,17 +76,23 @@ struct CommandView {
     ocpp_version: String,
     /// GetBaseReport / GetReport: the report's NotifyReport parts received so far.
     report: Option<report::Progress>,
+    /// The notifications the station sent after answering (firmware and log status, customer
+    /// information, charging profile and monitoring reports, display messages).
+    follow_up: Option<follow_up::Progress>,
 }
 
 impl CommandView {
     fn of(sql: &impl Sql, c: Command) -> Result<Self, ApiError> {
         let report = report::progress(sql, &c)
             .with_context(|| format!("reading the report of command {}", c.id))?;
+        let follow_up = follow_up::progress(sql, &c)
+            .with_context(|| format!("reading what followed command {}", c.id))?;
+        let request = password::redacted(c.version(), &c.action, &c.request);
         Ok(Self {
             id: c.id,
             charge_point_id: c.charge_point_id,
             action: c.action,
-            request: c.request,
+            request,
             state: c.state,
             message_id: c.message_id,
             response: c.response,
@@ -95,6 +103,7 @@ impl CommandView {
             transaction_id: c.transaction_id,
             ocpp_version: c.ocpp_version,
             report,
+            follow_up,
         })
     }
 }
@@ -122,6 +131,26 @@ pub(crate) fn post(
     // `?queue=false` refuses to store a command for an offline charge point.
     let queue = query.bool("queue")?.unwrap_or(true);
     let payload = payload(action, call.body)?;
+    let queued = enqueue(sql, kv, outbound, cp, action, payload, queue, None, now)?;
+    Reply::accepted(&queued)
+}
+
+/// Checks, prepares and queues one operation for `cp`, and sends it when the station is
+/// reachable. `new_password` is the hash of the password a rotation sends
+/// ([`crate::password`]); any other command that would set the password is refused, since
+/// the station would then be locked out.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn enqueue(
+    sql: &impl Sql,
+    kv: &impl KeyValue,
+    outbound: &Outbound<'_, impl Publish>,
+    cp: &str,
+    action: &str,
+    payload: Value,
+    queue: bool,
+    new_password: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Queued, ApiError> {
     crate::charge_points::require(sql, cp)?;
     let version = station_version(sql, kv, cp)?;
     let resolved = operations::resolve(version, action).map_err(|_| {
@@ -146,6 +175,21 @@ pub(crate) fn post(
     let prepared = operations::prepare(sql, cp, &resolved, payload)
         .with_context(|| format!("preparing a {action} command for charge point {cp:?}"))?
         .map_err(ApiError::bad_request)?;
+    let sets_password = prepared
+        .requests
+        .iter()
+        .any(|r| password::sets_password(version, r));
+    match new_password {
+        None if sets_password => {
+            return Err(ApiError::bad_request(format!(
+                "{action} would change the station's password without the central system \
+                 knowing it; use POST /api/v1/charge-points/{{id}}/password"
+            )))
+        }
+        None => {}
+        Some(hash) => password::begin(sql, cp, hash, &format_utc(now))
+            .with_context(|| format!("recording the new password of charge point {cp:?}"))?,
+    }
     settle(sql, outbound, cp, false, now)?;
     let mut ids = Vec::new();
     for request in &prepared.requests {
@@ -162,7 +206,7 @@ pub(crate) fn post(
         )));
     };
     let command = load(sql, first)?;
-    Reply::accepted(&Queued {
+    Ok(Queued {
         command_id: first,
         state: command.state,
         command_ids: ids,

@@ -22,6 +22,7 @@ mod cdrs;
 mod charge_point_delete;
 mod charge_point_list;
 mod charge_points;
+mod charging_profiles;
 mod commands;
 mod connectors;
 mod csv;
@@ -31,6 +32,7 @@ mod local_list;
 mod meter_values;
 mod openapi;
 mod pagination;
+mod password;
 mod problem;
 mod query;
 mod reservations;
@@ -254,6 +256,10 @@ fn dispatch(
         (Resource::Command, Method::Get) => commands::get(sql, kv, outbound, id, now),
         (Resource::ChargePointConfiguration, Method::Get) => commands::configuration(sql, id),
         (Resource::ChargePointVariables, Method::Get) => variables::list(sql, id),
+        (Resource::ChargePointChargingProfiles, Method::Get) => charging_profiles::list(sql, id),
+        (Resource::ChargePointPassword, Method::Post) => {
+            password::post(sql, kv, outbound, id, body, now)
+        }
         (Resource::ChargePointReservations, Method::Get) => reservations::list(sql, id, query, now),
         (Resource::ChargePointLocalList, Method::Get) => local_list::get(sql, id),
         (Resource::ChargePointLocalListEntries, Method::Get) => local_list::entries(sql, id, query),

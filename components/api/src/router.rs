@@ -72,6 +72,10 @@ pub enum Resource {
     ChargePointConfiguration,
     /// The device model a charge point reported.
     ChargePointVariables,
+    /// `POST` a new Basic auth password to a charge point (rotation).
+    ChargePointPassword,
+    /// The charging profiles a charge point holds.
+    ChargePointChargingProfiles,
 }
 
 /// One path template and the methods it accepts.
@@ -222,6 +226,16 @@ pub const ROUTES: &[Route] = &[
         path: "/api/v1/charge-points/{id}/variables",
         methods: &[Method::Get],
         resource: Resource::ChargePointVariables,
+    },
+    Route {
+        path: "/api/v1/charge-points/{id}/charging-profiles",
+        methods: &[Method::Get],
+        resource: Resource::ChargePointChargingProfiles,
+    },
+    Route {
+        path: "/api/v1/charge-points/{id}/password",
+        methods: &[Method::Post],
+        resource: Resource::ChargePointPassword,
     },
     Route {
         path: "/api/v1/commands/{id}",

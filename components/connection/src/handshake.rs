@@ -9,7 +9,7 @@ use crate::session::{Env, GripRequest};
 use crate::UnknownChargePoints;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use csms_store::credentials::verify_password;
+use csms_commands::password;
 use csms_store::{KeyValue, Sql, StoreError};
 use ocpp_protocol::OcppVersion;
 
@@ -73,39 +73,38 @@ pub fn open<S: Sql, K: KeyValue, C: crate::forward::Chain>(
             ),
             UnknownChargePoints::Pending | UnknownChargePoints::Accept => accept,
         },
-        Some(cp) => match &cp.password_hash {
-            None => accept,
-            Some(hash)
-                if basic_auth_matches(req.header("authorization"), charge_point_id, hash) =>
-            {
+        Some(cp) => {
+            let presented = basic_auth_password(req.header("authorization"), charge_point_id);
+            let valid = password::accepts(
+                env.sql,
+                charge_point_id,
+                cp.password_hash.as_deref(),
+                cp.pending_password_hash.as_deref(),
+                presented.as_deref(),
+            )?;
+            if valid {
                 accept
+            } else {
+                refuse(
+                    401,
+                    "HTTP Basic authentication with the charge point id and its password is required",
+                )
             }
-            Some(_) => refuse(
-                401,
-                "HTTP Basic authentication with the charge point id and its password is required",
-            ),
-        },
+        }
     })
 }
 
-/// Security profile 1: `Authorization: Basic base64(<charge point id>:<password>)`.
-fn basic_auth_matches(header: Option<&str>, charge_point_id: &str, stored_hash: &str) -> bool {
-    let Some((scheme, encoded)) = header.and_then(|h| h.trim().split_once(' ')) else {
-        return false;
-    };
+/// Security profile 1: `Authorization: Basic base64(<charge point id>:<password>)`; the
+/// password, when the header is that and names this charge point.
+fn basic_auth_password(header: Option<&str>, charge_point_id: &str) -> Option<String> {
+    let (scheme, encoded) = header?.trim().split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
-        return false;
+        return None;
     }
-    let Ok(decoded) = STANDARD.decode(encoded.trim()) else {
-        return false;
-    };
-    let Ok(credentials) = String::from_utf8(decoded) else {
-        return false;
-    };
-    match credentials.split_once(':') {
-        Some((user, password)) => user == charge_point_id && verify_password(password, stored_hash),
-        None => false,
-    }
+    let decoded = STANDARD.decode(encoded.trim()).ok()?;
+    let credentials = String::from_utf8(decoded).ok()?;
+    let (user, password) = credentials.split_once(':')?;
+    (user == charge_point_id).then(|| password.to_owned())
 }
 
 #[cfg(test)]
@@ -115,6 +114,11 @@ mod tests {
 
     fn basic(user: &str, password: &str) -> String {
         format!("Basic {}", STANDARD.encode(format!("{user}:{password}")))
+    }
+
+    fn basic_auth_matches(header: Option<&str>, charge_point_id: &str, hash: &str) -> bool {
+        basic_auth_password(header, charge_point_id)
+            .is_some_and(|p| csms_store::credentials::verify_password(&p, hash))
     }
 
     #[test]

@@ -58,4 +58,6 @@ pub enum HandlerError {
     Forward(#[from] forward::ForwardError),
     #[error("encoding: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("{0}")]
+    Commands(#[from] csms_commands::CommandError),
 }

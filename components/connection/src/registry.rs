@@ -7,6 +7,8 @@ use csms_store::{Sql, SqlValue, StoreError};
 pub struct ChargePoint {
     pub id: String,
     pub password_hash: Option<String>,
+    /// A password sent to the station and not used yet ([`csms_commands::password`]).
+    pub pending_password_hash: Option<String>,
     /// `Accepted`, `Pending` or `Rejected`, as BootNotification answers it.
     pub registration_status: String,
     /// The only version the operator lets this station speak, if pinned.
@@ -25,7 +27,8 @@ impl ChargePoint {
 
 pub fn find(sql: &impl Sql, id: &str) -> Result<Option<ChargePoint>, StoreError> {
     let rows = sql.execute(
-        "SELECT id, password_hash, registration_status, ocpp_version_pin FROM charge_points WHERE id = ?",
+        "SELECT id, password_hash, registration_status, ocpp_version_pin, pending_password_hash \
+         FROM charge_points WHERE id = ?",
         &[id.into()],
     )?;
     rows.first()
@@ -35,6 +38,7 @@ pub fn find(sql: &impl Sql, id: &str) -> Result<Option<ChargePoint>, StoreError>
                 password_hash: row.opt_text(1, "charge_points.password_hash")?,
                 registration_status: row.text(2, "charge_points.registration_status")?,
                 ocpp_version_pin: row.opt_text(3, "charge_points.ocpp_version_pin")?,
+                pending_password_hash: row.opt_text(4, "charge_points.pending_password_hash")?,
             })
         })
         .transpose()

@@ -18,9 +18,18 @@ pub fn insert(
     payload: &Value,
     now: &str,
 ) -> Result<(), StoreError> {
+    // The 2.0.1 notifications that answer a command carry its `requestId`.
+    let request_id = payload.get("requestId").and_then(Value::as_i64);
     sql.execute(
-        "INSERT INTO station_events (charge_point_id, action, payload, received_at) VALUES (?, ?, ?, ?)",
-        &[charge_point_id.into(), action.into(), payload.to_string().into(), now.into()],
+        "INSERT INTO station_events (charge_point_id, action, payload, received_at, request_id) \
+         VALUES (?, ?, ?, ?, ?)",
+        &[
+            charge_point_id.into(),
+            action.into(),
+            payload.to_string().into(),
+            now.into(),
+            request_id.into(),
+        ],
     )?;
     Ok(())
 }

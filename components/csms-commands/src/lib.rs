@@ -13,6 +13,9 @@
 //! - [`answer`]: a CALLRESULT or CALLERROR matched by message id, validated, stored, and its
 //!   effect applied (by the operation's unit) in the same transaction.
 //! - [`reservations`]: what accepted ReserveNow / CancelReservation answers hold.
+//! - [`charging_profiles`]: the profiles each station holds (SetChargingProfile,
+//!   ClearChargingProfile, 2.0.1 ReportChargingProfiles).
+//! - [`password`]: password rotation, the old password valid until the station uses the new.
 //! - [`local_list`]: SendLocalList built from the idTag registry when sent, and the version
 //!   and entries each charge point accepted (or reported through GetLocalListVersion).
 //!
@@ -22,11 +25,13 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod answer;
+pub mod charging_profiles;
 pub mod configuration;
 pub mod delivery;
 pub mod device_model;
 pub mod local_list;
 pub mod operations;
+pub mod password;
 pub mod publish;
 pub mod reservations;
 pub mod store;

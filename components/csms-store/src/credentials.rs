@@ -22,6 +22,15 @@ pub fn hash_password(password: &str) -> Result<String, getrandom::Error> {
     Ok(hash_with(password, &salt, ITERATIONS))
 }
 
+/// A fresh random password: 20 bytes as 40 hexadecimal characters, the longest an OCPP
+/// AuthorizationKey / BasicAuthPassword may be, and in the hexadecimal form the 1.6 security
+/// whitepaper writes AuthorizationKey in.
+pub fn generate_password() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 20];
+    getrandom::fill(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 fn hash_with(password: &str, salt: &[u8], iterations: u32) -> String {
     let mut out = [0u8; 32];
     pbkdf2::pbkdf2_hmac::<Sha256>(password.as_bytes(), salt, iterations, &mut out);
@@ -68,6 +77,14 @@ mod tests {
         assert!(verify_password("s3cret-AuthorizationKey", &stored));
         assert!(!verify_password("s3cret-AuthorizationKeY", &stored));
         assert!(!verify_password("", &stored));
+    }
+
+    #[test]
+    fn generated_passwords_are_40_hex_characters_and_differ() {
+        let a = generate_password().unwrap();
+        assert_eq!(a.len(), 40);
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit()), "{a}");
+        assert_ne!(a, generate_password().unwrap());
     }
 
     #[test]

@@ -323,6 +323,28 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE commands ADD COLUMN ocpp_version TEXT NOT NULL DEFAULT 'ocpp1.6'
     "#,
+    // 7: a password sent to a station (rotation) is valid next to the current one until the
+    //    station connects with it; the notifications that follow a command (firmware, log,
+    //    customer information, ...) are found by the `requestId` they carry; the charging
+    //    profiles each station holds.
+    r#"
+    ALTER TABLE charge_points ADD COLUMN pending_password_hash TEXT;
+    ALTER TABLE station_events ADD COLUMN request_id INTEGER;
+    CREATE INDEX IF NOT EXISTS station_events_by_action ON station_events (charge_point_id, action, id);
+    CREATE TABLE IF NOT EXISTS charging_profiles (
+        charge_point_id TEXT NOT NULL,
+        profile_id INTEGER NOT NULL,
+        evse_id INTEGER NOT NULL,
+        stack_level INTEGER NOT NULL,
+        purpose TEXT NOT NULL,
+        transaction_id TEXT,
+        profile TEXT NOT NULL,
+        ocpp_version TEXT NOT NULL,
+        source TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (charge_point_id, profile_id)
+    )
+    "#,
 ];
 
 /// Brings the database to [`SCHEMA_VERSION`]. Cheap when already there: one

@@ -5,6 +5,7 @@ mod authorize;
 mod boot_notification;
 mod notify_event;
 mod notify_report;
+mod report_charging_profiles;
 mod status_notification;
 
 use crate::dispatch::Incoming;
@@ -22,6 +23,7 @@ pub enum Run {
     StatusNotification,
     NotifyEvent,
     NotifyReport,
+    ReportChargingProfiles,
     DataTransfer,
     /// Kept and acknowledged with `{}`.
     Kept,
@@ -63,7 +65,12 @@ pub const ROUTES: &[Route<Run>] = &[
         Run::Kept,
     ),
     route("ReservationStatusUpdate", Here, Accepted, Run::Kept),
-    route("ReportChargingProfiles", Here, Accepted, Run::Kept),
+    route(
+        "ReportChargingProfiles",
+        Here,
+        Accepted,
+        Run::ReportChargingProfiles,
+    ),
     route("NotifyChargingLimit", Here, Accepted, Run::Kept),
     route("ClearedChargingLimit", Here, Accepted, Run::Kept),
     route("NotifyEVChargingNeeds", Here, Accepted, Run::KeptNoSchedule),
@@ -92,6 +99,7 @@ pub fn run<S: Sql, K: KeyValue, C: forward::Chain>(
         Run::StatusNotification => status_notification::handle(env, incoming),
         Run::NotifyEvent => notify_event::handle(env, incoming),
         Run::NotifyReport => notify_report::handle(env, incoming),
+        Run::ReportChargingProfiles => report_charging_profiles::handle(env, incoming),
         Run::DataTransfer => data_transfer::handle(env, incoming),
         Run::Kept => station_events::handle(env, incoming),
         Run::KeptNoSchedule => {

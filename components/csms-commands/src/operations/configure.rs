@@ -5,7 +5,8 @@
 //!   SetVariables entry, and a SetVariables of one such entry becomes a ChangeConfiguration.
 //! - An Accepted (or RebootRequired) answer means the station now has the requested value, so
 //!   the stored configuration (1.6 keys) or device model (2.0.1 variables) takes it; the
-//!   answer, RebootRequired included, stays on the command.
+//!   answer, RebootRequired included, stays on the command. A password is the exception
+//!   ([`crate::password`]): it is never stored in either.
 
 use csms_store::Sql;
 use ocpp_protocol::OcppVersion;
@@ -61,8 +62,12 @@ pub(super) fn apply(
     response: &Value,
     now: &str,
 ) -> Result<(), CommandError> {
+    crate::password::answered(sql, command, response)?;
     if command.version() == OcppVersion::V201 {
         return set_variables(sql, command, response, now);
+    }
+    if crate::password::sets_password(OcppVersion::V16, &command.request) {
+        return Ok(());
     }
     let status = response.get("status").and_then(Value::as_str);
     if !matches!(status, Some("Accepted" | "RebootRequired")) {
@@ -104,7 +109,15 @@ fn set_variables(
             let attribute_type = r.get("attributeType").and_then(Value::as_str);
             Attribute::named(&r["component"], &r["variable"], attribute_type) == attribute
         });
-        let Some(value) = asked.and_then(|r| r["attributeValue"].as_str()) else {
+        let Some(asked) = asked else {
+            continue;
+        };
+        // A password is write-only: the device model never holds it.
+        let entry = json!({"setVariableData": [asked]});
+        if crate::password::sets_password(OcppVersion::V201, &entry) {
+            continue;
+        }
+        let Some(value) = asked["attributeValue"].as_str() else {
             continue;
         };
         attribute.value = Some(value.to_owned());

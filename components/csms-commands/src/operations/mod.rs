@@ -14,7 +14,9 @@
 //! matches are exhaustive, so the compiler points at each).
 
 mod cancel_reservation;
+mod charging_profile;
 mod configure;
+pub mod follow_up;
 mod get_local_list_version;
 mod read_configuration;
 mod remote_start;
@@ -31,6 +33,7 @@ use serde_json::Value;
 
 use crate::store::Command;
 use crate::CommandError;
+use follow_up::FollowUp;
 
 /// Which module holds what is particular to an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +50,9 @@ pub enum Unit {
     Report,
     ReserveNow,
     SendLocalList,
+    /// SetChargingProfile / ClearChargingProfile: the profiles the station holds.
+    SetChargingProfile,
+    ClearChargingProfile,
     /// Certificate management (security profiles 2 and 3): known, not available yet.
     Certificates,
 }
@@ -68,6 +74,8 @@ pub struct Operation {
     pub v201: Option<&'static str>,
     pub unit: Unit,
     pub while_pending: WhilePending,
+    /// The notifications the station sends after answering, shown on the command.
+    pub follow_up: Option<FollowUp>,
 }
 
 impl Operation {
@@ -78,6 +86,13 @@ impl Operation {
             OcppVersion::V201 => self.v201,
         }
     }
+
+    const fn followed_by(self, follow_up: FollowUp) -> Self {
+        Operation {
+            follow_up: Some(follow_up),
+            ..self
+        }
+    }
 }
 
 const fn both(name: &'static str, unit: Unit) -> Operation {
@@ -86,6 +101,7 @@ const fn both(name: &'static str, unit: Unit) -> Operation {
         v201: Some(name),
         unit,
         while_pending: WhilePending::Allowed,
+        follow_up: None,
     }
 }
 
@@ -95,6 +111,7 @@ const fn only_16(name: &'static str) -> Operation {
         v201: None,
         unit: Unit::Plain,
         while_pending: WhilePending::Allowed,
+        follow_up: None,
     }
 }
 
@@ -104,6 +121,7 @@ const fn only_201(name: &'static str, unit: Unit) -> Operation {
         v201: Some(name),
         unit,
         while_pending: WhilePending::Allowed,
+        follow_up: None,
     }
 }
 
@@ -118,6 +136,7 @@ const fn renamed(
         v201: Some(v201),
         unit,
         while_pending,
+        follow_up: None,
     }
 }
 
@@ -151,30 +170,30 @@ pub const OPERATIONS: &[Operation] = &[
     both("CancelReservation", Unit::CancelReservation),
     both("ChangeAvailability", Unit::Plain),
     both("ClearCache", Unit::Plain),
-    both("ClearChargingProfile", Unit::Plain),
+    both("ClearChargingProfile", Unit::ClearChargingProfile),
     both("DataTransfer", Unit::Plain),
     both("GetCompositeSchedule", Unit::Plain),
     both("GetLocalListVersion", Unit::GetLocalListVersion),
     both("ReserveNow", Unit::ReserveNow),
     both("Reset", Unit::Plain),
     both("SendLocalList", Unit::SendLocalList),
-    both("SetChargingProfile", Unit::Plain),
+    both("SetChargingProfile", Unit::SetChargingProfile),
     both("TriggerMessage", Unit::Plain),
     both("UnlockConnector", Unit::Plain),
-    both("UpdateFirmware", Unit::Plain),
-    only_16("GetDiagnostics"),
+    both("UpdateFirmware", Unit::Plain).followed_by(follow_up::FIRMWARE),
+    only_16("GetDiagnostics").followed_by(follow_up::DIAGNOSTICS),
     only_201("GetBaseReport", Unit::Report),
     only_201("GetReport", Unit::Report),
     only_201("ClearDisplayMessage", Unit::Plain),
     only_201("ClearVariableMonitoring", Unit::Plain),
     only_201("CostUpdated", Unit::Plain),
-    only_201("CustomerInformation", Unit::Plain),
-    only_201("GetChargingProfiles", Unit::Plain),
-    only_201("GetDisplayMessages", Unit::Plain),
-    only_201("GetLog", Unit::Plain),
-    only_201("GetMonitoringReport", Unit::Plain),
+    only_201("CustomerInformation", Unit::Plain).followed_by(follow_up::CUSTOMER_INFORMATION),
+    only_201("GetChargingProfiles", Unit::Plain).followed_by(follow_up::CHARGING_PROFILES),
+    only_201("GetDisplayMessages", Unit::Plain).followed_by(follow_up::DISPLAY_MESSAGES),
+    only_201("GetLog", Unit::Plain).followed_by(follow_up::LOG),
+    only_201("GetMonitoringReport", Unit::Plain).followed_by(follow_up::MONITORING_REPORT),
     only_201("GetTransactionStatus", Unit::Plain),
-    only_201("PublishFirmware", Unit::Plain),
+    only_201("PublishFirmware", Unit::Plain).followed_by(follow_up::PUBLISH_FIRMWARE),
     only_201("SetDisplayMessage", Unit::Plain),
     only_201("SetMonitoringBase", Unit::Plain),
     only_201("SetMonitoringLevel", Unit::Plain),
@@ -302,6 +321,8 @@ pub fn prepare(
         | Unit::Report
         | Unit::ReserveNow
         | Unit::SendLocalList
+        | Unit::SetChargingProfile
+        | Unit::ClearChargingProfile
         | Unit::Certificates => as_written(resolved, payload),
     };
     let requests = match requests {
@@ -406,6 +427,8 @@ pub(crate) fn apply(
         Unit::SendLocalList => send_local_list::apply(sql, command, response, now),
         Unit::GetLocalListVersion => get_local_list_version::apply(sql, command, response, now),
         Unit::RemoteStart => remote_start::apply(sql, command, response),
+        Unit::SetChargingProfile => charging_profile::set(sql, command, response, now),
+        Unit::ClearChargingProfile => charging_profile::clear(sql, command, response),
         Unit::RemoteStop | Unit::Report | Unit::Plain | Unit::Certificates => Ok(()),
     }
 }
