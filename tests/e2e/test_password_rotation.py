@@ -38,10 +38,11 @@ class Rotating16(ChargePoint):
 
 
 class Rotating201(ChargePoint201):
-    """Takes a new SecurityCtrlr.BasicAuthPassword."""
+    """Takes (or, when told to, rejects) a new SecurityCtrlr.BasicAuthPassword."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, status="Accepted", **kwargs):
         super().__init__(*args, **kwargs)
+        self.status = status
         self.passwords = []
 
     @on(Action201.set_variables)
@@ -52,7 +53,7 @@ class Rotating201(ChargePoint201):
             if key == ("SecurityCtrlr", "BasicAuthPassword"):
                 self.passwords.append(entry["attribute_value"])
             results.append({"component": entry["component"], "variable": entry["variable"],
-                            "attribute_status": "Accepted"})
+                            "attribute_status": self.status})
         return result201.SetVariables(set_variable_result=results)
 
 
@@ -136,7 +137,7 @@ async def test_a_station_that_rejects_the_change_keeps_its_old_password(backend)
     await connects(backend, cp_id, OLD, ChargePoint, "ocpp1.6")
 
 
-async def test_a_2_0_1_station_gets_a_generated_password_through_set_variables(backend):
+async def test_TC_A_09_a_2_0_1_station_gets_a_generated_password_through_set_variables(backend):
     cp_id = f"CP-ROTATE201-{backend.gateway}"
     await register(backend, cp_id)
     async with station(backend, cp_id, OLD, Rotating201, "ocpp2.0.1") as cp:
@@ -151,6 +152,18 @@ async def test_a_2_0_1_station_gets_a_generated_password_through_set_variables(b
     assert status == 200 and generated not in str(model)
     await connects(backend, cp_id, generated, ChargePoint201, "ocpp2.0.1")
     assert await refused(backend, cp_id, OLD, "ocpp2.0.1") == 401
+
+
+async def test_TC_A_10_a_2_0_1_station_that_rejects_the_password_keeps_its_old_one(backend):
+    cp_id, new = f"CP-REJECT201-{backend.gateway}", "never-taken-password-02"
+    await register(backend, cp_id)
+    async with station(backend, cp_id, OLD, Rotating201, "ocpp2.0.1", status="Rejected") as cp:
+        await boot201(cp)
+        _, command = await rotate(backend, cp_id, cp, {"password": new})
+        assert cp.passwords == [new]
+    assert command["response"]["setVariableResult"][0]["attributeStatus"] == "Rejected"
+    assert await refused(backend, cp_id, new, "ocpp2.0.1") == 401
+    await connects(backend, cp_id, OLD, ChargePoint201, "ocpp2.0.1")
 
 
 async def test_a_password_change_through_the_commands_route_is_refused(backend):
