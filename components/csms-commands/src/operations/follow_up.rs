@@ -60,6 +60,8 @@ pub const DIAGNOSTICS: FollowUp = statuses(
 pub const LOG: FollowUp = statuses(
     "LogStatusNotification",
     &[
+        // The upload a second GetLog cancelled (2.0.1 N01.FR.12).
+        "AcceptedCanceled",
         "Uploaded",
         "UploadFailure",
         "BadMessage",
