@@ -40,9 +40,9 @@ use Handler::{Authorization, Here, Transactions};
 
 /// Every station-initiated 2.0.1 action this central system handles. The README's table of
 /// supported messages is checked against it. While Pending a station sends only
-/// BootNotification and what the CSMS asked for (B02.FR.02); the CSMS sends no 2.0.1
-/// TriggerMessage yet, so of those only the reports of a GetBaseReport / GetMonitoringReport
-/// it may send while Pending are let through. Anything else is a SecurityError (TC_B_30).
+/// BootNotification and what the CSMS asked for (B02.FR.02): the reports of a GetBaseReport /
+/// GetMonitoringReport it may send while Pending, and what a TriggerMessage asked for
+/// (the dispatch gate). Anything else is a SecurityError (TC_B_30).
 pub const ROUTES: &[Route<Run>] = &[
     route("BootNotification", Here, Always, Run::BootNotification),
     route("Heartbeat", Here, Accepted, Run::Heartbeat),
