@@ -20,9 +20,10 @@ from decimal import Decimal
 import pytest
 import websockets
 from ocpp.v16 import call as call16
-from ocpp.v201 import call
+from ocpp.routing import on
+from ocpp.v201 import call, call_result
 
-from conftest import charge_point, charge_point_201, raw_socket
+from conftest import ChargePoint201, charge_point, charge_point_201, raw_socket
 from test_operator_api import get_text
 
 # docs/tariffs.md's example tariff, as the 1.6 session tests price with it.
@@ -677,3 +678,54 @@ async def test_malformed_frames_get_201_error_codes_and_the_session_continues(ba
             assert len(error) == 5 and isinstance(error[3], str) and isinstance(error[4], dict), error
         ok = await answer(ws, '[2,"ok","Heartbeat",{}]')
         assert ok[:2] == [3, "ok"] and ok[2]["currentTime"].endswith("Z")
+
+
+class CostShown201(ChargePoint201):
+    """Shows what a CostUpdated tells it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.costs = []
+
+    @on("CostUpdated")
+    def on_cost_updated(self, total_cost, transaction_id, **kwargs):
+        self.costs.append((transaction_id, total_cost))
+        return call_result.CostUpdated()
+
+
+async def test_cost_updated_shows_the_running_cost_the_final_record_then_confirms(operator):
+    """2.0.1 CostUpdated (I03): the operator names the session, the CSMS prices it so far with
+    the session's tariff; ending at the same reading bills exactly that."""
+    cp_id = "CP201-COST"
+    register(operator, cp_id)
+    async with websockets.connect(f"{operator.ws_url}/{cp_id}", subprotocols=["ocpp2.0.1"],
+                                  open_timeout=20) as ws:
+        cp = CostShown201(cp_id, ws, response_timeout=20)
+        task = asyncio.create_task(cp.start())
+        try:
+            await cp.call(boot_request())
+            await cp.call(started("tx-cost", at(20), meter_wh=1000, id_token=token("GOOD201-E"),
+                                  charging_state="Charging"))
+            await cp.call(updated("tx-cost", at(21), 1, meter=[energy(at(21), 7000.0, "Sample.Periodic")]))
+            status, queued = operator.api(
+                "POST", f"/api/v1/charge-points/{cp_id}/commands/CostUpdated", {"transactionId": "tx-cost"})
+            assert status == 202, queued
+            # A look at the command sends it once the gateway has subscribed the socket.
+            deadline = time.monotonic() + 20
+            while not cp.costs and time.monotonic() < deadline:
+                await asyncio.to_thread(operator.api, "GET", f"/api/v1/commands/{queued['command_id']}")
+                await asyncio.sleep(0.1)
+            assert [c[0] for c in cp.costs] == ["tx-cost"]
+            end = await cp.call(ended("tx-cost", at(21), 2, meter_wh=7000))
+        finally:
+            task.cancel()
+    running = Decimal(str(cp.costs[0][1]))
+    # 6 kWh x 2.00 + 5.00 session fee = 17.00, with 25 % VAT.
+    assert running == Decimal("21.25")
+    assert Decimal(str(end.total_cost)) == running
+    cdr = the_transaction(operator, cp_id, "tx-cost")["charge_detail_record"]
+    assert Decimal(cdr["total_incl_vat"]) == running
+    # An ended session has no running cost.
+    status, problem = operator.api(
+        "POST", f"/api/v1/charge-points/{cp_id}/commands/CostUpdated", {"transactionId": "tx-cost"})
+    assert status == 409, problem

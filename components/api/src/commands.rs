@@ -130,7 +130,15 @@ pub(crate) fn post(
     }
     // `?queue=false` refuses to store a command for an offline charge point.
     let queue = query.bool("queue")?.unwrap_or(true);
-    let payload = payload(action, call.body)?;
+    let mut payload = payload(action, call.body)?;
+    if action == crate::cost_updated::ACTION {
+        crate::charge_points::require(sql, cp)?;
+        // Another version has no CostUpdated: `enqueue` says so.
+        if station_version(sql, kv, cp)? == OcppVersion::V201 {
+            payload =
+                crate::cost_updated::with_running_cost(sql, outbound.transactions, cp, payload)?;
+        }
+    }
     let queued = enqueue(sql, kv, outbound, cp, action, payload, queue, None, now)?;
     Reply::accepted(&queued)
 }

@@ -25,6 +25,7 @@ mod charge_points;
 mod charging_profiles;
 mod commands;
 mod connectors;
+mod cost_updated;
 mod csv;
 mod id_tags;
 mod json_body;
@@ -135,11 +136,11 @@ pub struct Outbound<'a, P> {
     pub publisher: &'a P,
     /// Spin variable `command_timeout_seconds`.
     pub command_timeout_seconds: i64,
-    pub transactions: &'a dyn CloseTransaction,
+    pub transactions: &'a dyn TransactionsService,
 }
 
-/// The transactions component's `POST /operator/close` (Spin service chaining on Spin).
-pub trait CloseTransaction {
+/// The transactions component's operator endpoints (Spin service chaining on Spin).
+pub trait TransactionsService {
     /// Closes open transaction `transaction_id` for `closed_by`: the component's HTTP status
     /// and JSON body, or why it could not be reached.
     fn close(
@@ -147,6 +148,11 @@ pub trait CloseTransaction {
         transaction_id: i64,
         closed_by: &str,
     ) -> Result<(u16, serde_json::Value), String>;
+
+    /// The running cost of open transaction `transaction_id`
+    /// ([`csms_contracts::transactions::RunningCost`]): the component's HTTP status and JSON
+    /// body, or why it could not be reached.
+    fn running_cost(&self, transaction_id: i64) -> Result<(u16, serde_json::Value), String>;
 }
 
 /// Routes and authenticates `request` against the configured `api_token`.

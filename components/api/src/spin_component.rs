@@ -76,7 +76,7 @@ fn never_sent(e: &spin_sdk::http::SendError) -> bool {
 /// The transactions component, by Spin service chaining.
 struct TransactionsComponent;
 
-impl crate::CloseTransaction for TransactionsComponent {
+impl crate::TransactionsService for TransactionsComponent {
     fn close(
         &self,
         transaction_id: i64,
@@ -89,6 +89,14 @@ impl crate::CloseTransaction for TransactionsComponent {
                 transaction_id,
                 closed_by: closed_by.to_owned(),
             }),
+        )
+    }
+
+    fn running_cost(&self, transaction_id: i64) -> Result<(u16, serde_json::Value), String> {
+        use csms_contracts::transactions::{RunningCostRequest, BASE_URL, OPERATOR_RUNNING_COST};
+        csms_store::spin::post_json(
+            &format!("{BASE_URL}{OPERATOR_RUNNING_COST}"),
+            &serde_json::json!(RunningCostRequest { transaction_id }),
         )
     }
 }

@@ -27,7 +27,7 @@ pub(crate) struct Closer {
     pub(crate) answer: Cell<u16>,
 }
 
-impl crate::CloseTransaction for Closer {
+impl crate::TransactionsService for Closer {
     fn close(&self, transaction_id: i64, closed_by: &str) -> Result<(u16, Value), String> {
         self.calls
             .borrow_mut()
@@ -44,6 +44,16 @@ impl crate::CloseTransaction for Closer {
             return Ok((200, serde_json::json!({"transaction_id": transaction_id})));
         }
         Ok((status, serde_json::json!({"error": "stopped meanwhile"})))
+    }
+
+    /// 5 kWh for EUR 3.75 so far.
+    fn running_cost(&self, transaction_id: i64) -> Result<(u16, Value), String> {
+        Ok((
+            200,
+            serde_json::json!({"transaction_id": transaction_id, "as_of": "2026-05-04T10:30:00Z",
+                "energy_wh": 5000, "currency": "EUR", "total_incl_vat": "3.75",
+                "pricing_error": null}),
+        ))
     }
 }
 
@@ -69,8 +79,12 @@ impl Publish for Gateway {
 /// For tests that never reach a command route.
 pub(crate) struct NoGateway;
 
-impl crate::CloseTransaction for NoGateway {
+impl crate::TransactionsService for NoGateway {
     fn close(&self, _: i64, _: &str) -> Result<(u16, Value), String> {
+        Err("no transactions component in this test".into())
+    }
+
+    fn running_cost(&self, _: i64) -> Result<(u16, Value), String> {
         Err("no transactions component in this test".into())
     }
 }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::problem::ApiError;
 use crate::transactions::{self, not_found, parse_id};
-use crate::{json_body, CloseTransaction, Reply};
+use crate::{json_body, Reply, TransactionsService};
 
 /// Who closes when the body does not say.
 const DEFAULT_CLOSED_BY: &str = "operator";
@@ -28,7 +28,7 @@ struct CloseBody {
 
 pub(crate) fn post(
     sql: &impl Sql,
-    service: &dyn CloseTransaction,
+    service: &dyn TransactionsService,
     id: &str,
     body: &[u8],
 ) -> Result<Reply, ApiError> {

@@ -11,6 +11,8 @@ pub const OCPP16_PATH: &str = "ocpp16";
 pub const OCPP201_PATH: &str = "ocpp201";
 /// `POST {BASE_URL}/operator/close`.
 pub const OPERATOR_CLOSE: &str = "/operator/close";
+/// `POST {BASE_URL}/operator/running-cost` with a [`RunningCostRequest`].
+pub const OPERATOR_RUNNING_COST: &str = "/operator/running-cost";
 
 /// The body of a forwarded station message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,4 +36,23 @@ pub struct ForwardedAnswer {
 pub struct CloseRequest {
     pub transaction_id: i64,
     pub closed_by: String,
+}
+
+/// The body of `POST /operator/running-cost`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunningCostRequest {
+    pub transaction_id: i64,
+}
+
+/// The running cost of an open transaction: priced as if it ended at its newest energy
+/// register sample (`as_of`); `pricing_error` instead of a total when it cannot be priced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunningCost {
+    pub transaction_id: i64,
+    pub as_of: String,
+    pub energy_wh: i64,
+    pub currency: Option<String>,
+    /// A decimal, as text.
+    pub total_incl_vat: Option<String>,
+    pub pricing_error: Option<String>,
 }

@@ -190,6 +190,31 @@ pub enum Write {
     Revision,
 }
 
+/// When charging ended: as reported, or inferred from the register samples.
+fn charging_end_of(session: &FinishedSession<'_>) -> Option<DateTime<Utc>> {
+    match session.charging_end {
+        ChargingEnd::Reported(at) => at,
+        ChargingEnd::Inferred => charging_ended_at(
+            session.started_at,
+            session.stopped_at,
+            session.meter_start_wh,
+            session.meter_stop_wh,
+            &session.samples,
+        ),
+    }
+}
+
+/// Prices `session` without writing anything: the running cost of a session not stopped yet.
+/// `Ok(Err(reason))` when it cannot be priced (no tariff, a tariff that fails).
+pub fn quote(
+    sql: &impl Sql,
+    pricing: &impl Pricing,
+    session: &FinishedSession<'_>,
+) -> Result<Result<PricedSession, String>, TxError> {
+    let charging_ended_at = charging_end_of(session);
+    Ok(price(sql, pricing, session, charging_ended_at)?.result)
+}
+
 /// Prices `session` and writes its `charge_detail_records` row. Pricing failures end up in
 /// `pricing_error`, never in an error.
 pub fn write(
@@ -199,16 +224,7 @@ pub fn write(
     now: DateTime<Utc>,
     mode: Write,
 ) -> Result<(), TxError> {
-    let charging_ended_at = match session.charging_end {
-        ChargingEnd::Reported(at) => at,
-        ChargingEnd::Inferred => charging_ended_at(
-            session.started_at,
-            session.stopped_at,
-            session.meter_start_wh,
-            session.meter_stop_wh,
-            &session.samples,
-        ),
-    };
+    let charging_ended_at = charging_end_of(session);
     let durations = Durations::of(session.started_at, session.stopped_at, charging_ended_at);
     let priced = price(sql, pricing, session, charging_ended_at)?;
     let (tariff_id, currency, totals, breakdown, pricing_error) = match priced.result {

@@ -22,7 +22,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::ocpp16::{meter_values, start_transaction, stop_transaction};
-use crate::{ocpp201, operator_close, Authorizer, Env, Pricing, TxError};
+use crate::{ocpp201, operator_close, running_cost, Authorizer, Env, Pricing, TxError};
 
 /// The OCPP 1.6 actions this component applies: the 1.6 routing table.
 pub const ACTIONS_16: &[&str] = &[
@@ -56,10 +56,10 @@ impl Answer {
     }
 }
 
-pub use csms_contracts::transactions::OPERATOR_CLOSE;
 use csms_contracts::transactions::{
-    CloseRequest, Forwarded, ForwardedAnswer, OCPP16_PATH, OCPP201_PATH,
+    CloseRequest, Forwarded, ForwardedAnswer, RunningCostRequest, OCPP16_PATH, OCPP201_PATH,
 };
+pub use csms_contracts::transactions::{OPERATOR_CLOSE, OPERATOR_RUNNING_COST};
 
 /// Routes one request: `path` ends in `/ocpp16/<Action>` or is [`OPERATOR_CLOSE`].
 pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
@@ -70,6 +70,9 @@ pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
 ) -> Answer {
     if path.trim_end_matches('/').ends_with(OPERATOR_CLOSE) {
         return close(env, method, body);
+    }
+    if path.trim_end_matches('/').ends_with(OPERATOR_RUNNING_COST) {
+        return running_cost(env, method, body);
     }
     let mut segments = path.trim_end_matches('/').rsplit('/');
     let action = segments.next().unwrap_or("");
@@ -157,6 +160,41 @@ fn close<S: Sql, A: Authorizer, P: Pricing>(
         Err(e) => Answer::error(
             e.status(),
             format!("closing transaction {}: {e}", request.transaction_id),
+        ),
+    }
+}
+
+fn running_cost<S: Sql, A: Authorizer, P: Pricing>(
+    env: &Env<'_, S, A, P>,
+    method: &str,
+    body: &[u8],
+) -> Answer {
+    if !method.eq_ignore_ascii_case("POST") {
+        return Answer::error(
+            405,
+            format!("{method} {OPERATOR_RUNNING_COST}: only POST is allowed"),
+        );
+    }
+    let request: RunningCostRequest = match serde_json::from_slice(body) {
+        Ok(r) => r,
+        Err(e) => {
+            return Answer::error(
+                400,
+                format!("invalid JSON body for {OPERATOR_RUNNING_COST}: {e}"),
+            )
+        }
+    };
+    match running_cost::quote(env.sql, env.pricing, request.transaction_id) {
+        Ok(cost) => Answer {
+            status: 200,
+            body: json!(cost),
+        },
+        Err(e) => Answer::error(
+            e.status(),
+            format!(
+                "the running cost of transaction {}: {e}",
+                request.transaction_id
+            ),
         ),
     }
 }

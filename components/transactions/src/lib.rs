@@ -37,6 +37,7 @@ pub mod operator_close;
 pub mod pricing;
 pub mod remote_start_link;
 mod reservation_use;
+pub mod running_cost;
 pub mod sampled_value;
 pub mod samples;
 

@@ -37,10 +37,23 @@ pub struct Closed {
     pub from_sample: bool,
 }
 
-struct Open {
-    charge_point_id: String,
-    meter_start_wh: i64,
-    started_at: DateTime<Utc>,
+pub(crate) struct Open {
+    pub(crate) charge_point_id: String,
+    pub(crate) meter_start_wh: i64,
+    pub(crate) started_at: DateTime<Utc>,
+}
+
+/// What the meter last said during the session: the newest register sample since the start,
+/// `None` without one.
+pub(crate) fn last_reading(
+    tx: &Open,
+    samples: &[crate::finish::RegisterSample],
+) -> Option<crate::EnergySample> {
+    samples
+        .iter()
+        .filter(|s| s.sample.at >= tx.started_at)
+        .max_by_key(|s| s.sample.at)
+        .map(|s| s.sample)
 }
 
 /// Closes open transaction `transaction_id` on behalf of `closed_by` (e.g. `operator`).
@@ -55,11 +68,7 @@ pub fn close(
     sql.transaction(|sql| {
         let tx = load_open(sql, transaction_id)?;
         let samples = register_samples(sql, transaction_id)?;
-        let last = samples
-            .iter()
-            .filter(|s| s.sample.at >= tx.started_at)
-            .max_by_key(|s| s.sample.at)
-            .map(|s| s.sample);
+        let last = last_reading(&tx, &samples);
         let (meter_stop_wh, stopped_at) = match last {
             Some(sample) => (sample.wh, sample.at),
             None => (tx.meter_start_wh, tx.started_at),
@@ -114,7 +123,7 @@ pub fn close(
     })
 }
 
-fn load_open(sql: &impl Sql, transaction_id: i64) -> Result<Open, TxError> {
+pub(crate) fn load_open(sql: &impl Sql, transaction_id: i64) -> Result<Open, TxError> {
     let rows = sql.execute(
         "SELECT charge_point_id, meter_start_wh, started_at, stopped_at FROM transactions WHERE id = ?",
         &[transaction_id.into()],
