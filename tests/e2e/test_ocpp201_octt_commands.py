@@ -68,6 +68,14 @@ class Scripted201(ChargePoint201):
     def on_update_firmware(self, **kw):
         return call_result.UpdateFirmware(**self.answer("UpdateFirmware", kw))
 
+    @on(Action.reset)
+    def on_reset(self, **kw):
+        return call_result.Reset(**self.answer("Reset", kw))
+
+    @on(Action.get_transaction_status)
+    def on_get_transaction_status(self, **kw):
+        return call_result.GetTransactionStatus(**self.answer("GetTransactionStatus", kw))
+
     @on(Action.customer_information)
     def on_customer_information(self, **kw):
         return call_result.CustomerInformation(**self.answer("CustomerInformation", kw))
@@ -396,3 +404,185 @@ async def test_TC_N_27_TC_N_29_TC_N_31_TC_N_32_TC_N_62_customer_information(back
                     [p.data for p in sent], case
             else:
                 assert done["follow_up"]["count"] == 0, case
+
+
+# === Cases with a session on the station =======================================================
+
+from test_ocpp201 import ended, energy, started, updated  # noqa: E402
+
+OCTT_TOKEN = {"id_token": "OCTT-TOKEN", "type": "ISO14443"}
+
+
+async def charging(backend, cp, tx, at="2026-12-02T10:00:00Z"):
+    """The station starts a session on EVSE 1 (Reusable State EnergyTransferStarted)."""
+    await api(backend, "PUT", "/api/v1/id-tags/OCTT-TOKEN", {"status": "Accepted", "type": "ISO14443"})
+    start = await cp.call(started(tx, at, meter_wh=1000, id_token=OCTT_TOKEN, charging_state="Charging"))
+    assert start.id_token_info["status"] == "Accepted"
+
+
+async def transaction(backend, cp_id, tx):
+    status_code, body = await api(backend, "GET", f"/api/v1/transactions?charge_point_id={cp_id}")
+    assert status_code == 200, body
+    found = [t for t in body["items"] if t["station_transaction_id"] == tx]
+    assert len(found) == 1, body
+    status_code, view = await api(backend, "GET", f"/api/v1/transactions/{found[0]['id']}")
+    return view
+
+
+async def test_TC_B_25_TC_B_26_TC_B_27_reset_an_evse_idle_and_with_a_session(backend):
+    async with station(backend, "B25") as cp:
+        done = await command(cp, "Reset", {"type": "OnIdle", "evseId": 1})
+        assert done["response"] == {"status": "Accepted"}
+        # B_26: OnIdle during a session is Scheduled; the session then ends.
+        await charging(backend, cp, "tx-b26")
+        cp.answers["Reset"] = {"status": "Scheduled"}
+        done = await command(cp, "Reset", {"type": "OnIdle", "evseId": 1})
+        assert done["response"] == {"status": "Scheduled"}
+        await cp.call(updated("tx-b26", "2026-12-02T10:10:00Z", 1, trigger="StopAuthorized", id_token=OCTT_TOKEN))
+        await cp.call(ended("tx-b26", "2026-12-02T10:11:00Z", 2, meter_wh=3000, trigger="EVCommunicationLost",
+                            reason="EVDisconnected"))
+        # B_27: Immediate ends the session at once.
+        await charging(backend, cp, "tx-b27", at="2026-12-02T10:20:00Z")
+        cp.answers["Reset"] = {"status": "Accepted"}
+        await command(cp, "Reset", {"type": "Immediate", "evseId": 1})
+        await cp.call(ended("tx-b27", "2026-12-02T10:21:00Z", 1, meter_wh=2000, trigger="ResetCommand",
+                            reason="ImmediateReset"))
+    assert [a[1] for a in cp.asked] == [{"type": "OnIdle", "evse_id": 1}, {"type": "OnIdle", "evse_id": 1},
+                                        {"type": "Immediate", "evse_id": 1}]
+    b26 = await transaction(backend, cp.id, "tx-b26")
+    assert (b26["stopped_at"], b26["energy_wh"]) == ("2026-12-02T10:11:00Z", 2000)
+    b27 = await transaction(backend, cp.id, "tx-b27")
+    assert (b27["stop_reason"], b27["energy_wh"]) == ("ImmediateReset", 1000)
+
+
+async def test_TC_B_31_a_pending_station_accepted_through_a_triggered_boot(backend):
+    cp_id = f"OCTT-B31-{backend.gateway}"
+    await api(backend, "PUT", f"/api/v1/charge-points/{cp_id}", {"registration_status": "Pending"})
+    async with websockets.connect(f"{backend.ws_url}/{cp_id}", subprotocols=["ocpp2.0.1"],
+                                  open_timeout=20) as ws:
+        cp = Scripted201(cp_id, ws, response_timeout=20)
+        cp._backend = backend
+        task = asyncio.create_task(cp.start())
+        try:
+            boot = call.BootNotification(charging_station={"model": "Fast-2", "vendor_name": "Acme"},
+                                         reason="PowerUp")
+            assert (await cp.call(boot)).status == "Pending"
+            status_code, _ = await api(backend, "PUT", f"/api/v1/charge-points/{cp_id}",
+                                       {"registration_status": "Accepted"})
+            assert status_code == 200
+            await command(cp, "TriggerMessage", {"requestedMessage": "BootNotification"})
+            triggered = call.BootNotification(charging_station={"model": "Fast-2", "vendor_name": "Acme"},
+                                              reason="Triggered")
+            assert (await cp.call(triggered)).status == "Accepted"
+            await cp.call(status(1, "Available"))
+        finally:
+            task.cancel()
+    assert cp.asked == [("TriggerMessage", {"requested_message": "BootNotification"})]
+
+
+async def test_TC_E_29_TC_E_30_TC_E_31_TC_E_33_TC_E_34_transaction_status_and_the_queued_events(backend):
+    async with station(backend, "E29") as cp:
+        await charging(backend, cp, "tx-e29")
+        cases = [  # (case, request, the station's answer)
+            ("E_29", {"transactionId": "tx-e29"}, {"ongoing_indicator": True, "messages_in_queue": True}),
+            ("E_30", {"transactionId": "tx-e29"}, {"ongoing_indicator": True, "messages_in_queue": False}),
+            ("E_33", {}, {"messages_in_queue": True}),
+            ("E_34", {}, {"messages_in_queue": False}),
+        ]
+        for case, request, answer in cases:
+            cp.answers["GetTransactionStatus"] = answer
+            done = await command(cp, "GetTransactionStatus", request)
+            expected = {"messagesInQueue": answer["messages_in_queue"]}
+            if "ongoing_indicator" in answer:
+                expected["ongoingIndicator"] = answer["ongoing_indicator"]
+            assert done["response"] == expected, case
+        # The queued events then arrive, flagged offline.
+        await cp.call(updated("tx-e29", "2026-12-02T10:05:00Z", 1, offline=True,
+                              meter=[energy("2026-12-02T10:05:00Z", 2000.0, "Sample.Periodic")]))
+        # E_31: the transaction ended while offline; its Ended is still queued.
+        cp.answers["GetTransactionStatus"] = {"ongoing_indicator": False, "messages_in_queue": True}
+        done = await command(cp, "GetTransactionStatus", {"transactionId": "tx-e29"})
+        assert done["response"] == {"ongoingIndicator": False, "messagesInQueue": True}
+        await cp.call(ended("tx-e29", "2026-12-02T10:10:00Z", 2, meter_wh=4000, offline=True))
+    view = await transaction(backend, cp.id, "tx-e29")
+    assert view["stopped_at"] == "2026-12-02T10:10:00Z"
+    assert [e["offline"] for e in view["events"]] == [False, True, True]
+
+
+async def test_TC_F_13_TC_F_14_a_triggered_transaction_event(backend):
+    async with station(backend, "F13") as cp:
+        await charging(backend, cp, "tx-f13")
+        for seq_no, request in ((1, {"requestedMessage": "TransactionEvent", "evse": {"id": 1}}),
+                                (2, {"requestedMessage": "TransactionEvent"})):
+            await command(cp, "TriggerMessage", request)
+            at = f"2026-12-02T10:0{seq_no}:00Z"
+            answer = await cp.call(updated("tx-f13", at, seq_no, trigger="Trigger",
+                                           meter=[energy(at, 1000.0 + seq_no * 500, "Trigger")]))
+            assert answer.id_token_info is None
+    view = await transaction(backend, cp.id, "tx-f13")
+    assert [e["trigger_reason"] for e in view["events"]] == ["Authorized", "Trigger", "Trigger"]
+
+
+async def test_TC_L_02_TC_L_03_a_firmware_update_followed_across_the_reboot(backend):
+    cp_id = f"OCTT-L02-{backend.gateway}"
+    for request_id, firmware, before_reboot in (
+            (2, {**FIRMWARE, "installDateTime": "2026-12-02T12:00:00Z"},
+             ["Downloading", "Downloaded", "SignatureVerified", "InstallScheduled", "Installing",
+              "InstallRebooting"]),
+            (3, {**FIRMWARE, "retrieveDateTime": "2026-12-02T11:00:00Z"},
+             ["DownloadScheduled", "Downloading", "Downloaded", "SignatureVerified", "Installing",
+              "InstallRebooting"])):
+        async with station(backend, "L02") as cp:
+            cp.after["UpdateFirmware"] = [call.FirmwareStatusNotification(status=s, request_id=request_id)
+                                          for s in before_reboot]
+            sent = await command(cp, "UpdateFirmware", {"requestId": request_id, "firmware": firmware})
+
+            async def rebooting():
+                _, view = await api(backend, "GET", f"/api/v1/commands/{sent['id']}")
+                return view if view["follow_up"]["status"] == "InstallRebooting" else None
+            assert (await eventually(rebooting))["follow_up"]["complete"] is False
+        # The station comes back with the new firmware on a new connection.
+        async with websockets.connect(f"{backend.ws_url}/{cp_id}", subprotocols=["ocpp2.0.1"],
+                                      open_timeout=20) as ws:
+            cp = Scripted201(cp_id, ws, response_timeout=20)
+            task = asyncio.create_task(cp.start())
+            try:
+                boot = call.BootNotification(charging_station={"model": "Fast-2", "vendor_name": "Acme",
+                                                               "firmware_version": "1.4"},
+                                             reason="FirmwareUpdate")
+                assert (await cp.call(boot)).status == "Accepted"
+                await cp.call(status(1, "Available"))
+                await cp.call(call.FirmwareStatusNotification(status="Installed", request_id=request_id))
+            finally:
+                task.cancel()
+        _, view = await api(backend, "GET", f"/api/v1/commands/{sent['id']}")
+        assert [n["payload"]["status"] for n in view["follow_up"]["received"]] == before_reboot + ["Installed"]
+        assert view["follow_up"]["complete"] is True
+
+
+async def test_TC_L_10_TC_L_11_a_second_firmware_update_cancels_the_first_or_is_rejected(backend):
+    async with station(backend, "L10") as cp:
+        # L_10: the second update cancels the first and goes on.
+        cp.after["UpdateFirmware"] = [call.FirmwareStatusNotification(status="Downloading", request_id=10)]
+        first = await command(cp, "UpdateFirmware", {"requestId": 10, "firmware": FIRMWARE})
+        cp.answers["UpdateFirmware"] = {"status": "AcceptedCanceled"}
+        cp.after["UpdateFirmware"] = [call.FirmwareStatusNotification(status=s, request_id=11)
+                                      for s in ("Downloading", "Downloaded", "SignatureVerified", "Installing",
+                                                "Installed")]
+        second = await command(cp, "UpdateFirmware", {"requestId": 11, "firmware": FIRMWARE})
+        assert second["response"] == {"status": "AcceptedCanceled"}
+        assert (await follow_up_complete(cp, second["id"]))["follow_up"]["status"] == "Installed"
+        _, first = await api(backend, "GET", f"/api/v1/commands/{first['id']}")
+        assert [n["payload"]["status"] for n in first["follow_up"]["received"]] == ["Downloading"]
+        # L_11: a station that cannot cancel rejects the second; the first goes on.
+        cp.answers["UpdateFirmware"] = {"status": "Accepted"}
+        cp.after["UpdateFirmware"] = [call.FirmwareStatusNotification(status="Downloading", request_id=12)]
+        third = await command(cp, "UpdateFirmware", {"requestId": 12, "firmware": FIRMWARE})
+        cp.answers["UpdateFirmware"] = {"status": "Rejected"}
+        cp.after["UpdateFirmware"] = [call.FirmwareStatusNotification(status=s, request_id=12)
+                                      for s in ("Downloaded", "SignatureVerified", "Installing", "Installed")]
+        fourth = await command(cp, "UpdateFirmware", {"requestId": 13, "firmware": FIRMWARE})
+        assert fourth["response"] == {"status": "Rejected"}
+        third = await follow_up_complete(cp, third["id"])
+    assert third["follow_up"]["status"] == "Installed" and third["follow_up"]["count"] == 5
+    assert fourth["follow_up"]["count"] == 0
