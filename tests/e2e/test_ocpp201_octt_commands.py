@@ -76,6 +76,14 @@ class Scripted201(ChargePoint201):
     def on_get_transaction_status(self, **kw):
         return call_result.GetTransactionStatus(**self.answer("GetTransactionStatus", kw))
 
+    @on(Action.request_start_transaction)
+    def on_request_start_transaction(self, **kw):
+        return call_result.RequestStartTransaction(**self.answer("RequestStartTransaction", kw))
+
+    @on(Action.request_stop_transaction)
+    def on_request_stop_transaction(self, **kw):
+        return call_result.RequestStopTransaction(**self.answer("RequestStopTransaction", kw))
+
     @on(Action.customer_information)
     def on_customer_information(self, **kw):
         return call_result.CustomerInformation(**self.answer("CustomerInformation", kw))
@@ -586,3 +594,56 @@ async def test_TC_L_10_TC_L_11_a_second_firmware_update_cancels_the_first_or_is_
         third = await follow_up_complete(cp, third["id"])
     assert third["follow_up"]["status"] == "Installed" and third["follow_up"]["count"] == 5
     assert fourth["follow_up"]["count"] == 0
+
+
+async def test_TC_F_01_a_remote_start_after_the_cable_was_plugged_in(backend):
+    async with station(backend, "F01") as cp:
+        await api(backend, "PUT", "/api/v1/id-tags/OCTT-TOKEN", {"status": "Accepted", "type": "ISO14443"})
+        # EVConnectedPreSession: the transaction exists before any authorization.
+        await cp.call(call.TransactionEvent(
+            event_type="Started", timestamp="2026-12-02T10:00:00Z", trigger_reason="CablePluggedIn", seq_no=0,
+            transaction_info={"transaction_id": "tx-f01", "charging_state": "EVConnected"},
+            evse={"id": 1, "connector_id": 1}))
+        cp.answers["RequestStartTransaction"] = {"status": "Accepted", "transaction_id": "tx-f01"}
+        start = await command(cp, "RequestStartTransaction", {"idToken": {"idToken": "OCTT-TOKEN", "type": "ISO14443"},
+                                                              "evseId": 1, "remoteStartId": 501})
+        assert start["response"] == {"status": "Accepted", "transactionId": "tx-f01"}
+        remote = await cp.call(call.TransactionEvent(
+            event_type="Updated", timestamp="2026-12-02T10:01:00Z", trigger_reason="RemoteStart", seq_no=1,
+            transaction_info={"transaction_id": "tx-f01", "charging_state": "EVConnected", "remote_start_id": 501},
+            id_token=OCTT_TOKEN))
+        assert remote.id_token_info["status"] == "Accepted"
+        await cp.call(updated("tx-f01", "2026-12-02T10:02:00Z", 2, trigger="ChargingStateChanged",
+                              charging_state="Charging"))
+        _, linked = await api(backend, "GET", f"/api/v1/commands/{start['id']}")
+    view = await transaction(backend, cp.id, "tx-f01")
+    assert linked["transaction_id"] == view["id"]
+    assert (view["id_tag"], view["charging_state"]) == ("OCTT-TOKEN", "Charging")
+
+
+async def test_TC_F_04_and_TC_E_21_a_remote_start_deauthorized_and_a_remote_stop(backend):
+    async with station(backend, "F04") as cp:
+        await api(backend, "PUT", "/api/v1/id-tags/OCTT-TOKEN", {"status": "Accepted", "type": "ISO14443"})
+        start = await command(cp, "RequestStartTransaction", {"idToken": {"idToken": "OCTT-TOKEN", "type": "ISO14443"},
+                                                              "evseId": 1, "remoteStartId": 504})
+        await cp.call(call.TransactionEvent(
+            event_type="Started", timestamp="2026-12-02T10:00:00Z", trigger_reason="RemoteStart", seq_no=0,
+            transaction_info={"transaction_id": "tx-f04", "remote_start_id": 504, "charging_state": "Idle"},
+            id_token=OCTT_TOKEN, evse={"id": 1, "connector_id": 1}))
+        # The EV is never connected: the station deauthorizes once its timeout passed.
+        await cp.call(ended("tx-f04", "2026-12-02T10:01:00Z", 1, meter_wh=1000, trigger="EVConnectTimeout",
+                            reason="Timeout"))
+        # E_21: a session stopped remotely through the API's id.
+        await charging(backend, cp, "tx-e21", at="2026-12-02T10:10:00Z")
+        e21 = await transaction(backend, cp.id, "tx-e21")
+        stop = await command(cp, "RequestStopTransaction", {"transactionId": e21["id"]})
+        assert stop["request"] == {"transactionId": "tx-e21"}
+        await cp.call(ended("tx-e21", "2026-12-02T10:20:00Z", 1, meter_wh=5000, trigger="RemoteStop",
+                            reason="Remote"))
+        _, linked = await api(backend, "GET", f"/api/v1/commands/{start['id']}")
+    f04 = await transaction(backend, cp.id, "tx-f04")
+    assert linked["transaction_id"] == f04["id"]
+    assert (f04["stop_reason"], f04["energy_wh"]) == ("Timeout", 0)
+    e21 = await transaction(backend, cp.id, "tx-e21")
+    assert (e21["stop_reason"], e21["energy_wh"]) == ("Remote", 4000)
+    assert cp.asked[-1] == ("RequestStopTransaction", {"transaction_id": "tx-e21"})

@@ -172,3 +172,21 @@ async def test_a_password_change_through_the_commands_route_is_refused(backend):
     status, problem = await api(backend, "POST", f"/api/v1/charge-points/{cp_id}/commands/ChangeConfiguration",
                                 {"key": "AuthorizationKey", "value": "0123456789abcdef"})
     assert status == 400 and "/password" in problem["detail"], problem
+
+
+async def test_TC_A_01_TC_A_02_TC_A_03_basic_authentication_of_a_2_0_1_station(backend):
+    cp_id = f"CP-BASIC201-{backend.gateway}"
+    await register(backend, cp_id)
+    # A_01: the right id and password: upgraded, booted, its connectors reported.
+    async with station(backend, cp_id, OLD, ChargePoint201, "ocpp2.0.1") as cp:
+        await boot201(cp)
+        await cp.call(call201.StatusNotification(timestamp="2026-12-02T10:00:00Z", connector_status="Available",
+                                                 evse_id=1, connector_id=1))
+    # A_02: a username that is not the station's id; A_03: no header, then a wrong password.
+    for headers in ({"Authorization": harness.basic_auth("SOMEONE-ELSE", OLD)}, None,
+                    {"Authorization": harness.basic_auth(cp_id, "wrong-password-0123")}):
+        with pytest.raises(websockets.exceptions.InvalidStatus) as answer:
+            async with websockets.connect(f"{backend.ws_url}/{cp_id}", subprotocols=["ocpp2.0.1"],
+                                          additional_headers=headers, open_timeout=20):
+                pass
+        assert answer.value.response.status_code == 401
