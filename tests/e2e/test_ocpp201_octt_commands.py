@@ -647,3 +647,32 @@ async def test_TC_F_04_and_TC_E_21_a_remote_start_deauthorized_and_a_remote_stop
     e21 = await transaction(backend, cp.id, "tx-e21")
     assert (e21["stop_reason"], e21["energy_wh"]) == ("Remote", 4000)
     assert cp.asked[-1] == ("RequestStopTransaction", {"transaction_id": "tx-e21"})
+
+
+async def test_TC_L_13_a_firmware_update_waits_for_the_ongoing_session(backend):
+    async with station(backend, "L13") as cp:
+        await charging(backend, cp, "tx-l13")
+        cp.after["UpdateFirmware"] = [call.FirmwareStatusNotification(status="DownloadScheduled", request_id=13)]
+        sent = await command(cp, "UpdateFirmware", {"requestId": 13, "firmware": FIRMWARE})
+        # The EVSE takes no new session; the ongoing one ends.
+        await cp.call(status(1, "Unavailable", "2026-12-02T10:30:00Z"))
+        await cp.call(call.NotifyEvent(generated_at="2026-12-02T10:30:00Z", seq_no=0, tbc=False, event_data=[
+            {"event_id": 1, "timestamp": "2026-12-02T10:30:00Z", "trigger": "Delta", "actual_value": "Unavailable",
+             "event_notification_type": "HardWiredNotification",
+             "component": {"name": "Connector", "evse": {"id": 1, "connector_id": 1}},
+             "variable": {"name": "AvailabilityState"}}]))
+        await cp.call(updated("tx-l13", "2026-12-02T10:40:00Z", 1, trigger="StopAuthorized", id_token=OCTT_TOKEN))
+        await cp.call(ended("tx-l13", "2026-12-02T10:41:00Z", 2, meter_wh=9000))
+        steps = ["Downloading", "Downloaded", "SignatureVerified", "Installing", "InstallRebooting"]
+        for s in steps:
+            await cp.call(call.FirmwareStatusNotification(status=s, request_id=13))
+        boot = call.BootNotification(charging_station={"model": "Fast-2", "vendor_name": "Acme"},
+                                     reason="FirmwareUpdate")
+        assert (await cp.call(boot)).status == "Accepted"
+        await cp.call(status(1, "Available", "2026-12-02T10:50:00Z"))
+        await cp.call(call.FirmwareStatusNotification(status="Installed", request_id=13))
+        view = await follow_up_complete(cp, sent["id"])
+        assert await connector_statuses(cp) == {1: "Available", 2: "Available"}
+    assert [n["payload"]["status"] for n in view["follow_up"]["received"]] == \
+        ["DownloadScheduled"] + steps + ["Installed"]
+    assert (await transaction(backend, cp.id, "tx-l13"))["energy_wh"] == 8000
