@@ -102,6 +102,23 @@ async def charge_point_201(backend, cp_id, *, password=None, subprotocols=("ocpp
 
 
 @contextlib.asynccontextmanager
+async def booted_201(backend, cp_id, cls):
+    """A station of class `cls` (a ChargePoint201) connected as 2.0.1 and booted (PowerUp)."""
+    from ocpp.v201 import call
+    async with websockets.connect(f"{backend.ws_url}/{cp_id}", subprotocols=["ocpp2.0.1"],
+                                  open_timeout=20) as ws:
+        assert ws.subprotocol == "ocpp2.0.1"
+        cp = cls(cp_id, ws, response_timeout=20)
+        task = asyncio.create_task(cp.start())
+        try:
+            await cp.call(call.BootNotification(
+                charging_station={"model": "Fast-2", "vendor_name": "Acme"}, reason="PowerUp"))
+            yield cp
+        finally:
+            task.cancel()
+
+
+@contextlib.asynccontextmanager
 async def raw_socket(backend, cp_id, *, subprotocols=("ocpp1.6",), headers=None):
     async with websockets.connect(f"{backend.ws_url}/{cp_id}", subprotocols=list(subprotocols),
                                   additional_headers=headers, open_timeout=20) as ws:

@@ -7,15 +7,13 @@ against the official 2.0.1 schemas before its handler runs, and every answer it 
 are named after the OCTT 2.0.1 CSMS cases they cover; the others say what they check."""
 
 import asyncio
-import contextlib
 from datetime import datetime, timedelta, timezone
 
-import websockets
 from ocpp.routing import on
 from ocpp.v201 import call, call_result
 from ocpp.v201.enums import Action
 
-from conftest import ChargePoint201
+from conftest import ChargePoint201, booted_201
 from test_commands import api, finished, register
 
 
@@ -120,19 +118,8 @@ class Commanded201(ChargePoint201):
         return call_result.RequestStopTransaction(status="Accepted")
 
 
-@contextlib.asynccontextmanager
-async def commanded_201(backend, cp_id):
-    async with websockets.connect(f"{backend.ws_url}/{cp_id}", subprotocols=["ocpp2.0.1"],
-                                  open_timeout=20) as ws:
-        assert ws.subprotocol == "ocpp2.0.1"
-        cp = Commanded201(cp_id, ws, response_timeout=20)
-        task = asyncio.create_task(cp.start())
-        try:
-            await cp.call(call.BootNotification(
-                charging_station={"model": "Fast-2", "vendor_name": "Acme"}, reason="PowerUp"))
-            yield cp
-        finally:
-            task.cancel()
+def commanded_201(backend, cp_id):
+    return booted_201(backend, cp_id, Commanded201)
 
 
 async def command(backend, cp_id, action, payload):

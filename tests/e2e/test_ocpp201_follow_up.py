@@ -9,12 +9,11 @@ import asyncio
 import contextlib
 import time
 
-import websockets
 from ocpp.routing import on
 from ocpp.v201 import call, call_result
 from ocpp.v201.enums import Action
 
-from conftest import ChargePoint201
+from conftest import ChargePoint201, booted_201
 from test_commands import api, finished, register
 
 SCHEDULE = [{"id": 1, "charging_rate_unit": "W",
@@ -84,16 +83,8 @@ class Followed201(ChargePoint201):
 @contextlib.asynccontextmanager
 async def followed(backend, cp_id):
     await register(backend, cp_id)
-    async with websockets.connect(f"{backend.ws_url}/{cp_id}", subprotocols=["ocpp2.0.1"],
-                                  open_timeout=20) as ws:
-        cp = Followed201(cp_id, ws, response_timeout=20)
-        task = asyncio.create_task(cp.start())
-        try:
-            await cp.call(call.BootNotification(
-                charging_station={"model": "Fast-2", "vendor_name": "Acme"}, reason="PowerUp"))
-            yield cp
-        finally:
-            task.cancel()
+    async with booted_201(backend, cp_id, Followed201) as cp:
+        yield cp
 
 
 async def command(backend, cp_id, action, payload):

@@ -13,7 +13,7 @@ from ocpp.routing import on
 from ocpp.v201 import call, call_result
 from ocpp.v201.enums import Action
 
-from conftest import ChargePoint201
+from conftest import ChargePoint201, booted_201
 from test_commands import api, finished, register
 
 NOW = "2026-12-02T10:00:00Z"
@@ -121,18 +121,10 @@ class Scripted201(ChargePoint201):
 async def scripted(backend, name):
     cp_id = f"OCTT-{name}-{backend.gateway}"
     await register(backend, cp_id)
-    async with websockets.connect(f"{backend.ws_url}/{cp_id}", subprotocols=["ocpp2.0.1"],
-                                  open_timeout=20) as ws:
-        cp = Scripted201(cp_id, ws, response_timeout=20)
-        task = asyncio.create_task(cp.start())
-        try:
-            await cp.call(call.BootNotification(
-                charging_station={"model": "Fast-2", "vendor_name": "Acme"}, reason="PowerUp"))
-            for evse in (1, 2):
-                await cp.call(status(evse, "Available"))
-            yield cp
-        finally:
-            task.cancel()
+    async with booted_201(backend, cp_id, Scripted201) as cp:
+        for evse in (1, 2):
+            await cp.call(status(evse, "Available"))
+        yield cp
 
 
 def status(evse, connector_status, at=NOW):
@@ -183,6 +175,10 @@ async def follow_up_complete(cp, command_id):
 async def station(backend, name):
     async with scripted(backend, name) as cp:
         cp._backend = backend
+        # Each test's own token: one with an open session elsewhere would get ConcurrentTx.
+        cp.token = {"id_token": f"TOK-{name}-{backend.gateway[0]}", "type": "ISO14443"}
+        await api(backend, "PUT", f"/api/v1/id-tags/{cp.token['id_token']}",
+                  {"status": "Accepted", "type": "ISO14443"})
         yield cp
 
 
@@ -418,13 +414,9 @@ async def test_TC_N_27_TC_N_29_TC_N_31_TC_N_32_TC_N_62_customer_information(back
 
 from test_ocpp201 import ended, energy, started, updated  # noqa: E402
 
-OCTT_TOKEN = {"id_token": "OCTT-TOKEN", "type": "ISO14443"}
-
-
 async def charging(backend, cp, tx, at="2026-12-02T10:00:00Z"):
     """The station starts a session on EVSE 1 (Reusable State EnergyTransferStarted)."""
-    await api(backend, "PUT", "/api/v1/id-tags/OCTT-TOKEN", {"status": "Accepted", "type": "ISO14443"})
-    start = await cp.call(started(tx, at, meter_wh=1000, id_token=OCTT_TOKEN, charging_state="Charging"))
+    start = await cp.call(started(tx, at, meter_wh=1000, id_token=cp.token, charging_state="Charging"))
     assert start.id_token_info["status"] == "Accepted"
 
 
@@ -446,7 +438,7 @@ async def test_TC_B_25_TC_B_26_TC_B_27_reset_an_evse_idle_and_with_a_session(bac
         cp.answers["Reset"] = {"status": "Scheduled"}
         done = await command(cp, "Reset", {"type": "OnIdle", "evseId": 1})
         assert done["response"] == {"status": "Scheduled"}
-        await cp.call(updated("tx-b26", "2026-12-02T10:10:00Z", 1, trigger="StopAuthorized", id_token=OCTT_TOKEN))
+        await cp.call(updated("tx-b26", "2026-12-02T10:10:00Z", 1, trigger="StopAuthorized", id_token=cp.token))
         await cp.call(ended("tx-b26", "2026-12-02T10:11:00Z", 2, meter_wh=3000, trigger="EVCommunicationLost",
                             reason="EVDisconnected"))
         # B_27: Immediate ends the session at once.
@@ -598,38 +590,36 @@ async def test_TC_L_10_TC_L_11_a_second_firmware_update_cancels_the_first_or_is_
 
 async def test_TC_F_01_a_remote_start_after_the_cable_was_plugged_in(backend):
     async with station(backend, "F01") as cp:
-        await api(backend, "PUT", "/api/v1/id-tags/OCTT-TOKEN", {"status": "Accepted", "type": "ISO14443"})
         # EVConnectedPreSession: the transaction exists before any authorization.
         await cp.call(call.TransactionEvent(
             event_type="Started", timestamp="2026-12-02T10:00:00Z", trigger_reason="CablePluggedIn", seq_no=0,
             transaction_info={"transaction_id": "tx-f01", "charging_state": "EVConnected"},
             evse={"id": 1, "connector_id": 1}))
         cp.answers["RequestStartTransaction"] = {"status": "Accepted", "transaction_id": "tx-f01"}
-        start = await command(cp, "RequestStartTransaction", {"idToken": {"idToken": "OCTT-TOKEN", "type": "ISO14443"},
+        start = await command(cp, "RequestStartTransaction", {"idToken": {"idToken": cp.token["id_token"], "type": "ISO14443"},
                                                               "evseId": 1, "remoteStartId": 501})
         assert start["response"] == {"status": "Accepted", "transactionId": "tx-f01"}
         remote = await cp.call(call.TransactionEvent(
             event_type="Updated", timestamp="2026-12-02T10:01:00Z", trigger_reason="RemoteStart", seq_no=1,
             transaction_info={"transaction_id": "tx-f01", "charging_state": "EVConnected", "remote_start_id": 501},
-            id_token=OCTT_TOKEN))
+            id_token=cp.token))
         assert remote.id_token_info["status"] == "Accepted"
         await cp.call(updated("tx-f01", "2026-12-02T10:02:00Z", 2, trigger="ChargingStateChanged",
                               charging_state="Charging"))
         _, linked = await api(backend, "GET", f"/api/v1/commands/{start['id']}")
     view = await transaction(backend, cp.id, "tx-f01")
     assert linked["transaction_id"] == view["id"]
-    assert (view["id_tag"], view["charging_state"]) == ("OCTT-TOKEN", "Charging")
+    assert (view["id_tag"], view["charging_state"]) == (cp.token["id_token"], "Charging")
 
 
 async def test_TC_F_04_and_TC_E_21_a_remote_start_deauthorized_and_a_remote_stop(backend):
     async with station(backend, "F04") as cp:
-        await api(backend, "PUT", "/api/v1/id-tags/OCTT-TOKEN", {"status": "Accepted", "type": "ISO14443"})
-        start = await command(cp, "RequestStartTransaction", {"idToken": {"idToken": "OCTT-TOKEN", "type": "ISO14443"},
+        start = await command(cp, "RequestStartTransaction", {"idToken": {"idToken": cp.token["id_token"], "type": "ISO14443"},
                                                               "evseId": 1, "remoteStartId": 504})
         await cp.call(call.TransactionEvent(
             event_type="Started", timestamp="2026-12-02T10:00:00Z", trigger_reason="RemoteStart", seq_no=0,
             transaction_info={"transaction_id": "tx-f04", "remote_start_id": 504, "charging_state": "Idle"},
-            id_token=OCTT_TOKEN, evse={"id": 1, "connector_id": 1}))
+            id_token=cp.token, evse={"id": 1, "connector_id": 1}))
         # The EV is never connected: the station deauthorizes once its timeout passed.
         await cp.call(ended("tx-f04", "2026-12-02T10:01:00Z", 1, meter_wh=1000, trigger="EVConnectTimeout",
                             reason="Timeout"))
@@ -661,7 +651,7 @@ async def test_TC_L_13_a_firmware_update_waits_for_the_ongoing_session(backend):
              "event_notification_type": "HardWiredNotification",
              "component": {"name": "Connector", "evse": {"id": 1, "connector_id": 1}},
              "variable": {"name": "AvailabilityState"}}]))
-        await cp.call(updated("tx-l13", "2026-12-02T10:40:00Z", 1, trigger="StopAuthorized", id_token=OCTT_TOKEN))
+        await cp.call(updated("tx-l13", "2026-12-02T10:40:00Z", 1, trigger="StopAuthorized", id_token=cp.token))
         await cp.call(ended("tx-l13", "2026-12-02T10:41:00Z", 2, meter_wh=9000))
         steps = ["Downloading", "Downloaded", "SignatureVerified", "Installing", "InstallRebooting"]
         for s in steps:

@@ -48,8 +48,20 @@ pub fn keep_and_answer<S: Sql, K: KeyValue, C: crate::forward::Chain>(
     incoming: &Incoming<'_>,
     response: Value,
 ) -> Result<Value, HandlerError> {
+    keep_and_answer_with(env, incoming, response, |_, _| Ok(()))
+}
+
+/// Keeps the message, records what else it changes (`effect`, given the store and the time)
+/// in the same transaction, and answers `response`.
+pub fn keep_and_answer_with<S: Sql, K: KeyValue, C: crate::forward::Chain>(
+    env: &Env<'_, S, K, C>,
+    incoming: &Incoming<'_>,
+    response: Value,
+    effect: impl FnOnce(&S, &str) -> Result<(), HandlerError>,
+) -> Result<Value, HandlerError> {
     let now = format_utc(env.now);
     env.sql.transaction(|sql| {
+        effect(sql, &now)?;
         insert(
             sql,
             incoming.charge_point_id,

@@ -126,22 +126,31 @@ pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
     }
 }
 
+/// The JSON body of a `POST` to one of the operator endpoints; the answer refusing it
+/// otherwise.
+fn operator_request<T: DeserializeOwned>(
+    endpoint: &str,
+    method: &str,
+    body: &[u8],
+) -> Result<T, Answer> {
+    if !method.eq_ignore_ascii_case("POST") {
+        return Err(Answer::error(
+            405,
+            format!("{method} {endpoint}: only POST is allowed"),
+        ));
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| Answer::error(400, format!("invalid JSON body for {endpoint}: {e}")))
+}
+
 fn close<S: Sql, A: Authorizer, P: Pricing>(
     env: &Env<'_, S, A, P>,
     method: &str,
     body: &[u8],
 ) -> Answer {
-    if !method.eq_ignore_ascii_case("POST") {
-        return Answer::error(
-            405,
-            format!("{method} {OPERATOR_CLOSE}: only POST is allowed"),
-        );
-    }
-    let request: CloseRequest = match serde_json::from_slice(body) {
+    let request: CloseRequest = match operator_request(OPERATOR_CLOSE, method, body) {
         Ok(r) => r,
-        Err(e) => {
-            return Answer::error(400, format!("invalid JSON body for {OPERATOR_CLOSE}: {e}"))
-        }
+        Err(refused) => return refused,
     };
     if request.closed_by.trim().is_empty() {
         return Answer::error(400, "closed_by must name who closes the transaction");
@@ -169,20 +178,9 @@ fn running_cost<S: Sql, A: Authorizer, P: Pricing>(
     method: &str,
     body: &[u8],
 ) -> Answer {
-    if !method.eq_ignore_ascii_case("POST") {
-        return Answer::error(
-            405,
-            format!("{method} {OPERATOR_RUNNING_COST}: only POST is allowed"),
-        );
-    }
-    let request: RunningCostRequest = match serde_json::from_slice(body) {
+    let request: RunningCostRequest = match operator_request(OPERATOR_RUNNING_COST, method, body) {
         Ok(r) => r,
-        Err(e) => {
-            return Answer::error(
-                400,
-                format!("invalid JSON body for {OPERATOR_RUNNING_COST}: {e}"),
-            )
-        }
+        Err(refused) => return refused,
     };
     match running_cost::quote(env.sql, env.pricing, request.transaction_id) {
         Ok(cost) => Answer {
