@@ -61,12 +61,7 @@ pub fn store_report<S: Sql, K: KeyValue, C: crate::forward::Chain>(
     let cp = incoming.charge_point_id;
     env.sql.transaction(|sql| {
         for a in &part.attributes {
-            csms_commands::device_model::store(sql, cp, a, incoming.action, &now).map_err(
-                |e| match e {
-                    csms_commands::CommandError::Store(e) => HandlerError::Store(e),
-                    other => HandlerError::Store(csms_store::StoreError::Sql(other.to_string())),
-                },
-            )?;
+            csms_commands::device_model::store(sql, cp, a, incoming.action, &now)?;
         }
         let entries = i64::try_from(part.attributes.len()).unwrap_or(i64::MAX);
         sql.execute(

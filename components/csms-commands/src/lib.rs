@@ -67,6 +67,16 @@ pub enum CommandError {
     },
 }
 
+/// For callers whose errors are store errors: a corrupt command row is reported as one.
+impl From<CommandError> for csms_store::StoreError {
+    fn from(error: CommandError) -> Self {
+        match error {
+            CommandError::Store(e) => e,
+            other => csms_store::StoreError::Sql(other.to_string()),
+        }
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod test_support {
     use chrono::{DateTime, Utc};

@@ -326,10 +326,11 @@ const MIGRATIONS: &[&str] = &[
     // 7: a password sent to a station (rotation) is valid next to the current one until the
     //    station connects with it; the notifications that follow a command (firmware, log,
     //    customer information, ...) are found by the `requestId` they carry; the charging
-    //    profiles each station holds.
+    //    profiles each station holds; when a session last got a CostUpdated.
     r#"
     ALTER TABLE charge_points ADD COLUMN pending_password_hash TEXT;
     ALTER TABLE station_events ADD COLUMN request_id INTEGER;
+    ALTER TABLE transactions ADD COLUMN cost_updated_at TEXT;
     CREATE INDEX IF NOT EXISTS station_events_by_action ON station_events (charge_point_id, action, id);
     CREATE TABLE IF NOT EXISTS charging_profiles (
         charge_point_id TEXT NOT NULL,

@@ -27,6 +27,7 @@
 
 pub mod authorizer;
 pub mod charge_detail_record;
+pub mod cost_updates;
 mod error;
 pub mod finish;
 mod flag;
@@ -57,6 +58,9 @@ pub struct Env<'a, S, A, P> {
     pub pricing: &'a P,
     /// The instant the message is processed (`received_at`, `created_at` columns).
     pub now: DateTime<Utc>,
+    /// How often an ongoing 2.0.1 session gets a CostUpdated (`None`: never;
+    /// [`cost_updates`]).
+    pub cost_updated_every: Option<chrono::Duration>,
 }
 
 /// The name OCPP gives a value of one of its enums (`Energy.Active.Import.Register`), which is

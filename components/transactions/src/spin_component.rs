@@ -109,6 +109,10 @@ impl Pricing for WitPricing {
 
 #[http_component]
 fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
+    let every = spin_sdk::variables::get("cost_updated_interval_minutes")
+        .context("reading variable cost_updated_interval_minutes")?;
+    let cost_updated_every =
+        crate::cost_updates::interval(Some(&every)).map_err(anyhow::Error::msg)?;
     let (status, body) = match open() {
         Ok(sql) => {
             let env = Env {
@@ -116,6 +120,7 @@ fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
                 authorizer: &ServiceAuthorizer::new(SpinPost),
                 pricing: &WitPricing,
                 now: chrono::Utc::now(),
+                cost_updated_every,
             };
             let method = req.method().to_string();
             let answer = crate::http::handle(&env, &method, req.path(), req.body());

@@ -17,6 +17,7 @@ fn raw(h: &Harness, method: &str, path: &str, body: &[u8]) -> (u16, Value) {
         authorizer: &h.authorizer,
         pricing: &EnginePricing,
         now: h.now,
+        cost_updated_every: None,
     };
     let answer = handle(&env, method, path, body);
     (answer.status, answer.body)
@@ -98,6 +99,7 @@ fn a_store_failure_is_a_500_with_context() {
         authorizer: &h.authorizer,
         pricing: &EnginePricing,
         now: h.now,
+        cost_updated_every: None,
     };
     let body = json!({"charge_point_id": "CP9", "message_id": "m7",
         "payload": {"connectorId": 1, "meterValue": [{"timestamp": "2026-05-04T10:00:00Z", "sampledValue": [{"value": "1"}]}]}});

@@ -142,6 +142,7 @@ fn another_charge_points_transaction_is_unknown_here() {
         authorizer: &h.authorizer,
         pricing: &common::EnginePricing,
         now: h.now,
+        cost_updated_every: None,
     };
     let answer = transactions::http::handle(
         &env,

@@ -37,6 +37,7 @@ fn close(h: &Harness, body: Value) -> Answer {
         authorizer: &h.authorizer,
         pricing: &EnginePricing,
         now: h.now,
+        cost_updated_every: None,
     };
     handle(&env, "POST", "/operator/close", body.to_string().as_bytes())
 }

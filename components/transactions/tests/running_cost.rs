@@ -19,6 +19,7 @@ fn running_cost(h: &Harness, body: Value) -> Answer {
         authorizer: &h.authorizer,
         pricing: &EnginePricing,
         now: h.now,
+        cost_updated_every: None,
     };
     handle(
         &env,

@@ -175,3 +175,57 @@ fn an_unknown_token_is_answered_unknown_and_the_transaction_kept_flagged() {
     );
     assert_eq!(flagged, vec![json!(1), json!("Unknown")]);
 }
+
+#[test]
+fn with_an_interval_a_live_event_after_it_queues_a_cost_updated_with_the_running_cost() {
+    let mut h = Harness::new();
+    h.id_tag("alice", "Accepted", None, None);
+    h.tariff("std-2026", TARIFF);
+    h.charge_point(common::CP, "UTC", Some("std-2026"));
+    h.cost_updated_every = Some(chrono::Duration::minutes(15));
+    h.now = common::at("2026-05-04T10:00:00Z");
+    started(&h);
+    let queued = |h: &Harness| -> Vec<String> {
+        h.sql(
+            "SELECT request FROM commands WHERE action = 'CostUpdated' AND state = 'queued' ORDER BY id",
+            &[],
+        )
+        .iter()
+        .map(|r| r.text(0, "request").unwrap())
+        .collect()
+    };
+    let periodic = |h: &Harness, seq: i64, at: &str, wh: f64, offline: bool| {
+        let mut e = event(
+            "Updated",
+            seq,
+            at,
+            Some("Charging"),
+            Some((wh, "Sample.Periodic")),
+        );
+        if offline {
+            e["offline"] = json!(true);
+        }
+        h.call201("TransactionEvent", &format!("e{seq}"), e);
+    };
+    h.now = common::at("2026-05-04T10:10:00Z");
+    periodic(&h, 1, "2026-05-04T10:10:00Z", 2000.0, false);
+    assert!(queued(&h).is_empty(), "10 minutes: not yet");
+    h.now = common::at("2026-05-04T10:20:00Z");
+    // Queued while offline: it reports the past, and sends nothing.
+    periodic(&h, 2, "2026-05-04T10:05:00Z", 1500.0, true);
+    assert!(queued(&h).is_empty());
+    periodic(&h, 3, "2026-05-04T10:20:00Z", 3000.0, false);
+    let first = queued(&h);
+    assert_eq!(first.len(), 1);
+    let request: Value = serde_json::from_str(&first[0]).unwrap();
+    // 2 kWh x 0.35 + 20 min x 2.00/h + 1.00 = 2.37, with 25 % VAT: 2.9625, rounded.
+    assert_eq!(request["transactionId"], "tx-A");
+    let total = request["totalCost"].as_f64().unwrap();
+    assert!((2.96..=2.97).contains(&total), "{request}");
+    h.now = common::at("2026-05-04T10:30:00Z");
+    periodic(&h, 4, "2026-05-04T10:30:00Z", 4000.0, false);
+    assert_eq!(queued(&h).len(), 1, "10 minutes after the last update");
+    h.now = common::at("2026-05-04T10:36:00Z");
+    periodic(&h, 5, "2026-05-04T10:36:00Z", 4500.0, false);
+    assert_eq!(queued(&h).len(), 2);
+}

@@ -226,6 +226,20 @@ pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
                 tx.ended,
             )?;
         }
+        // Queued events report the past: the running cost is for the station's live messages.
+        if let Some(every) = env.cost_updated_every.filter(|_| !event.offline) {
+            if !event.is_ended() && !tx.ended {
+                crate::cost_updates::queue_if_due(
+                    sql,
+                    env.pricing,
+                    charge_point_id,
+                    tx.id,
+                    event.transaction_id,
+                    every,
+                    env.now,
+                )?;
+            }
+        }
         let mut response = Map::new();
         if let Some(answer) = &token_answer {
             response.insert("idTokenInfo".into(), answer.decision().to_ocpp201());

@@ -108,6 +108,7 @@ pub struct Harness {
     pub db: NativeSql,
     pub authorizer: ServiceAuthorizer<InProcessAuthorization>,
     pub now: DateTime<Utc>,
+    pub cost_updated_every: Option<chrono::Duration>,
 }
 
 pub const CP: &str = "CP1";
@@ -130,6 +131,7 @@ impl Harness {
             db,
             authorizer,
             now,
+            cost_updated_every: None,
         };
         h.charge_point(CP, "Europe/Stockholm", None);
         h
@@ -182,6 +184,7 @@ impl Harness {
             authorizer,
             pricing: &EnginePricing,
             now: self.now,
+            cost_updated_every: self.cost_updated_every,
         };
         let body = serde_json::json!({"charge_point_id": CP, "message_id": message_id, "payload": payload});
         handle(
@@ -199,6 +202,7 @@ impl Harness {
             authorizer: &self.authorizer,
             pricing: &EnginePricing,
             now: self.now,
+            cost_updated_every: self.cost_updated_every,
         };
         let body = serde_json::json!({"charge_point_id": CP, "message_id": message_id, "payload": payload});
         let answer = handle(
