@@ -88,16 +88,59 @@ pub fn items_per_message(
     charge_point_id: &str,
     action: &str,
 ) -> Result<Option<usize>, CommandError> {
+    Ok(limit(
+        sql,
+        charge_point_id,
+        "DeviceDataCtrlr",
+        "ItemsPerMessage",
+        action,
+        Limit::Value,
+    )?
+    .and_then(|v| usize::try_from(v).ok()))
+}
+
+/// Which reported figure of a variable is a limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// The Actual value is the limit (`ItemsPerMessage`).
+    Value,
+    /// The `maxLimit` characteristic is (`LocalAuthListCtrlr.Entries`, whose value is the
+    /// current count).
+    MaxLimit,
+}
+
+/// A positive whole number the station reported for `component.variable` (instance
+/// `instance`, empty for none), as `which` says; `None` when it reported none.
+pub fn limit(
+    sql: &impl Sql,
+    charge_point_id: &str,
+    component: &str,
+    variable: &str,
+    instance: &str,
+    which: Limit,
+) -> Result<Option<i64>, CommandError> {
     let rows = sql.execute(
-        "SELECT value FROM device_model WHERE charge_point_id = ? AND component = 'DeviceDataCtrlr' \
-         AND variable = 'ItemsPerMessage' AND variable_instance = ? AND attribute_type = 'Actual'",
-        &[charge_point_id.into(), action.into()],
+        "SELECT value, characteristics FROM device_model WHERE charge_point_id = ? AND component = ? \
+         AND variable = ? AND variable_instance = ? AND attribute_type = 'Actual'",
+        &[
+            charge_point_id.into(),
+            component.into(),
+            variable.into(),
+            instance.into(),
+        ],
     )?;
-    Ok(match rows.first() {
-        Some(row) => row
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    let found = match which {
+        Limit::Value => row
             .opt_text(0, "device_model.value")?
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .filter(|v| *v > 0),
-        None => None,
-    })
+            .and_then(|v| v.trim().parse::<i64>().ok()),
+        Limit::MaxLimit => row
+            .opt_text(1, "device_model.characteristics")?
+            .and_then(|c| serde_json::from_str::<Value>(&c).ok())
+            .and_then(|c| c.get("maxLimit")?.as_f64())
+            .map(|m| m as i64),
+    };
+    Ok(found.filter(|v| *v > 0))
 }

@@ -19,8 +19,9 @@
 //!   VersionMismatch, which clears what was recorded ([`mismatched`]).
 //!
 //! When the charge point reported `SendLocalListMaxLength` (entries per message) or
-//! `LocalAuthListMaxLength` (entries in its list) through GetConfiguration, a list beyond them
-//! is not sent either; the command ends in state `error` with code [`NOT_BUILT`] and why.
+//! `LocalAuthListMaxLength` (entries in its list) through GetConfiguration, or, in 2.0.1,
+//! `LocalAuthListCtrlr.ItemsPerMessage` or the `maxLimit` of `LocalAuthListCtrlr.Entries` in
+//! its device model, a list beyond them is not sent either; the command ends in state `error` with code [`NOT_BUILT`] and why.
 //! The built list replaces the queued request, so the command shows what was sent; should the
 //! publish then fail ([`crate::delivery::release`]) the same list goes out on the next try.
 //! An operator's explicit payload is sent as given. Either way an `Accepted` answer records
@@ -34,6 +35,7 @@ use ocpp_protocol::OcppVersion;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use crate::device_model::{limit, Limit};
 use crate::CommandError;
 
 /// The error code of a SendLocalList the central system could not build.
@@ -220,16 +222,48 @@ pub(crate) fn build(
         );
         ("Differential", accepted + 1, items, registry.len())
     };
-    let limits = [
-        (
-            "SendLocalListMaxLength",
-            items.len(),
-            "entries in one SendLocalList",
+    let (per_message, in_list) = match ocpp {
+        OcppVersion::V16 => (
+            (
+                "SendLocalListMaxLength",
+                configured(sql, charge_point_id, "SendLocalListMaxLength")?,
+            ),
+            (
+                "LocalAuthListMaxLength",
+                configured(sql, charge_point_id, "LocalAuthListMaxLength")?,
+            ),
         ),
-        ("LocalAuthListMaxLength", resulting, "entries in its list"),
+        OcppVersion::V201 => (
+            (
+                "LocalAuthListCtrlr.ItemsPerMessage",
+                limit(
+                    sql,
+                    charge_point_id,
+                    "LocalAuthListCtrlr",
+                    "ItemsPerMessage",
+                    "",
+                    Limit::Value,
+                )?,
+            ),
+            (
+                "LocalAuthListCtrlr.Entries maxLimit",
+                limit(
+                    sql,
+                    charge_point_id,
+                    "LocalAuthListCtrlr",
+                    "Entries",
+                    "",
+                    Limit::MaxLimit,
+                )?,
+            ),
+        ),
+    };
+    let limits = [
+        (per_message, items.len(), "entries in one SendLocalList"),
+        (in_list, resulting, "entries in its list"),
     ];
-    for (key, count, what) in limits {
-        if let Some(max) = configured(sql, charge_point_id, key)? {
+    for ((key, max), count, what) in limits {
+        if let Some(max) = max {
             if count as i64 > max {
                 return Ok(Err(format!(
                     "the {update_type} update would need {count} {what}; the charge point takes at most {max} ({key})"
@@ -755,6 +789,61 @@ mod tests {
             "{}",
             error.description
         );
+    }
+
+    #[test]
+    fn a_2_0_1_list_beyond_the_reported_local_auth_list_limits_is_not_sent() {
+        let db = db();
+        for t in ["A", "B", "C"] {
+            tag(&db, t, "Accepted", None, None);
+        }
+        let now = at("2026-11-23T20:00:01Z");
+        let refused = |db: &crate::test_support::Db| {
+            let id = insert(
+                &db.sql,
+                "CP1",
+                OcppVersion::V201,
+                "SendLocalList",
+                &json!({"updateType": "Full"}),
+                now,
+            )
+            .unwrap();
+            let sent = claim_next(&db.sql, "CP1", now).unwrap();
+            let command = get(&db.sql, id).unwrap().unwrap();
+            (sent.is_some(), command.error.map(|e| e.description))
+        };
+        let report = |db: &crate::test_support::Db,
+                      variable: &str,
+                      value: Option<&str>,
+                      max: Option<i64>| {
+            let mut a = crate::device_model::Attribute::named(
+                &json!({"name": "LocalAuthListCtrlr"}),
+                &json!({"name": variable}),
+                None,
+            );
+            a.value = value.map(str::to_owned);
+            a.characteristics =
+                max.map(|m| json!({"dataType": "integer", "maxLimit": m}).to_string());
+            crate::device_model::store(&db.sql, "CP1", &a, "NotifyReport", "t").unwrap();
+        };
+        // The list holds 2 now (Entries' value) and may hold 2 (its maxLimit): 3 is too many.
+        report(&db, "Entries", Some("2"), Some(2));
+        let (sent, why) = refused(&db);
+        assert!(!sent);
+        assert!(
+            why.as_deref().unwrap().contains("Entries maxLimit"),
+            "{why:?}"
+        );
+        report(&db, "Entries", Some("0"), Some(10));
+        report(&db, "ItemsPerMessage", Some("2"), None);
+        let (sent, why) = refused(&db);
+        assert!(!sent);
+        assert!(
+            why.as_deref().unwrap().contains("ItemsPerMessage"),
+            "{why:?}"
+        );
+        report(&db, "ItemsPerMessage", Some("5"), None);
+        assert_eq!(refused(&db), (true, None));
     }
 
     #[test]
