@@ -130,15 +130,7 @@ pub(crate) fn post(
     }
     // `?queue=false` refuses to store a command for an offline charge point.
     let queue = query.bool("queue")?.unwrap_or(true);
-    let mut payload = payload(action, call.body)?;
-    if action == crate::cost_updated::ACTION {
-        crate::charge_points::require(sql, cp)?;
-        // Another version has no CostUpdated: `enqueue` says so.
-        if station_version(sql, kv, cp)? == OcppVersion::V201 {
-            payload =
-                crate::cost_updated::with_running_cost(sql, outbound.transactions, cp, payload)?;
-        }
-    }
+    let payload = payload(action, call.body)?;
     let queued = enqueue(sql, kv, outbound, cp, action, payload, queue, None, now)?;
     Reply::accepted(&queued)
 }
@@ -174,6 +166,11 @@ pub(crate) fn enqueue(
         )));
     }
     allowed_by_registration(sql, cp, &resolved)?;
+    let payload = if resolved.action == crate::cost_updated::ACTION {
+        crate::cost_updated::with_running_cost(sql, outbound.transactions, cp, payload)?
+    } else {
+        payload
+    };
     let live = liveness(kv, cp, now)?;
     if !queue && !live.online {
         return Err(ApiError::Conflict(format!(

@@ -6,7 +6,7 @@
 use anyhow::Context as _;
 use csms_contracts::transactions::RunningCost;
 use csms_store::Sql;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::problem::ApiError;
 use crate::TransactionsService;
@@ -76,11 +76,9 @@ pub(crate) fn with_running_cost(
             )))
         }
     };
-    // A decimal with a few places: its shortest f64 form prints the same digits.
-    let number: f64 = total.parse().map_err(|_| {
+    payload["totalCost"] = csms_contracts::transactions::total_cost(total).ok_or_else(|| {
         ApiError::Internal(anyhow::anyhow!("running cost {total:?} is not a number"))
     })?;
-    payload["totalCost"] = json!(number);
     Ok(payload)
 }
 

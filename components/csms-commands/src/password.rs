@@ -45,10 +45,7 @@ fn is_password_key(request: &Value) -> bool {
 
 /// Whether a Configure request (in `version`) sets the station's password.
 pub fn sets_password(version: OcppVersion, request: &Value) -> bool {
-    match version {
-        OcppVersion::V16 => is_password_key(request),
-        OcppVersion::V201 => entries(request).iter().any(is_password_entry),
-    }
+    password_in(version, request).is_some()
 }
 
 fn entries(request: &Value) -> &[Value] {

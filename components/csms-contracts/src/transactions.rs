@@ -56,3 +56,10 @@ pub struct RunningCost {
     pub total_incl_vat: Option<String>,
     pub pricing_error: Option<String>,
 }
+
+/// A priced total (a decimal, as text) as the JSON number OCPP 2.0.1's `totalCost` is; `None`
+/// when the text is not a number.
+pub fn total_cost(total: &str) -> Option<Value> {
+    // A decimal with a few places: its shortest f64 form prints the same digits.
+    total.parse::<f64>().ok().map(Value::from)
+}

@@ -55,7 +55,7 @@ pub fn queue_if_due(
     let Some(total) = cost
         .total_incl_vat
         .as_deref()
-        .and_then(|t| t.parse::<f64>().ok())
+        .and_then(csms_contracts::transactions::total_cost)
     else {
         return Ok(false);
     };

@@ -18,7 +18,9 @@ use ocpp_protocol::timestamp::{format_utc, parse_utc};
 use serde::Serialize;
 
 use crate::charge_detail_record::{self, ChargingEnd, FinishedSession};
-use crate::finish::{energy_between, energy_check, is_discrepancy, register_samples};
+use crate::finish::{
+    energy_between, energy_check, is_discrepancy, register_samples, RegisterSample,
+};
 use crate::{flag, Pricing, TxError};
 
 /// `stop_reason` of an operator's close: the OCPP 1.6 reason for anything not listed.
@@ -43,17 +45,60 @@ pub(crate) struct Open {
     pub(crate) started_at: DateTime<Utc>,
 }
 
-/// What the meter last said during the session: the newest register sample since the start,
-/// `None` without one.
-pub(crate) fn last_reading(
-    tx: &Open,
-    samples: &[crate::finish::RegisterSample],
-) -> Option<crate::EnergySample> {
-    samples
+/// An open session as far as the meter confirmed it: ending at its newest register sample
+/// since the start, or without one at its start (0 Wh).
+pub(crate) struct SoFar {
+    pub(crate) transaction_id: i64,
+    pub(crate) tx: Open,
+    pub(crate) samples: Vec<RegisterSample>,
+    pub(crate) meter_wh: i64,
+    pub(crate) at: DateTime<Utc>,
+    /// Whether a register sample gave the end.
+    pub(crate) from_sample: bool,
+}
+
+/// Loads open transaction `transaction_id` as far as its meter confirmed it; `NotFound` /
+/// `AlreadyStopped` as for a close.
+pub(crate) fn so_far(sql: &impl Sql, transaction_id: i64) -> Result<SoFar, TxError> {
+    let tx = load_open(sql, transaction_id)?;
+    let samples = register_samples(sql, transaction_id)?;
+    let last = samples
         .iter()
         .filter(|s| s.sample.at >= tx.started_at)
         .max_by_key(|s| s.sample.at)
-        .map(|s| s.sample)
+        .map(|s| s.sample);
+    let (meter_wh, at) = match last {
+        Some(sample) => (sample.wh, sample.at),
+        None => (tx.meter_start_wh, tx.started_at),
+    };
+    Ok(SoFar {
+        transaction_id,
+        tx,
+        samples,
+        meter_wh,
+        at,
+        from_sample: last.is_some(),
+    })
+}
+
+impl SoFar {
+    /// The session as if it ended there, to price.
+    pub(crate) fn session(&self) -> FinishedSession<'_> {
+        FinishedSession {
+            transaction_id: self.transaction_id,
+            charge_point_id: &self.tx.charge_point_id,
+            started_at: self.tx.started_at,
+            stopped_at: self.at,
+            meter_start_wh: self.tx.meter_start_wh,
+            meter_stop_wh: self.meter_wh,
+            samples: self.samples.iter().map(|r| r.sample).collect(),
+            charging_end: ChargingEnd::Inferred,
+        }
+    }
+
+    pub(crate) fn energy_wh(&self) -> i64 {
+        energy_between(self.tx.meter_start_wh, self.meter_wh)
+    }
 }
 
 /// Closes open transaction `transaction_id` on behalf of `closed_by` (e.g. `operator`).
@@ -66,14 +111,9 @@ pub fn close(
     now: DateTime<Utc>,
 ) -> Result<Closed, TxError> {
     sql.transaction(|sql| {
-        let tx = load_open(sql, transaction_id)?;
-        let samples = register_samples(sql, transaction_id)?;
-        let last = last_reading(&tx, &samples);
-        let (meter_stop_wh, stopped_at) = match last {
-            Some(sample) => (sample.wh, sample.at),
-            None => (tx.meter_start_wh, tx.started_at),
-        };
-        let check = energy_check(tx.meter_start_wh, meter_stop_wh, &samples);
+        let so_far = so_far(sql, transaction_id)?;
+        let (meter_stop_wh, stopped_at) = (so_far.meter_wh, so_far.at);
+        let check = energy_check(so_far.tx.meter_start_wh, meter_stop_wh, &so_far.samples);
         let flag = is_discrepancy(&check).then(|| format!("energy check: {check}"));
         // Read as open inside this SQL transaction, so the update takes effect.
         sql.execute(
@@ -87,43 +127,33 @@ pub fn close(
                 meter_stop_wh.into(),
                 format_utc(stopped_at).into(),
                 STOP_REASON.into(),
-                energy_between(tx.meter_start_wh, meter_stop_wh).into(),
+                so_far.energy_wh().into(),
                 check.into(),
                 closed_by.into(),
                 transaction_id.into(),
                 flag.into(),
             ],
         )?;
-        let session = FinishedSession {
-            transaction_id,
-            charge_point_id: &tx.charge_point_id,
-            started_at: tx.started_at,
-            stopped_at,
-            meter_start_wh: tx.meter_start_wh,
-            meter_stop_wh,
-            samples: samples.iter().map(|r| r.sample).collect(),
-            charging_end: ChargingEnd::Inferred,
-        };
         charge_detail_record::write(
             sql,
             pricing,
-            &session,
+            &so_far.session(),
             now,
             charge_detail_record::Write::First,
         )?;
         Ok(Closed {
             transaction_id,
-            charge_point_id: tx.charge_point_id.clone(),
+            charge_point_id: so_far.tx.charge_point_id.clone(),
             meter_stop_wh,
             stopped_at: format_utc(stopped_at),
-            energy_wh: energy_between(tx.meter_start_wh, meter_stop_wh),
+            energy_wh: so_far.energy_wh(),
             closed_by: closed_by.to_owned(),
-            from_sample: last.is_some(),
+            from_sample: so_far.from_sample,
         })
     })
 }
 
-pub(crate) fn load_open(sql: &impl Sql, transaction_id: i64) -> Result<Open, TxError> {
+fn load_open(sql: &impl Sql, transaction_id: i64) -> Result<Open, TxError> {
     let rows = sql.execute(
         "SELECT charge_point_id, meter_start_wh, started_at, stopped_at FROM transactions WHERE id = ?",
         &[transaction_id.into()],

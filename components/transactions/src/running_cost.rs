@@ -7,9 +7,8 @@ use csms_contracts::transactions::RunningCost;
 use csms_store::Sql;
 use ocpp_protocol::timestamp::format_utc;
 
-use crate::charge_detail_record::{self, ChargingEnd, FinishedSession};
-use crate::finish::{energy_between, register_samples};
-use crate::operator_close::{last_reading, load_open};
+use crate::charge_detail_record;
+use crate::operator_close::so_far;
 use crate::{Pricing, TxError};
 
 /// The running cost of open transaction `transaction_id`; `NotFound` / `AlreadyStopped` as
@@ -19,31 +18,16 @@ pub fn quote(
     pricing: &impl Pricing,
     transaction_id: i64,
 ) -> Result<RunningCost, TxError> {
-    let tx = load_open(sql, transaction_id)?;
-    let samples = register_samples(sql, transaction_id)?;
-    let (meter_wh, as_of) = match last_reading(&tx, &samples) {
-        Some(sample) => (sample.wh, sample.at),
-        None => (tx.meter_start_wh, tx.started_at),
-    };
-    let session = FinishedSession {
-        transaction_id,
-        charge_point_id: &tx.charge_point_id,
-        started_at: tx.started_at,
-        stopped_at: as_of,
-        meter_start_wh: tx.meter_start_wh,
-        meter_stop_wh: meter_wh,
-        samples: samples.iter().map(|r| r.sample).collect(),
-        charging_end: ChargingEnd::Inferred,
-    };
-    let priced = charge_detail_record::quote(sql, pricing, &session)?;
+    let so_far = so_far(sql, transaction_id)?;
+    let priced = charge_detail_record::quote(sql, pricing, &so_far.session())?;
     let (currency, total_incl_vat, pricing_error) = match priced {
         Ok(p) => (Some(p.currency), Some(p.total_incl_vat.to_string()), None),
         Err(e) => (None, None, Some(e)),
     };
     Ok(RunningCost {
         transaction_id,
-        as_of: format_utc(as_of),
-        energy_wh: energy_between(tx.meter_start_wh, meter_wh),
+        as_of: format_utc(so_far.at),
+        energy_wh: so_far.energy_wh(),
         currency,
         total_incl_vat,
         pricing_error,

@@ -12,14 +12,7 @@ use transactions::http::handle;
 use transactions::{Env, PostJson, ServiceAuthorizer};
 
 fn raw(h: &Harness, method: &str, path: &str, body: &[u8]) -> (u16, Value) {
-    let env = Env {
-        sql: &h.db,
-        authorizer: &h.authorizer,
-        pricing: &EnginePricing,
-        now: h.now,
-        cost_updated_every: None,
-    };
-    let answer = handle(&env, method, path, body);
+    let answer = h.request(method, path, body);
     (answer.status, answer.body)
 }
 

@@ -4,10 +4,9 @@
 
 mod common;
 
-use common::{EnginePricing, Harness};
+use common::Harness;
 use serde_json::{json, Value};
-use transactions::http::{handle, Answer};
-use transactions::Env;
+use transactions::http::Answer;
 
 const TARIFF: &str = r#"{"id": "t", "currency": "EUR", "vat_percent": "25", "elements": [
     {"price_components": [{"type": "ENERGY", "price": "0.40"}, {"type": "TIME", "price": "2.00"}]}
@@ -32,14 +31,7 @@ fn meter(h: &Harness, message_id: &str, tx: i64, at: &str, sampled: Value) {
 }
 
 fn close(h: &Harness, body: Value) -> Answer {
-    let env = Env {
-        sql: &h.db,
-        authorizer: &h.authorizer,
-        pricing: &EnginePricing,
-        now: h.now,
-        cost_updated_every: None,
-    };
-    handle(&env, "POST", "/operator/close", body.to_string().as_bytes())
+    h.request("POST", "/operator/close", body.to_string().as_bytes())
 }
 
 fn harness() -> Harness {

@@ -4,25 +4,16 @@
 
 mod common;
 
-use common::{EnginePricing, Harness};
+use common::Harness;
 use serde_json::{json, Value};
-use transactions::http::{handle, Answer};
-use transactions::Env;
+use transactions::http::Answer;
 
 const TARIFF: &str = r#"{"id": "t", "currency": "EUR", "vat_percent": "25", "elements": [
     {"price_components": [{"type": "ENERGY", "price": "0.40"}, {"type": "TIME", "price": "2.00"}]}
 ]}"#;
 
 fn running_cost(h: &Harness, body: Value) -> Answer {
-    let env = Env {
-        sql: &h.db,
-        authorizer: &h.authorizer,
-        pricing: &EnginePricing,
-        now: h.now,
-        cost_updated_every: None,
-    };
-    handle(
-        &env,
+    h.request(
         "POST",
         "/operator/running-cost",
         body.to_string().as_bytes(),

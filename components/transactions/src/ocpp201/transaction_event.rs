@@ -25,7 +25,7 @@ use csms_contracts::authorization::{AuthorizationStatus, TokenDecision};
 use csms_store::processed_messages;
 use csms_store::Sql;
 use ocpp_protocol::timestamp::{format_utc, parse_utc};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use crate::charge_detail_record::ChargingEnd;
 use crate::finish::{finish, load, StopFacts};
@@ -637,6 +637,5 @@ fn total_cost(sql: &impl Sql, id: i64) -> Result<Option<Value>, TxError> {
     else {
         return Ok(None);
     };
-    // A decimal with at most a few places: its shortest f64 form prints the same digits.
-    Ok(text.parse::<f64>().ok().map(|n| json!(n)))
+    Ok(csms_contracts::transactions::total_cost(&text))
 }

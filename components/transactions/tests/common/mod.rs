@@ -195,8 +195,8 @@ impl Harness {
         )
     }
 
-    /// POSTs a 2.0.1 message and returns the OCPP payload, checking it against the 2.0.1 schema.
-    pub fn call201(&self, action: &str, message_id: &str, payload: Value) -> Value {
+    /// One request to the component, as this harness's host would make it.
+    pub fn request(&self, method: &str, path: &str, body: &[u8]) -> Answer {
         let env = Env {
             sql: &self.db,
             authorizer: &self.authorizer,
@@ -204,9 +204,13 @@ impl Harness {
             now: self.now,
             cost_updated_every: self.cost_updated_every,
         };
+        handle(&env, method, path, body)
+    }
+
+    /// POSTs a 2.0.1 message and returns the OCPP payload, checking it against the 2.0.1 schema.
+    pub fn call201(&self, action: &str, message_id: &str, payload: Value) -> Value {
         let body = serde_json::json!({"charge_point_id": CP, "message_id": message_id, "payload": payload});
-        let answer = handle(
-            &env,
+        let answer = self.request(
             "POST",
             &format!("/ocpp201/{action}"),
             body.to_string().as_bytes(),
