@@ -172,7 +172,7 @@ async def test_the_charge_points_own_stop_after_an_operator_close_reprices_the_s
     await wait_offline(backend, "OPS-3")
 
     closed = ok(backend, "POST", f"/api/v1/transactions/{tx}/close", {})
-    assert (closed["meter_stop_wh"], closed["closed_by"]) == (4000, "operator")
+    assert (closed["meter_stop_wh"], closed["closed_by"]) == (4000, "bootstrap")
     assert closed["charge_detail_record"]["total_incl_vat"] == "1.50"  # 3 kWh x 0.40 x 1.25
     assert closed["charge_detail_record"]["revised_at"] is None
 
@@ -190,8 +190,8 @@ async def test_the_charge_points_own_stop_after_an_operator_close_reprices_the_s
     after = ok(backend, "GET", f"/api/v1/transactions/{tx}")
     assert (after["meter_stop_wh"], after["energy_wh"], after["stopped_at"], after["stop_reason"]) \
         == (7000, 6000, "2026-11-20T11:00:00Z", "PowerLoss")
-    assert after["closed_by"] == "operator" and after["flagged"] is True
-    assert "arrived after operator closed the transaction at 4000 Wh" in after["flag_reason"]
+    assert after["closed_by"] == "bootstrap" and after["flagged"] is True
+    assert "arrived after bootstrap closed the transaction at 4000 Wh" in after["flag_reason"]
     assert after["replaced_close"]["meter_stop_wh"] == 4000
     assert after["replaced_close"]["stopped_at"] == "2026-11-20T10:30:00Z"
     assert after["energy_check"] == "consistent"

@@ -29,7 +29,7 @@ use serde_json::Value;
 use crate::pagination::PageRequest;
 use crate::problem::ApiError;
 use crate::query::Query;
-use crate::{Call, Outbound, Reply};
+use crate::{Outbound, Reply};
 
 pub(crate) const POST_PARAMS: [&str; 1] = ["queue"];
 pub(crate) const LIST_PARAMS: [&str; 3] = ["limit", "cursor", "state"];
@@ -108,15 +108,17 @@ impl CommandView {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn post(
     sql: &impl Sql,
     kv: &impl KeyValue,
     outbound: &Outbound<'_, impl Publish>,
-    call: &Call<'_>,
+    cp: &str,
+    action: &str,
+    body: &[u8],
     query: &Query,
     now: DateTime<Utc>,
 ) -> Result<Reply, ApiError> {
-    let (cp, action) = (call.id.as_str(), call.sub.as_str());
     // Whether the action exists at all decides between 404 and the rest.
     let known = [OcppVersion::V16, OcppVersion::V201]
         .into_iter()
@@ -130,7 +132,7 @@ pub(crate) fn post(
     }
     // `?queue=false` refuses to store a command for an offline charge point.
     let queue = query.bool("queue")?.unwrap_or(true);
-    let payload = payload(action, call.body)?;
+    let payload = payload(action, body)?;
     let queued = enqueue(sql, kv, outbound, cp, action, payload, queue, None, now)?;
     Reply::accepted(&queued)
 }

@@ -17,6 +17,9 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod access;
+mod api_tokens;
+mod audit_log;
 mod auth;
 mod cdrs;
 mod charge_point_delete;
@@ -115,18 +118,29 @@ pub enum Prepared<'a> {
     Execute(Call<'a>),
 }
 
-/// An authenticated request to one resource, ready to run against the stores.
+/// A request with a bearer token, ready to be checked and run against the stores.
 #[derive(Debug)]
 pub struct Call<'a> {
+    credential: access::Credential,
+    /// What the path and method name, or why they name nothing: told only once the token is
+    /// known to be valid, so strangers learn nothing of which resources exist.
+    target: Result<Target, Problem>,
+    /// The path without the query string, as sent (for the audit log).
+    path: String,
+    /// The query string without `?` (empty when there is none).
+    query: String,
+    body: &'a [u8],
+}
+
+/// The resource and method of a routed request, with its path parameters.
+#[derive(Debug)]
+pub(crate) struct Target {
     resource: Resource,
     method: Method,
     /// The path parameter, percent-decoded (empty for routes without one).
     id: String,
     /// The second path parameter (`{action}`), percent-decoded; empty when there is none.
     sub: String,
-    /// The query string without `?` (empty when there is none).
-    query: String,
-    body: &'a [u8],
 }
 
 /// What the command routes need besides the stores: the gateway's publish endpoint (behind
@@ -155,10 +169,11 @@ pub trait TransactionsService {
     fn running_cost(&self, transaction_id: i64) -> Result<(u16, serde_json::Value), String>;
 }
 
-/// Routes and authenticates `request` against the configured `api_token`.
+/// Routes `request` and reads its bearer token.
 ///
-/// The OpenAPI document is public; every other path, known or not, needs the bearer token
-/// first, so the API does not tell strangers which resources exist.
+/// The OpenAPI document is public; every other path, known or not, needs a bearer token
+/// first, so the API does not tell strangers which resources exist. A request without one is
+/// answered here, without the stores; whether the token is valid is [`execute`]'s first step.
 pub fn prepare<'a>(request: &Request<'a>, api_token: &str) -> Prepared<'a> {
     let without_fragment = request.path.split('#').next().unwrap_or_default();
     let (path, query) = without_fragment
@@ -173,29 +188,34 @@ pub fn prepare<'a>(request: &Request<'a>, api_token: &str) -> Prepared<'a> {
             });
         }
     }
-    if let Err(problem) = auth::check(request.authorization, api_token) {
-        return Prepared::Respond(problem.response());
-    }
-    let matched = match resolved {
-        Ok(matched) => matched,
+    let token = match auth::bearer(request.authorization) {
+        Ok(token) => token,
         Err(problem) => return Prepared::Respond(problem.response()),
     };
-    let Some(method) = matched.route.method(request.method) else {
-        return Prepared::Respond(
-            router::method_not_allowed(matched.route, request.method).response(),
-        );
-    };
+    let target = resolved.and_then(|matched| {
+        let method = matched
+            .route
+            .method(request.method)
+            .ok_or_else(|| router::method_not_allowed(matched.route, request.method))?;
+        Ok(Target {
+            resource: matched.route.resource,
+            method,
+            id: matched.param,
+            sub: matched.sub,
+        })
+    });
     Prepared::Execute(Call {
-        resource: matched.route.resource,
-        method,
-        id: matched.param,
-        sub: matched.sub,
+        credential: access::Credential::of(token, api_token),
+        target,
+        path: path.to_owned(),
         query: query.to_owned(),
         body: request.body,
     })
 }
 
-/// Runs an authenticated call; store failures become 500 problems saying what was being done.
+/// Checks the token and its role, then runs the call; store failures become 500 problems
+/// saying what was being done. Every call that may change something is in the audit log
+/// before it runs, and its answer's status after.
 pub fn execute(
     call: &Call<'_>,
     sql: &impl Sql,
@@ -203,25 +223,55 @@ pub fn execute(
     outbound: &Outbound<'_, impl Publish>,
     now: DateTime<Utc>,
 ) -> Response {
-    let result = Query::parse(&call.query, query_params(call.resource, call.method))
-        .and_then(|query| dispatch(call, &query, sql, kv, outbound, now));
-    match result {
-        Ok(reply) => reply.response(),
-        Err(error) => error.problem().response(),
+    let caller = match access::authenticate(sql, &call.credential) {
+        Ok(caller) => caller,
+        Err(problem) => return problem.response(),
+    };
+    let target = match &call.target {
+        Ok(target) => target,
+        Err(problem) => return problem.response(),
+    };
+    let entry = if target.method == Method::Get {
+        None
+    } else {
+        match audit_log::begin(sql, &caller, target.method, &call.path, now) {
+            Ok(entry) => Some(entry),
+            Err(error) => return error.problem().response(),
+        }
+    };
+    let response = match access::authorize(&caller, target.resource, target.method) {
+        Err(problem) => problem.response(),
+        Ok(()) => Query::parse(&call.query, query_params(target.resource, target.method))
+            .and_then(|query| dispatch(target, call.body, &caller, &query, sql, kv, outbound, now))
+            .map_or_else(|error| error.problem().response(), Reply::response),
+    };
+    if let Some(entry) = entry {
+        // The call has run; failing to note its status must not hide its answer, and the
+        // entry already says who asked for what.
+        if let Err(error) = audit_log::finish(sql, entry, &response) {
+            eprintln!(
+                "audit log: recording the answer of {} {}: {error:#}",
+                target.method.as_str(),
+                call.path
+            );
+        }
     }
+    response
 }
 
+#[allow(clippy::too_many_arguments)]
 fn dispatch(
-    call: &Call<'_>,
+    target: &Target,
+    body: &[u8],
+    caller: &access::Caller,
     query: &Query,
     sql: &impl Sql,
     kv: &impl KeyValue,
     outbound: &Outbound<'_, impl Publish>,
     now: DateTime<Utc>,
 ) -> Result<Reply, ApiError> {
-    let id = call.id.as_str();
-    let body = call.body;
-    match (call.resource, call.method) {
+    let id = target.id.as_str();
+    match (target.resource, target.method) {
         (Resource::OpenApi, Method::Get) => Ok(Reply::openapi()),
         (Resource::ChargePoints, Method::Get) => charge_point_list::list(sql, kv, query),
         (Resource::ChargePoint, Method::Get) => charge_points::get(sql, kv, id),
@@ -232,7 +282,7 @@ fn dispatch(
         }
         (Resource::ChargePointConnectors, Method::Get) => connectors::list(sql, id, query),
         (Resource::ConnectorStatusHistory, Method::Get) => {
-            connectors::status_history(sql, id, &call.sub, query)
+            connectors::status_history(sql, id, &target.sub, query)
         }
         (Resource::IdTags, Method::Get) => id_tags::list(sql, query),
         (Resource::IdTag, Method::Get) => id_tags::get(sql, id),
@@ -249,12 +299,12 @@ fn dispatch(
         (Resource::Transaction, Method::Get) => transactions::get(sql, id),
         (Resource::TransactionMeterValues, Method::Get) => meter_values::list(sql, id, query),
         (Resource::TransactionClose, Method::Post) => {
-            transaction_close::post(sql, outbound.transactions, id, body)
+            transaction_close::post(sql, outbound.transactions, id, body, caller)
         }
         (Resource::Cdrs, Method::Get) => cdrs::list(sql, query),
         (Resource::CdrsCsv, Method::Get) => cdrs::csv(sql, query),
         (Resource::ChargePointCommand, Method::Post) => {
-            commands::post(sql, kv, outbound, call, query, now)
+            commands::post(sql, kv, outbound, id, &target.sub, body, query, now)
         }
         (Resource::ChargePointCommands, Method::Get) => {
             commands::list(sql, kv, outbound, id, query, now)
@@ -269,6 +319,10 @@ fn dispatch(
         (Resource::ChargePointReservations, Method::Get) => reservations::list(sql, id, query, now),
         (Resource::ChargePointLocalList, Method::Get) => local_list::get(sql, id),
         (Resource::ChargePointLocalListEntries, Method::Get) => local_list::entries(sql, id, query),
+        (Resource::ApiTokens, Method::Get) => api_tokens::list(sql, query),
+        (Resource::ApiTokens, Method::Post) => api_tokens::create(sql, caller, body, now),
+        (Resource::ApiToken, Method::Delete) => api_tokens::revoke(sql, caller, id, now),
+        (Resource::AuditLog, Method::Get) => audit_log::list(sql, query),
         // prepare() only lets through the methods a route lists.
         (resource, method) => Err(ApiError::Internal(anyhow::anyhow!(
             "no handler for {} on {resource:?}",
@@ -294,6 +348,8 @@ pub(crate) fn query_params(resource: Resource, method: Method) -> &'static [&'st
         (Resource::ChargePointCommands, Method::Get) => &commands::LIST_PARAMS,
         (Resource::ChargePointReservations, Method::Get) => &reservations::PARAMS,
         (Resource::ChargePointLocalListEntries, Method::Get) => &local_list::ENTRY_PARAMS,
+        (Resource::ApiTokens, Method::Get) => &api_tokens::LIST_PARAMS,
+        (Resource::AuditLog, Method::Get) => &audit_log::PARAMS,
         _ => &[],
     }
 }
@@ -401,7 +457,7 @@ impl Reply {
         })
     }
 
-    fn response(self) -> Response {
+    pub(crate) fn response(self) -> Response {
         let mut response = Response {
             status: self.status,
             headers: Vec::new(),
@@ -505,13 +561,26 @@ mod tests {
         };
         for (req, status) in [
             (request("GET", "/api/v1/charge-points/CP1", None), 401),
+            (
+                request("GET", "/api/v1/charge-points/CP1", Some("Basic dDp0")),
+                401,
+            ),
             (request("GET", "/api/v1/openapi.json", None), 200),
-            (request("GET", "/api/v1/nothing", Some("Bearer t")), 404),
-            (request("PATCH", "/api/v1/tariffs/x", Some("Bearer t")), 405),
         ] {
             match prepare(&req, "t") {
                 Prepared::Respond(response) => assert_eq!(response.status, status),
                 Prepared::Execute(call) => panic!("{call:?} would open the stores"),
+            }
+        }
+        // With a token, where nothing is or with the wrong method, the answer waits until the
+        // token is known to be good: only then is it a 404 or 405.
+        for req in [
+            request("GET", "/api/v1/nothing", Some("Bearer t")),
+            request("PATCH", "/api/v1/tariffs/x", Some("Bearer t")),
+        ] {
+            match prepare(&req, "t") {
+                Prepared::Execute(call) => assert!(call.target.is_err()),
+                Prepared::Respond(response) => panic!("answered {} unchecked", response.status),
             }
         }
         let authorized = request(
@@ -520,7 +589,7 @@ mod tests {
             Some("Bearer t"),
         );
         match prepare(&authorized, "t") {
-            Prepared::Execute(call) => assert_eq!(call.id, "CP 1"),
+            Prepared::Execute(call) => assert_eq!(call.target.unwrap().id, "CP 1"),
             Prepared::Respond(response) => panic!("refused with {}", response.status),
         }
     }

@@ -53,7 +53,7 @@ mod tests {
     }
 
     #[test]
-    fn openapi_is_3_1_and_every_protected_operation_documents_401() {
+    fn openapi_is_3_1_and_every_protected_operation_documents_its_role_401_and_403() {
         let doc = document();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1."));
         assert_eq!(doc["security"], serde_json::json!([{ "bearer": [] }]));
@@ -74,8 +74,16 @@ mod tests {
                     route.path
                 );
                 if !public {
-                    // 401 without the token, 400 for an unknown query parameter.
-                    for status in ["400", "401"] {
+                    assert_eq!(
+                        operation["x-required-role"],
+                        crate::access::required(route.resource, *method).as_str(),
+                        "{} {}",
+                        method.as_str(),
+                        route.path
+                    );
+                    // 401 without the token, 403 without the role, 400 for an unknown query
+                    // parameter.
+                    for status in ["400", "401", "403"] {
                         assert!(
                             operation["responses"][status].is_object(),
                             "{} {status}",

@@ -76,6 +76,12 @@ pub enum Resource {
     ChargePointPassword,
     /// The charging profiles a charge point holds.
     ChargePointChargingProfiles,
+    /// The operator API tokens; `POST` creates one.
+    ApiTokens,
+    /// `DELETE` revokes a token.
+    ApiToken,
+    /// Who changed what, newest first.
+    AuditLog,
 }
 
 /// One path template and the methods it accepts.
@@ -241,6 +247,21 @@ pub const ROUTES: &[Route] = &[
         path: "/api/v1/commands/{id}",
         methods: &[Method::Get],
         resource: Resource::Command,
+    },
+    Route {
+        path: "/api/v1/api-tokens",
+        methods: &[Method::Get, Method::Post],
+        resource: Resource::ApiTokens,
+    },
+    Route {
+        path: "/api/v1/api-tokens/{name}",
+        methods: &[Method::Delete],
+        resource: Resource::ApiToken,
+    },
+    Route {
+        path: "/api/v1/audit-log",
+        methods: &[Method::Get],
+        resource: Resource::AuditLog,
     },
 ];
 

@@ -1,6 +1,6 @@
 //! The Spin adapter: the request and the variables from the host, the stores opened only for
-//! requests that get past routing and authentication, the gateway's publish endpoint for
-//! commands, the answer back as HTTP.
+//! requests that bring a bearer token (the token is checked against them), the gateway's
+//! publish endpoint for commands, the answer back as HTTP.
 
 use anyhow::Context as _;
 use csms_store::spin::{SpinKeyValue, SpinSql};

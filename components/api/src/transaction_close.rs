@@ -8,19 +8,18 @@ use anyhow::Context as _;
 use csms_store::Sql;
 use serde::Deserialize;
 
+use crate::access::Caller;
 use crate::problem::ApiError;
 use crate::transactions::{self, not_found, parse_id};
 use crate::{json_body, Reply, TransactionsService};
 
-/// Who closes when the body does not say.
-const DEFAULT_CLOSED_BY: &str = "operator";
 /// Stored with the transaction and exported; a name, not a document.
 const CLOSED_BY_MAX_CHARS: usize = 100;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CloseBody {
-    /// Recorded as `closed_by` (e.g. the operator's name); `operator` when absent. `null` is
+    /// Recorded as `closed_by` (e.g. the operator's name); the API token's name when absent. `null` is
     /// refused: the document says a string, and a client sending null likely lost a value.
     #[serde(default, deserialize_with = "json_body::present")]
     closed_by: Option<Option<String>>,
@@ -31,9 +30,10 @@ pub(crate) fn post(
     service: &dyn TransactionsService,
     id: &str,
     body: &[u8],
+    caller: &Caller,
 ) -> Result<Reply, ApiError> {
     let number = parse_id(id)?;
-    let closed_by = closed_by(body)?;
+    let closed_by = closed_by(body, caller)?;
     let rows = sql
         .execute(
             "SELECT stopped_at FROM transactions WHERE id = ?",
@@ -68,15 +68,15 @@ fn already_stopped(number: i64, stopped_at: &str) -> ApiError {
     ))
 }
 
-fn closed_by(body: &[u8]) -> Result<String, ApiError> {
+fn closed_by(body: &[u8], caller: &Caller) -> Result<String, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(DEFAULT_CLOSED_BY.to_owned());
+        return Ok(caller.name.clone());
     }
     let parsed: CloseBody = json_body::parse(body)?;
     match parsed.closed_by {
-        None => Ok(DEFAULT_CLOSED_BY.to_owned()),
+        None => Ok(caller.name.clone()),
         Some(None) => Err(ApiError::bad_request(
-            "invalid field `closed_by`: a string, or leave it out for `operator`",
+            "invalid field `closed_by`: a string, or leave it out for the API token's name",
         )),
         Some(Some(name)) if name.trim().is_empty() => Err(ApiError::bad_request(
             "invalid field `closed_by`: it must name who closes the transaction",
@@ -123,11 +123,11 @@ mod tests {
     }
 
     #[test]
-    fn without_a_body_the_closer_is_the_operator() {
+    fn without_a_body_the_closer_is_the_api_tokens_name() {
         let bench = bench_with_open_transaction();
         let answer = bench.call("POST", "/api/v1/transactions/7/close", "");
         assert_eq!(answer.status, 200, "{}", answer.body);
-        assert_eq!(answer.body["closed_by"], "operator");
+        assert_eq!(answer.body["closed_by"], "bootstrap");
     }
 
     #[test]

@@ -28,7 +28,26 @@ pub fn hash_password(password: &str) -> Result<String, getrandom::Error> {
 pub fn generate_password() -> Result<String, getrandom::Error> {
     let mut bytes = [0u8; 20];
     getrandom::fill(&mut bytes)?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hex(&bytes))
+}
+
+/// A fresh operator API token: 32 random bytes as 64 hexadecimal characters.
+pub fn generate_api_token() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)?;
+    Ok(hex(&bytes))
+}
+
+/// What is stored of an operator API token: its SHA-256 in hexadecimal. A token is 256 random
+/// bits, so unlike a password it needs neither salt nor a slow hash: the digest cannot be
+/// inverted, and being a lookup key it finds the token in one indexed read.
+pub fn api_token_digest(token: &str) -> String {
+    use sha2::Digest as _;
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn hash_with(password: &str, salt: &[u8], iterations: u32) -> String {
@@ -85,6 +104,19 @@ mod tests {
         assert_eq!(a.len(), 40);
         assert!(a.chars().all(|c| c.is_ascii_hexdigit()), "{a}");
         assert_ne!(a, generate_password().unwrap());
+    }
+
+    #[test]
+    fn api_tokens_are_64_hex_characters_stored_as_their_sha256() {
+        let token = generate_api_token().unwrap();
+        assert_eq!(token.len(), 64);
+        assert!(token.chars().all(|c| c.is_ascii_hexdigit()), "{token}");
+        assert_ne!(token, generate_api_token().unwrap());
+        // SHA-256 of "abc" (FIPS 180-2, appendix B.1).
+        assert_eq!(
+            api_token_digest("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]

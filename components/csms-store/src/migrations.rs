@@ -346,6 +346,31 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (charge_point_id, profile_id)
     )
     "#,
+    // 8: operator API tokens with roles, stored as digests, kept after revocation so the
+    //    audit log's names stay unambiguous; the audit log; each station's security profile.
+    r#"
+    CREATE TABLE IF NOT EXISTS api_tokens (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        token_digest TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        revoked_at TEXT,
+        revoked_by TEXT
+    );
+    CREATE TABLE IF NOT EXISTS audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        role TEXT NOT NULL,
+        method TEXT NOT NULL,
+        path TEXT NOT NULL,
+        status INTEGER,
+        reference TEXT
+    );
+    CREATE INDEX IF NOT EXISTS audit_log_by_actor ON audit_log (actor, id);
+    ALTER TABLE charge_points ADD COLUMN security_profile INTEGER NOT NULL DEFAULT 1
+    "#,
 ];
 
 /// Brings the database to [`SCHEMA_VERSION`]. Cheap when already there: one
