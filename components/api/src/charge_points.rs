@@ -38,7 +38,14 @@ struct PutChargePoint {
     /// What BootNotification answers; `Accepted` when absent.
     #[serde(default)]
     registration_status: Option<String>,
+    /// OCPP security profile 0-3; absent keeps the current one (1 for a new charge point).
+    #[serde(default)]
+    security_profile: Option<i64>,
 }
+
+/// OCPP security profiles: 0 no authentication, 1 Basic, 2 Basic over TLS, 3 TLS with a
+/// client certificate.
+const SECURITY_PROFILES: std::ops::RangeInclusive<i64> = 0..=3;
 
 /// The OCPP versions a station may be pinned to.
 const OCPP_VERSIONS: [&str; 2] = ["ocpp1.6", "ocpp2.0.1"];
@@ -58,6 +65,9 @@ pub(crate) struct ChargePointView {
     id: String,
     registration_status: String,
     has_password: bool,
+    /// How the station must connect: 0 no authentication, 1 HTTP Basic, 2 Basic over TLS,
+    /// 3 TLS with a client certificate for its id.
+    security_profile: i64,
     time_zone: String,
     tariff_id: Option<String>,
     /// The version of the live connection, else of the last boot.
@@ -162,6 +172,13 @@ pub(crate) fn put(
             REGISTRATION_STATUSES.join(", ")
         )));
     }
+    if let Some(profile) = request.security_profile {
+        if !SECURITY_PROFILES.contains(&profile) {
+            return Err(ApiError::bad_request(format!(
+                "invalid field `security_profile`: {profile} is not an OCPP security profile (0 to 3)"
+            )));
+        }
+    }
     let password_hash = match &request.password {
         None => None,
         Some(None) => Some(None),
@@ -172,10 +189,28 @@ pub(crate) fn put(
         if let Some(Some(tariff_id)) = &request.tariff_id {
             require_tariff(db, tariff_id)?;
         }
-        let exists = exists(db, id)?;
+        let stored = stored_security(db, id)?;
+        let exists = stored.is_some();
+        let profile = request
+            .security_profile
+            .or(stored.map(|(profile, _)| profile))
+            .unwrap_or(1);
+        let has_password = match &password_hash {
+            Some(hash) => hash.is_some(),
+            None => stored.is_some_and(|(_, has)| has),
+        };
+        if profile == 2 && !has_password {
+            return Err(ApiError::bad_request(
+                "security profile 2 is HTTP Basic over TLS: give the charge point a `password`",
+            ));
+        }
         if exists {
-            let mut sets = vec!["registration_status = ?", "updated_at = ?"];
-            let mut params: Vec<SqlValue> = vec![registration_status.into(), now.as_str().into()];
+            let mut sets = vec!["registration_status = ?", "security_profile = ?", "updated_at = ?"];
+            let mut params: Vec<SqlValue> = vec![
+                registration_status.into(),
+                profile.into(),
+                now.as_str().into(),
+            ];
             if let Some(pin) = &request.ocpp_version {
                 sets.push("ocpp_version_pin = ?");
                 params.push(pin.clone().into());
@@ -201,7 +236,7 @@ pub(crate) fn put(
         } else {
             db.execute(
                 "INSERT INTO charge_points (id, password_hash, time_zone, tariff_id, registration_status, \
-                 ocpp_version_pin, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                 ocpp_version_pin, security_profile, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 &[
                     id.into(),
                     password_hash.clone().flatten().into(),
@@ -209,6 +244,7 @@ pub(crate) fn put(
                     request.tariff_id.clone().flatten().into(),
                     registration_status.into(),
                     request.ocpp_version.clone().flatten().into(),
+                    profile.into(),
                     now.as_str().into(),
                     now.as_str().into(),
                 ],
@@ -299,6 +335,26 @@ pub(crate) fn not_found(id: &str) -> ApiError {
     ApiError::NotFound(format!("charge point {id:?} does not exist"))
 }
 
+/// The security profile of a registered charge point, and whether it has a password.
+fn stored_security(sql: &impl Sql, id: &str) -> Result<Option<(i64, bool)>, ApiError> {
+    let rows = sql
+        .execute(
+            "SELECT security_profile, password_hash IS NOT NULL FROM charge_points WHERE id = ?",
+            &[id.into()],
+        )
+        .with_context(|| format!("loading charge point {id:?}"))?;
+    rows.first()
+        .map(|row| {
+            Ok::<_, csms_store::StoreError>((
+                row.i64(0, "charge_points")?,
+                row.i64(1, "charge_points")? != 0,
+            ))
+        })
+        .transpose()
+        .with_context(|| format!("reading charge point {id:?}"))
+        .map_err(ApiError::from)
+}
+
 /// 404 unless charge point `id` is registered: the routes under `/charge-points/{id}/...`.
 pub(crate) fn require(sql: &impl Sql, id: &str) -> Result<(), ApiError> {
     if exists(sql, id)? {
@@ -313,7 +369,7 @@ pub(crate) const COLUMNS: &str =
     "id, registration_status, password_hash IS NOT NULL, time_zone, tariff_id, \
      vendor, model, serial_number, charge_box_serial_number, firmware_version, iccid, imsi, \
      meter_type, meter_serial_number, ocpp_version, last_boot_at, created_at, updated_at, \
-     ocpp_version_pin";
+     ocpp_version_pin, security_profile";
 
 fn view(sql: &impl Sql, kv: &impl KeyValue, id: &str) -> Result<ChargePointView, ApiError> {
     let rows = sql
@@ -342,6 +398,7 @@ pub(crate) fn read_view(
         id: row.text(0, CTX)?,
         registration_status: row.text(1, CTX)?,
         has_password: row.i64(2, CTX)? != 0,
+        security_profile: row.i64(19, CTX)?,
         time_zone: row.text(3, CTX)?,
         tariff_id: text(4)?,
         ocpp_version: connection

@@ -41,6 +41,7 @@ mod problem;
 mod query;
 mod reservations;
 pub mod router;
+mod security_events;
 mod tariffs;
 mod transaction_close;
 mod transaction_filter;
@@ -319,6 +320,7 @@ fn dispatch(
         (Resource::ChargePointReservations, Method::Get) => reservations::list(sql, id, query, now),
         (Resource::ChargePointLocalList, Method::Get) => local_list::get(sql, id),
         (Resource::ChargePointLocalListEntries, Method::Get) => local_list::entries(sql, id, query),
+        (Resource::ChargePointSecurityEvents, Method::Get) => security_events::list(sql, id, query),
         (Resource::ApiTokens, Method::Get) => api_tokens::list(sql, query),
         (Resource::ApiTokens, Method::Post) => api_tokens::create(sql, caller, body, now),
         (Resource::ApiToken, Method::Delete) => api_tokens::revoke(sql, caller, id, now),
@@ -349,6 +351,7 @@ pub(crate) fn query_params(resource: Resource, method: Method) -> &'static [&'st
         (Resource::ChargePointReservations, Method::Get) => &reservations::PARAMS,
         (Resource::ChargePointLocalListEntries, Method::Get) => &local_list::ENTRY_PARAMS,
         (Resource::ApiTokens, Method::Get) => &api_tokens::LIST_PARAMS,
+        (Resource::ChargePointSecurityEvents, Method::Get) => &security_events::PARAMS,
         (Resource::AuditLog, Method::Get) => &audit_log::PARAMS,
         _ => &[],
     }

@@ -76,6 +76,9 @@ pub enum Resource {
     ChargePointPassword,
     /// The charging profiles a charge point holds.
     ChargePointChargingProfiles,
+    /// What a station reported with SecurityEventNotification and what the CSMS saw at its
+    /// handshakes.
+    ChargePointSecurityEvents,
     /// The operator API tokens; `POST` creates one.
     ApiTokens,
     /// `DELETE` revokes a token.
@@ -242,6 +245,11 @@ pub const ROUTES: &[Route] = &[
         path: "/api/v1/charge-points/{id}/password",
         methods: &[Method::Post],
         resource: Resource::ChargePointPassword,
+    },
+    Route {
+        path: "/api/v1/charge-points/{id}/security-events",
+        methods: &[Method::Get],
+        resource: Resource::ChargePointSecurityEvents,
     },
     Route {
         path: "/api/v1/commands/{id}",

@@ -22,6 +22,9 @@ pub struct Config {
     pub grip_sig_key: Option<String>,
     /// Seconds a central-system call may stay unanswered (`command_timeout_seconds`).
     pub command_timeout_seconds: i64,
+    /// The subject O a security profile 3 client certificate must name
+    /// (`client_certificate_organization`); any when unset.
+    pub client_certificate_organization: Option<String>,
 }
 
 impl Default for Config {
@@ -31,6 +34,7 @@ impl Default for Config {
             heartbeat_interval: 300,
             grip_sig_key: None,
             command_timeout_seconds: csms_commands::DEFAULT_TIMEOUT_SECONDS,
+            client_certificate_organization: None,
         }
     }
 }
@@ -81,7 +85,14 @@ impl Config {
             heartbeat_interval,
             grip_sig_key: grip_sig_key.filter(|k| !k.is_empty()).map(str::to_owned),
             command_timeout_seconds: csms_commands::DEFAULT_TIMEOUT_SECONDS,
+            client_certificate_organization: None,
         })
+    }
+
+    /// Sets the organisation profile 3 certificates must name (`None` or empty = any).
+    pub fn with_client_certificate_organization(mut self, value: Option<&str>) -> Self {
+        self.client_certificate_organization = value.filter(|v| !v.is_empty()).map(str::to_owned);
+        self
     }
 
     /// Sets the command timeout from the `command_timeout_seconds` variable (`None` = 60).

@@ -4,9 +4,11 @@
 //! charge point gets is the one this component names, and a non-2xx answer
 //! makes the gateway fail the upgrade with that status.
 
-use crate::registry;
+use crate::security_profile::{self, Refusal, Then, CSMS_SECURITY_EVENT};
 use crate::session::{Env, GripRequest};
+use crate::transport;
 use crate::UnknownChargePoints;
+use crate::{registry, station_events};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use csms_commands::password;
@@ -44,6 +46,9 @@ pub fn open<S: Sql, K: KeyValue, C: crate::forward::Chain>(
     req: &GripRequest,
     charge_point_id: &str,
 ) -> Result<Handshake, StoreError> {
+    if let Some(untrusted) = untrusted_transport(env, req, charge_point_id) {
+        return untrusted;
+    }
     let offered = req.header("sec-websocket-protocol").unwrap_or_default();
     let registered = registry::find(env.sql, charge_point_id)?;
     let pinned: Option<OcppVersion> = registered
@@ -74,6 +79,19 @@ pub fn open<S: Sql, K: KeyValue, C: crate::forward::Chain>(
             UnknownChargePoints::Pending | UnknownChargePoints::Accept => accept,
         },
         Some(cp) => {
+            let transport = transport::read(req);
+            let then = match security_profile::check(
+                cp.security_profile,
+                &transport,
+                charge_point_id,
+                env.config.client_certificate_organization.as_deref(),
+            ) {
+                Ok(then) => then,
+                Err(refusal) => return refused(env, charge_point_id, &refusal),
+            };
+            if then == Then::Admit {
+                return Ok(accept);
+            }
             let presented = basic_auth_password(req.header("authorization"), charge_point_id);
             let valid = password::accepts(
                 env.sql,
@@ -92,6 +110,55 @@ pub fn open<S: Sql, K: KeyValue, C: crate::forward::Chain>(
             }
         }
     })
+}
+
+/// The terminator's headers count only on requests the gateway signed: without
+/// `grip_sig_key` nothing proves a request came through it, so a request that claims TLS or a
+/// client certificate is refused rather than believed.
+fn untrusted_transport<S: Sql, K: KeyValue, C: crate::forward::Chain>(
+    env: &Env<'_, S, K, C>,
+    req: &GripRequest,
+    charge_point_id: &str,
+) -> Option<Result<Handshake, StoreError>> {
+    if env.config.grip_sig_key.is_some() || !transport::claimed(req) {
+        return None;
+    }
+    let refusal = Refusal {
+        event_type: "UntrustedTransportHeaders",
+        reason: format!(
+            "a request claimed TLS or a client certificate ({}, {}, {}) without a Grip-Sig; set \
+             grip_sig_key, shared with the gateway, for such headers to be trusted",
+            transport::TLS_PROTOCOL,
+            transport::CLIENT_VERIFY,
+            transport::CLIENT_CERT
+        ),
+    };
+    Some(refused(env, charge_point_id, &refusal))
+}
+
+/// A 401 for a transport that does not meet the station's profile, kept as a security event
+/// the operator sees in the API, and logged.
+fn refused<S: Sql, K: KeyValue, C: crate::forward::Chain>(
+    env: &Env<'_, S, K, C>,
+    charge_point_id: &str,
+    refusal: &Refusal,
+) -> Result<Handshake, StoreError> {
+    eprintln!(
+        "connection: refusing {charge_point_id:?}: {}: {}",
+        refusal.event_type, refusal.reason
+    );
+    let now = ocpp_protocol::timestamp::format_utc(env.now);
+    station_events::insert(
+        env.sql,
+        charge_point_id,
+        CSMS_SECURITY_EVENT,
+        &refusal.event(&now),
+        &now,
+    )?;
+    Ok(refuse(
+        401,
+        format!("{}: {}", refusal.event_type, refusal.reason),
+    ))
 }
 
 /// Security profile 1: `Authorization: Basic base64(<charge point id>:<password>)`; the

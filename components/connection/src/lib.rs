@@ -37,8 +37,10 @@ pub mod ocpp201;
 pub mod registration;
 pub mod registry;
 pub mod routing;
+pub mod security_profile;
 pub mod session;
 pub mod station_events;
+pub mod transport;
 
 // The Spin SDK's export macro expands to unsafe code.
 #[cfg(target_arch = "wasm32")]

@@ -13,6 +13,8 @@ pub struct ChargePoint {
     pub registration_status: String,
     /// The only version the operator lets this station speak, if pinned.
     pub ocpp_version_pin: Option<String>,
+    /// OCPP security profile 0-3 ([`crate::security_profile`]).
+    pub security_profile: i64,
 }
 
 impl ChargePoint {
@@ -27,8 +29,8 @@ impl ChargePoint {
 
 pub fn find(sql: &impl Sql, id: &str) -> Result<Option<ChargePoint>, StoreError> {
     let rows = sql.execute(
-        "SELECT id, password_hash, registration_status, ocpp_version_pin, pending_password_hash \
-         FROM charge_points WHERE id = ?",
+        "SELECT id, password_hash, registration_status, ocpp_version_pin, pending_password_hash, \
+         security_profile FROM charge_points WHERE id = ?",
         &[id.into()],
     )?;
     rows.first()
@@ -39,6 +41,7 @@ pub fn find(sql: &impl Sql, id: &str) -> Result<Option<ChargePoint>, StoreError>
                 registration_status: row.text(2, "charge_points.registration_status")?,
                 ocpp_version_pin: row.opt_text(3, "charge_points.ocpp_version_pin")?,
                 pending_password_hash: row.opt_text(4, "charge_points.pending_password_hash")?,
+                security_profile: row.i64(5, "charge_points.security_profile")?,
             })
         })
         .transpose()

@@ -32,7 +32,8 @@ fn handle_request(req: Request) -> anyhow::Result<impl IntoResponse> {
         variable("heartbeat_interval")?.as_deref(),
         variable("grip_sig_key")?.as_deref(),
     )?
-    .with_command_timeout(variable("command_timeout_seconds")?.as_deref())?;
+    .with_command_timeout(variable("command_timeout_seconds")?.as_deref())?
+    .with_client_certificate_organization(variable("client_certificate_organization")?.as_deref());
     let sql = SpinSql::open_default_migrated().context("opening the default database")?;
     let kv = SpinKeyValue::open_default().context("opening the default key-value store")?;
     let grip_request = GripRequest {

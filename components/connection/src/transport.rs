@@ -1,0 +1,224 @@
+//! What the TLS terminator in front of the gateway verified, as it tells it in headers.
+//!
+//! TLS never reaches a component: devhost's embedded gateway, or nginx in front of Pushpin,
+//! ends it and forwards three headers, named after the nginx variables they carry:
+//! [`TLS_PROTOCOL`] (`$ssl_protocol`, empty without TLS), [`CLIENT_VERIFY`]
+//! (`$ssl_client_verify`: `SUCCESS`, `FAILED:<reason>` or `NONE`) and [`CLIENT_CERT`]
+//! (`$ssl_client_escaped_cert`, the client certificate as URL-escaped PEM). Anyone could send
+//! such headers, so they count only on requests whose Grip-Sig proved they came through the
+//! gateway; the terminator must set them on every request, overwriting what a client sent.
+
+use percent_encoding::percent_decode_str;
+use x509_cert::der::asn1::ObjectIdentifier;
+use x509_cert::der::{Any, DecodePem as _, Tag, Tagged as _};
+use x509_cert::Certificate;
+
+use crate::session::GripRequest;
+
+pub const TLS_PROTOCOL: &str = "x-ssl-protocol";
+pub const CLIENT_VERIFY: &str = "x-ssl-client-verify";
+pub const CLIENT_CERT: &str = "x-ssl-client-cert";
+
+/// The TLS versions OCPP allows (1.2 and later; both versions' security chapters).
+const ALLOWED_TLS: [&str; 2] = ["TLSv1.2", "TLSv1.3"];
+
+const COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
+const ORGANIZATION: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.10");
+
+/// How a charge point reached the gateway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
+    /// Plain `ws://`.
+    Plain,
+    /// TLS of this version (`TLSv1.3`), with or without a client certificate.
+    Tls {
+        protocol: String,
+        client: ClientCertificate,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientCertificate {
+    None,
+    /// The terminator verified it against the charging-station CA; its subject's names.
+    Verified {
+        common_name: Option<String>,
+        organization: Option<String>,
+    },
+    /// Presented but not verified, or not readable: why.
+    Invalid(String),
+}
+
+impl Transport {
+    /// Whether the TLS version is one OCPP allows.
+    pub fn allowed_tls(&self) -> bool {
+        matches!(self, Transport::Tls { protocol, .. } if ALLOWED_TLS.contains(&protocol.as_str()))
+    }
+}
+
+/// Whether `req` carries any of the terminator's headers (so it must be signed to count).
+pub fn claimed(req: &GripRequest) -> bool {
+    [TLS_PROTOCOL, CLIENT_VERIFY, CLIENT_CERT]
+        .iter()
+        .any(|name| req.header(name).is_some_and(|v| !v.trim().is_empty()))
+}
+
+/// Reads the terminator's headers; only for requests whose Grip-Sig was verified.
+pub fn read(req: &GripRequest) -> Transport {
+    let protocol = req.header(TLS_PROTOCOL).unwrap_or_default().trim();
+    if protocol.is_empty() {
+        return Transport::Plain;
+    }
+    let verify = req.header(CLIENT_VERIFY).unwrap_or_default().trim();
+    let cert = req.header(CLIENT_CERT).unwrap_or_default().trim();
+    let client = match verify {
+        "" | "NONE" if cert.is_empty() => ClientCertificate::None,
+        "SUCCESS" => names(cert).unwrap_or_else(ClientCertificate::Invalid),
+        "" | "NONE" => ClientCertificate::Invalid(
+            "a certificate was forwarded that the terminator did not verify".to_owned(),
+        ),
+        failed => ClientCertificate::Invalid(format!("the TLS terminator said {failed}")),
+    };
+    Transport::Tls {
+        protocol: protocol.to_owned(),
+        client,
+    }
+}
+
+fn names(escaped_pem: &str) -> Result<ClientCertificate, String> {
+    let pem = percent_decode_str(escaped_pem)
+        .decode_utf8()
+        .map_err(|e| format!("the forwarded certificate is not URL-escaped UTF-8: {e}"))?;
+    let cert = Certificate::from_pem(pem.as_bytes())
+        .map_err(|e| format!("the forwarded certificate is not a PEM X.509 certificate: {e}"))?;
+    let subject = &cert.tbs_certificate.subject;
+    let values = |oid: ObjectIdentifier| -> Result<Option<String>, String> {
+        let found: Vec<&Any> = subject
+            .0
+            .iter()
+            .flat_map(|rdn| rdn.0.iter())
+            .filter(|atv| atv.oid == oid)
+            .map(|atv| &atv.value)
+            .collect();
+        match found.as_slice() {
+            [] => Ok(None),
+            [one] => text(one)
+                .map(Some)
+                .ok_or_else(|| format!("the subject's {oid} is not a readable string")),
+            _ => Err(format!("the subject names {oid} more than once")),
+        }
+    };
+    Ok(ClientCertificate::Verified {
+        common_name: values(COMMON_NAME)?,
+        organization: values(ORGANIZATION)?,
+    })
+}
+
+fn text(value: &Any) -> Option<String> {
+    match value.tag() {
+        Tag::Utf8String | Tag::PrintableString | Tag::Ia5String => {
+            std::str::from_utf8(value.value()).ok().map(str::to_owned)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A self-signed certificate with subject `CN=CP-TLS-1, O=Example Charging` (made once with
+    /// openssl; only its names are read here, its signature is the terminator's business).
+    const PEM: &str = "-----BEGIN CERTIFICATE-----
+MIIBsTCCAVegAwIBAgIUZGl5ogEdiu7YpLARVSKeQ8ywYlUwCgYIKoZIzj0EAwIw
+LjERMA8GA1UEAwwIQ1AtVExTLTExGTAXBgNVBAoMEEV4YW1wbGUgQ2hhcmdpbmcw
+HhcNMjYxMjAyMTk1MjE5WhcNMzYxMTI5MTk1MjE5WjAuMREwDwYDVQQDDAhDUC1U
+TFMtMTEZMBcGA1UECgwQRXhhbXBsZSBDaGFyZ2luZzBZMBMGByqGSM49AgEGCCqG
+SM49AwEHA0IABAuIMJJeIVDRTVYMiRxHwtEMXBlXdYcGeTQPYCmvvCs4N24oE1Cf
+9rAB+ev1vBDJnqxCDYF9ucTfUi4+PrFjRv6jUzBRMB0GA1UdDgQWBBRJhcKFPVT7
+SNy+trlPtYX7T5bxjzAfBgNVHSMEGDAWgBRJhcKFPVT7SNy+trlPtYX7T5bxjzAP
+BgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0gAMEUCIAGEYs1NiWSUwX2XQGOX
+Z6YQs8jxwTnFasEWaxB3cXamAiEAy3WM8wA5MSDi/RA7ys4AhJsW8p2pYrEIbhI0
+hjBTQ9A=
+-----END CERTIFICATE-----
+";
+
+    fn request(headers: &[(&str, &str)]) -> GripRequest {
+        GripRequest {
+            path: "/ocpp/CP-TLS-1".into(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            body: Vec::new(),
+        }
+    }
+
+    fn escaped(pem: &str) -> String {
+        percent_encoding::utf8_percent_encode(pem, percent_encoding::NON_ALPHANUMERIC).to_string()
+    }
+
+    #[test]
+    fn a_verified_certificate_gives_its_subject_names() {
+        let cert = escaped(PEM);
+        let req = request(&[
+            ("X-SSL-Protocol", "TLSv1.3"),
+            ("X-SSL-Client-Verify", "SUCCESS"),
+            ("X-SSL-Client-Cert", &cert),
+        ]);
+        assert!(claimed(&req));
+        let transport = read(&req);
+        assert!(transport.allowed_tls());
+        assert_eq!(
+            transport,
+            Transport::Tls {
+                protocol: "TLSv1.3".into(),
+                client: ClientCertificate::Verified {
+                    common_name: Some("CP-TLS-1".into()),
+                    organization: Some("Example Charging".into()),
+                }
+            }
+        );
+    }
+
+    #[test]
+    fn without_headers_it_is_plain_and_failures_say_why() {
+        assert_eq!(read(&request(&[])), Transport::Plain);
+        assert!(!claimed(&request(&[("x-ssl-protocol", " ")])));
+        let plain_tls = read(&request(&[
+            ("x-ssl-protocol", "TLSv1.2"),
+            ("x-ssl-client-verify", "NONE"),
+        ]));
+        assert!(matches!(
+            plain_tls,
+            Transport::Tls {
+                client: ClientCertificate::None,
+                ..
+            }
+        ));
+        assert!(!read(&request(&[("x-ssl-protocol", "TLSv1.1")])).allowed_tls());
+        for headers in [
+            vec![
+                ("x-ssl-protocol", "TLSv1.3"),
+                (
+                    "x-ssl-client-verify",
+                    "FAILED:unable to verify the first certificate",
+                ),
+            ],
+            vec![
+                ("x-ssl-protocol", "TLSv1.3"),
+                ("x-ssl-client-verify", "SUCCESS"),
+                ("x-ssl-client-cert", "not%20a%20certificate"),
+            ],
+            vec![("x-ssl-protocol", "TLSv1.3"), ("x-ssl-client-cert", "x")],
+        ] {
+            match read(&request(&headers)) {
+                Transport::Tls {
+                    client: ClientCertificate::Invalid(reason),
+                    ..
+                } => assert!(!reason.is_empty()),
+                other => panic!("{headers:?} read as {other:?}"),
+            }
+        }
+    }
+}
