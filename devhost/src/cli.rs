@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::runtime::{build_components, App, Limits, LoadOptions};
 use crate::server::{serve, ServeOptions};
+use crate::tls::{Tls, TlsFiles};
 
 /// A Spin-compatible local host with an embedded GRIP WebSocket gateway.
 #[derive(Debug, Parser)]
@@ -62,6 +63,17 @@ pub struct UpArgs {
     /// HS256 key for the Grip-Sig header the gateway sends to components.
     #[arg(long, env = "DEVHOST_GRIP_SIG_KEY", hide_env_values = true)]
     pub grip_sig_key: Option<String>,
+    /// Serve TLS (`https://`, `wss://`) with this PEM certificate chain, as `spin up` does.
+    #[arg(long, env = "SPIN_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of `--tls-cert`.
+    #[arg(long, env = "SPIN_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Ask TLS clients for a certificate and verify it against these PEM CA certificates
+    /// (OCPP security profile 3); the result reaches components as `x-ssl-client-*` headers.
+    /// Not in Spin.
+    #[arg(long, requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
     /// Maximum linear memory per component instance, in MiB.
     #[arg(long, default_value_t = 256)]
     pub max_memory_mib: usize,
@@ -132,13 +144,22 @@ impl UpArgs {
         })
     }
 
-    pub fn serve_options(&self) -> ServeOptions {
-        ServeOptions {
+    pub fn serve_options(&self) -> anyhow::Result<ServeOptions> {
+        let tls = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(Tls::load(&TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+                client_ca: self.tls_client_ca.clone(),
+            })?),
+            _ => None,
+        };
+        Ok(ServeOptions {
             listen: self.listen,
             gateway: !self.no_gateway,
             publish_listen: self.publish_listen,
             grip_sig_key: self.grip_sig_key.as_ref().map(|k| k.as_bytes().to_vec()),
-        }
+            tls,
+        })
     }
 }
 
@@ -151,10 +172,16 @@ pub async fn start(args: &UpArgs) -> anyhow::Result<crate::server::Running> {
     }
     let load = opts.clone();
     let app = tokio::task::spawn_blocking(move || App::load(&load)).await??;
-    let running = serve(app.clone(), args.serve_options()).await?;
+    let options = args.serve_options()?;
+    let scheme = if options.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let running = serve(app.clone(), options).await?;
     tracing::info!(
         app = %app.application_name,
-        "serving on http://{}{}",
+        "serving on {scheme}://{}{}",
         running.http_addr,
         running
             .publish_addr

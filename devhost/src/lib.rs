@@ -12,7 +12,7 @@
 //! - [`dependencies`]: `[component.X.dependencies]` linking
 //! - [`host`]: one module per host capability (key-value, sqlite, variables, outbound HTTP)
 //! - [`gateway`]: the GRIP gateway (event codec, WebSocket bridge, publish, Grip-Sig)
-//! - [`server`], [`cli`]: listeners and the `devhost up` command
+//! - [`server`], [`tls`], [`cli`]: listeners (plain or TLS) and the `devhost up` command
 
 pub mod cli;
 pub mod dependencies;
@@ -23,3 +23,4 @@ pub mod routes;
 pub mod runtime;
 pub mod runtime_config;
 pub mod server;
+pub mod tls;

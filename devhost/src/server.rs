@@ -4,7 +4,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use http::StatusCode;
 use http_body_util::BodyExt;
@@ -20,6 +20,7 @@ use crate::gateway::websocket::{handle_upgrade, is_websocket_upgrade};
 use crate::gateway::Gateway;
 use crate::routes::RouteMatch;
 use crate::runtime::{text_response, App};
+use crate::tls::{self, PeerTls, Tls};
 
 /// How to serve.
 #[derive(Debug, Clone)]
@@ -30,6 +31,8 @@ pub struct ServeOptions {
     pub gateway: bool,
     pub publish_listen: SocketAddr,
     pub grip_sig_key: Option<Vec<u8>>,
+    /// `wss://` and `https://` on the application listener.
+    pub tls: Option<Tls>,
 }
 
 /// A running host: bound addresses and the serving tasks.
@@ -60,7 +63,11 @@ struct Server {
     app: Arc<App>,
     gateway: Option<Arc<Gateway>>,
     listen_addr: SocketAddr,
+    tls: Option<Tls>,
 }
+
+/// How long a client may take over its TLS handshake before the connection is dropped.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Binds the listeners and starts serving in background tasks.
 pub async fn serve(app: Arc<App>, opts: ServeOptions) -> anyhow::Result<Running> {
@@ -75,6 +82,7 @@ pub async fn serve(app: Arc<App>, opts: ServeOptions) -> anyhow::Result<Running>
         app,
         gateway: gateway.clone(),
         listen_addr: http_addr,
+        tls: opts.tls.clone(),
     });
     let mut tasks = vec![tokio::spawn(accept_loop(listener, server))];
 
@@ -117,29 +125,62 @@ async fn accept_loop(listener: TcpListener, server: Arc<Server>) {
         no_delay(&stream);
         let server = server.clone();
         tokio::spawn(async move {
-            let svc = service_fn(move |req| {
-                let server = server.clone();
-                async move { Ok::<_, Infallible>(server.route_request(req, client).await) }
-            });
-            if let Err(e) = hyper::server::conn::http1::Builder::new()
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), svc)
-                .with_upgrades()
-                .await
-            {
-                tracing::debug!(%client, "connection ended: {e}");
+            let Some(tls) = server.tls.clone() else {
+                return serve_http(server, TokioIo::new(stream), client, None).await;
+            };
+            match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, tls.acceptor.accept(stream)).await {
+                Ok(Ok(stream)) => {
+                    let peer = Arc::new(tls.peer(stream.get_ref().1));
+                    serve_http(server, TokioIo::new(stream), client, Some(peer)).await;
+                }
+                Ok(Err(e)) => tracing::info!(%client, "TLS handshake failed: {e}"),
+                Err(_) => tracing::info!(%client, "TLS handshake timed out"),
             }
         });
+    }
+}
+
+async fn serve_http<IO>(
+    server: Arc<Server>,
+    io: TokioIo<IO>,
+    client: SocketAddr,
+    peer: Option<Arc<PeerTls>>,
+) where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let svc = service_fn(move |req| {
+        let server = server.clone();
+        let peer = peer.clone();
+        async move { Ok::<_, Infallible>(server.route_request(req, client, peer.as_deref()).await) }
+    });
+    if let Err(e) = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(io, svc)
+        .with_upgrades()
+        .await
+    {
+        tracing::debug!(%client, "connection ended: {e}");
     }
 }
 
 impl Server {
     async fn route_request(
         &self,
-        req: hyper::Request<Incoming>,
+        mut req: hyper::Request<Incoming>,
         client: SocketAddr,
+        peer: Option<&PeerTls>,
     ) -> http::Response<WasiBody> {
         let started = Instant::now();
+        // Where devhost meets the clients itself, it is the terminator: what the components
+        // read under its header names is what it saw, never what a client claimed. Behind
+        // Pushpin (no gateway, no TLS) the headers are the terminator's in front and pass on.
+        if self.gateway.is_some() || self.tls.is_some() {
+            tls::strip(req.headers_mut());
+        }
+        if let Some(peer) = peer {
+            peer.apply(req.headers_mut());
+        }
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
         let path = req.uri().path().to_string();
         let Some(route) = self.app.router().route(&path) else {
             tracing::info!(route = "(none)", path = %path, status = 404, "request");
@@ -151,7 +192,7 @@ impl Server {
             .and_then(|h| h.to_str().ok())
             .map(str::to_string)
             .unwrap_or_else(|| self.listen_addr.to_string());
-        let base_url = format!("http://{host}");
+        let base_url = format!("{scheme}://{host}");
 
         if let Some(gw) = &self.gateway {
             if is_websocket_upgrade(req.headers()) {

@@ -66,6 +66,8 @@ class Backend:
     state_dir: Path
     processes: list = field(default_factory=list)
     log_files: list = field(default_factory=list)
+    # Trusts the test CA when the API is served over TLS.
+    ssl_context: object = None
 
     def api(self, method: str, path: str, body=None, token: str | None = API_TOKEN):
         data = None if body is None else json.dumps(body).encode()
@@ -74,7 +76,7 @@ class Backend:
         if token is not None:
             req.add_header("authorization", f"Bearer {token}")
         try:
-            with urllib.request.urlopen(req, timeout=30) as resp:
+            with urllib.request.urlopen(req, timeout=30, context=self.ssl_context) as resp:
                 raw = resp.read()
                 return resp.status, (json.loads(raw) if raw else None)
         except urllib.error.HTTPError as e:
@@ -100,7 +102,8 @@ class Backend:
 
 def start_devhost(devhost: Path, state_dir: Path, *, gateway: bool, variables: dict[str, str],
                   manifest: Path | None = None,
-                  publish_port: int | None = None) -> tuple[subprocess.Popen, int, object]:
+                  publish_port: int | None = None, extra_args: tuple[str, ...] = (),
+                  log_name: str = "devhost.log") -> tuple[subprocess.Popen, int, object]:
     port = free_port()
     args = [
         str(devhost), "up", "-f", str(manifest or ROOT / "spin.toml"),
@@ -113,7 +116,8 @@ def start_devhost(devhost: Path, state_dir: Path, *, gateway: bool, variables: d
         args.append("--no-gateway")
     for k, v in variables.items():
         args += ["--variable", f"{k}={v}"]
-    log = open(state_dir / "devhost.log", "w")
+    args += list(extra_args)
+    log = open(state_dir / log_name, "w")
     proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
                             env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "info")})
     wait_for_port(port, proc, "devhost")
@@ -165,6 +169,69 @@ def start_pushpin(state_dir: Path, backend_port: int, sig_key: str,
     wait_for_port(http_port, proc, "pushpin")
     wait_until_proxying(http_port, proc)
     return proc, http_port, publish_port, log
+
+
+NGINX_CONF = """
+worker_processes 1;
+daemon off;
+pid {rundir}/nginx.pid;
+error_log {rundir}/error.log info;
+{user}
+events {{ worker_connections 256; }}
+http {{
+    access_log {rundir}/access.log;
+    client_body_temp_path {rundir}/body;
+    proxy_temp_path {rundir}/proxy;
+    fastcgi_temp_path {rundir}/fastcgi;
+    uwsgi_temp_path {rundir}/uwsgi;
+    scgi_temp_path {rundir}/scgi;
+    map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        ssl_protocols TLSv1.2 TLSv1.3;
+        # Ask for a client certificate and say what became of it, but let the backend refuse:
+        # a station with a bad certificate gets a 401 and the operator a security event.
+        ssl_client_certificate {client_ca};
+        ssl_verify_client optional_no_ca;
+        location / {{
+            proxy_pass http://127.0.0.1:{upstream_port};
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_set_header Host $host;
+            # Set on every request, so a client's own values never pass.
+            proxy_set_header X-SSL-Protocol $ssl_protocol;
+            proxy_set_header X-SSL-Client-Verify $ssl_client_verify;
+            proxy_set_header X-SSL-Client-Cert $ssl_client_escaped_cert;
+            proxy_read_timeout 1h;
+        }}
+    }}
+}}
+"""
+
+
+def start_nginx(state_dir: Path, upstream_port: int, cert: Path, key: Path,
+                client_ca: Path) -> tuple[subprocess.Popen, int, object]:
+    """nginx from Debian terminating TLS in front of `upstream_port` (Pushpin)."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        raise RuntimeError("nginx is not installed (scripts/setup installs it)")
+    rundir = state_dir / "nginx"
+    rundir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    conf = rundir / "nginx.conf"
+    # As root, the workers would otherwise run as nobody, who cannot reach the temp dirs.
+    user = "user root;" if os.geteuid() == 0 else ""
+    conf.write_text(NGINX_CONF.format(rundir=rundir, port=port, cert=cert, key=key,
+                                      client_ca=client_ca, upstream_port=upstream_port,
+                                      user=user))
+    log = open(rundir / "nginx.out", "w")
+    proc = subprocess.Popen([nginx, "-c", str(conf), "-p", str(rundir)], stdout=log,
+                            stderr=subprocess.STDOUT)
+    wait_for_port(port, proc, "nginx")
+    return proc, port, log
 
 
 def wait_until_proxying(port: int, process: subprocess.Popen, timeout: float = 60) -> None:

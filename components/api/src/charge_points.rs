@@ -539,6 +539,31 @@ mod tests {
     }
 
     #[test]
+    fn security_profiles_are_0_to_3_and_profile_2_needs_a_password() {
+        let bench = Bench::new();
+        let put = |body: &str| bench.call("PUT", "/api/v1/charge-points/CP1", body);
+        assert_eq!(put("{}").body["security_profile"], 1);
+        for body in [r#"{"security_profile":4}"#, r#"{"security_profile":-1}"#] {
+            assert!(
+                put(body).problem(400).contains("security_profile"),
+                "{body}"
+            );
+        }
+        assert!(put(r#"{"security_profile":2}"#)
+            .problem(400)
+            .contains("password"));
+        let two = put(r#"{"security_profile":2,"password":"0123456789abcdef"}"#);
+        assert_eq!(two.body["security_profile"], 2);
+        // Kept when not given; the password may not go while the profile needs it.
+        assert_eq!(put("{}").body["security_profile"], 2);
+        put(r#"{"password":null}"#).problem(400);
+        assert_eq!(
+            put(r#"{"security_profile":3,"password":null}"#).body["security_profile"],
+            3
+        );
+    }
+
+    #[test]
     fn short_password_is_400() {
         let bench = Bench::new();
         let detail = bench

@@ -527,3 +527,44 @@ fn a_status_time_far_in_the_future_does_not_freeze_the_connector() {
         1
     );
 }
+
+#[test]
+fn tls_headers_count_only_on_signed_requests() {
+    let mut h = Harness::new(UnknownChargePoints::Accept);
+    h.register("CP-TLS", None);
+    h.sql
+        .execute(
+            "UPDATE charge_points SET security_profile = 2 WHERE id = 'CP-TLS'",
+            &[],
+        )
+        .unwrap();
+    let proto = ("sec-websocket-protocol", "ocpp1.6");
+    let claim = ("x-ssl-protocol", "TLSv1.3");
+    // Without a Grip-Sig key nothing proves the gateway set the header: refused and recorded,
+    // for unknown charge points too.
+    let refused = h.send("CP-TLS", &[proto, claim], &[WsEvent::Open]);
+    assert_eq!(refused.status, 401);
+    assert!(String::from_utf8_lossy(&refused.body).contains("UntrustedTransportHeaders"));
+    assert_eq!(
+        h.send("NEW-1", &[proto, claim], &[WsEvent::Open]).status,
+        401
+    );
+    assert_eq!(
+        h.count(
+            "SELECT count(*) FROM station_events WHERE action = 'CsmsSecurityEvent' \
+             AND payload LIKE '%UntrustedTransportHeaders%'"
+        ),
+        2
+    );
+    // Without TLS a profile 2 station is a downgrade.
+    assert_eq!(h.send("CP-TLS", &[proto], &[WsEvent::Open]).status, 401);
+    // Signed, the header is believed.
+    h.config.grip_sig_key = Some("k3y".into());
+    let sig = grip::sig::sign(b"k3y", h.now.timestamp() as u64).unwrap();
+    let signed = h.send(
+        "CP-TLS",
+        &[proto, claim, ("grip-sig", &sig)],
+        &[WsEvent::Open],
+    );
+    assert_eq!(signed.status, 200);
+}
