@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 //! The CA against requests made with openssl (tests/fixtures): what it signs, what it refuses.
 
 use chrono::{DateTime, Utc};
