@@ -219,14 +219,6 @@ async def test_TC_F_02_and_TC_F_03_remote_start_is_linked_and_stopped_by_the_api
         assert cp.asked[-1] == ("RequestStopTransaction", "rs-201")
 
 
-async def test_certificate_actions_exist_and_answer_409_until_security_profiles(backend):
-    await register(backend, "CP201-CERT")
-    async with commanded_201(backend, "CP201-CERT"):
-        status, problem = await api(backend, "POST", "/api/v1/charge-points/CP201-CERT/commands/InstallCertificate",
-                                    {"certificateType": "V2GRootCertificate", "certificate": "x"})
-        assert status == 409 and "not available yet" in problem["detail"], problem
-
-
 async def test_a_pending_station_may_send_what_a_trigger_message_asked_for(backend):
     """B02.FR.02: while Pending, a station sends only BootNotification and what the CSMS asked."""
     status, body = await api(backend, "PUT", "/api/v1/charge-points/CP201-PENDING",

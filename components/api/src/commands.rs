@@ -16,7 +16,7 @@
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use csms_commands::delivery::{self, Published};
-use csms_commands::operations::{self, follow_up, report, Resolved, Unit, WhilePending};
+use csms_commands::operations::{self, follow_up, report, Resolved, WhilePending};
 use csms_commands::password;
 use csms_commands::publish::Publish;
 use csms_commands::store::{self, Command, ErrorInfo, State};
@@ -162,11 +162,6 @@ pub(crate) fn enqueue(
             operations::catalogue(version).join(", ")
         ))
     })?;
-    if resolved.operation.unit == Unit::Certificates {
-        return Err(ApiError::Conflict(format!(
-            "{action} is not available yet: certificate management comes with security profiles 2 and 3"
-        )));
-    }
     allowed_by_registration(sql, cp, &resolved)?;
     let payload = if resolved.action == crate::cost_updated::ACTION {
         crate::cost_updated::with_running_cost(sql, outbound.transactions, cp, payload)?
@@ -605,8 +600,8 @@ mod tests {
                 "/api/v1/charge-points/CP1/commands/InstallCertificate",
                 r#"{"certificateType":"V2GRootCertificate","certificate":"x"}"#,
             )
-            .problem(409);
-        assert!(certificates.contains("not available yet"), "{certificates}");
+            .problem(400);
+        assert!(certificates.contains("PEM"), "{certificates}");
         // Online: the live connection's version decides (it booted as 2.0.1, now speaks 1.6).
         connect(&bench, "CP1", true);
         let sent = bench.call(

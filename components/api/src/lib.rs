@@ -22,6 +22,7 @@ mod api_tokens;
 mod audit_log;
 mod auth;
 mod cdrs;
+mod certificates;
 mod charge_point_delete;
 mod charge_point_list;
 mod charge_points;
@@ -321,6 +322,8 @@ fn dispatch(
         (Resource::ChargePointLocalList, Method::Get) => local_list::get(sql, id),
         (Resource::ChargePointLocalListEntries, Method::Get) => local_list::entries(sql, id, query),
         (Resource::ChargePointSecurityEvents, Method::Get) => security_events::list(sql, id, query),
+        (Resource::ChargePointCertificates, Method::Get) => certificates::list(sql, id),
+        (Resource::ExpiringCertificates, Method::Get) => certificates::expiring(sql, query, now),
         (Resource::ApiTokens, Method::Get) => api_tokens::list(sql, query),
         (Resource::ApiTokens, Method::Post) => api_tokens::create(sql, caller, body, now),
         (Resource::ApiToken, Method::Delete) => api_tokens::revoke(sql, caller, id, now),
@@ -352,6 +355,7 @@ pub(crate) fn query_params(resource: Resource, method: Method) -> &'static [&'st
         (Resource::ChargePointLocalListEntries, Method::Get) => &local_list::ENTRY_PARAMS,
         (Resource::ApiTokens, Method::Get) => &api_tokens::LIST_PARAMS,
         (Resource::ChargePointSecurityEvents, Method::Get) => &security_events::PARAMS,
+        (Resource::ExpiringCertificates, Method::Get) => &certificates::EXPIRING_PARAMS,
         (Resource::AuditLog, Method::Get) => &audit_log::PARAMS,
         _ => &[],
     }

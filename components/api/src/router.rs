@@ -79,6 +79,10 @@ pub enum Resource {
     /// What a station reported with SecurityEventNotification and what the CSMS saw at its
     /// handshakes.
     ChargePointSecurityEvents,
+    /// The certificates a station holds.
+    ChargePointCertificates,
+    /// Certificates of every station that expire soon.
+    ExpiringCertificates,
     /// The operator API tokens; `POST` creates one.
     ApiTokens,
     /// `DELETE` revokes a token.
@@ -245,6 +249,16 @@ pub const ROUTES: &[Route] = &[
         path: "/api/v1/charge-points/{id}/password",
         methods: &[Method::Post],
         resource: Resource::ChargePointPassword,
+    },
+    Route {
+        path: "/api/v1/charge-points/{id}/certificates",
+        methods: &[Method::Get],
+        resource: Resource::ChargePointCertificates,
+    },
+    Route {
+        path: "/api/v1/certificates/expiring",
+        methods: &[Method::Get],
+        resource: Resource::ExpiringCertificates,
     },
     Route {
         path: "/api/v1/charge-points/{id}/security-events",

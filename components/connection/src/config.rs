@@ -25,6 +25,8 @@ pub struct Config {
     /// The subject O a security profile 3 client certificate must name
     /// (`client_certificate_organization`); any when unset.
     pub client_certificate_organization: Option<String>,
+    /// The CA that signs SignCertificate requests; `None` answers them Rejected.
+    pub station_ca: Option<crate::sign_certificate::StationCa>,
 }
 
 impl Default for Config {
@@ -35,6 +37,7 @@ impl Default for Config {
             grip_sig_key: None,
             command_timeout_seconds: csms_commands::DEFAULT_TIMEOUT_SECONDS,
             client_certificate_organization: None,
+            station_ca: None,
         }
     }
 }
@@ -86,6 +89,7 @@ impl Config {
             grip_sig_key: grip_sig_key.filter(|k| !k.is_empty()).map(str::to_owned),
             command_timeout_seconds: csms_commands::DEFAULT_TIMEOUT_SECONDS,
             client_certificate_organization: None,
+            station_ca: None,
         })
     }
 
@@ -93,6 +97,40 @@ impl Config {
     pub fn with_client_certificate_organization(mut self, value: Option<&str>) -> Self {
         self.client_certificate_organization = value.filter(|v| !v.is_empty()).map(str::to_owned);
         self
+    }
+
+    /// Sets the station CA from its variables (`None` or empty certificate or key = none);
+    /// the validity is in days, 365 when not set.
+    pub fn with_station_ca(
+        mut self,
+        certificate_pem: Option<&str>,
+        key_pem: Option<&str>,
+        validity_days: Option<&str>,
+    ) -> Result<Self, ConfigError> {
+        let validity_days = match validity_days {
+            None => crate::sign_certificate::DEFAULT_VALIDITY_DAYS,
+            Some(text) => match text.parse::<u32>() {
+                Ok(days) if (1..=3650).contains(&days) => days,
+                _ => {
+                    return Err(ConfigError {
+                        name: "station_certificate_validity_days",
+                        value: text.to_owned(),
+                        expected: "a number of days from 1 to 3650",
+                    })
+                }
+            },
+        };
+        self.station_ca = match (certificate_pem, key_pem) {
+            (Some(certificate), Some(key)) if !certificate.is_empty() && !key.is_empty() => {
+                Some(crate::sign_certificate::StationCa {
+                    certificate_pem: certificate.to_owned(),
+                    key_pem: key.to_owned(),
+                    validity_days,
+                })
+            }
+            _ => None,
+        };
+        Ok(self)
     }
 
     /// Sets the command timeout from the `command_timeout_seconds` variable (`None` = 60).

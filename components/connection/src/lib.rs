@@ -39,6 +39,7 @@ pub mod registry;
 pub mod routing;
 pub mod security_profile;
 pub mod session;
+pub mod sign_certificate;
 pub mod station_events;
 pub mod transport;
 

@@ -25,6 +25,12 @@ fn variable(name: &str) -> anyhow::Result<Option<String>> {
     Ok((!value.is_empty()).then_some(value))
 }
 
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
+}
+
 #[http_component]
 fn handle_request(req: Request) -> anyhow::Result<impl IntoResponse> {
     let config = Config::from_variables(
@@ -34,6 +40,16 @@ fn handle_request(req: Request) -> anyhow::Result<impl IntoResponse> {
     )?
     .with_command_timeout(variable("command_timeout_seconds")?.as_deref())?
     .with_client_certificate_organization(variable("client_certificate_organization")?.as_deref());
+    // The CA's secret key is read only for a request that may need it.
+    let config = if contains(req.body(), b"SignCertificate") {
+        config.with_station_ca(
+            variable("station_ca_certificate")?.as_deref(),
+            variable("station_ca_key")?.as_deref(),
+            variable("station_certificate_validity_days")?.as_deref(),
+        )?
+    } else {
+        config
+    };
     let sql = SpinSql::open_default_migrated().context("opening the default database")?;
     let kv = SpinKeyValue::open_default().context("opening the default key-value store")?;
     let grip_request = GripRequest {

@@ -9,9 +9,6 @@
 //! gateway; the terminator must set them on every request, overwriting what a client sent.
 
 use percent_encoding::percent_decode_str;
-use x509_cert::der::asn1::ObjectIdentifier;
-use x509_cert::der::{Any, DecodePem as _, Tag, Tagged as _};
-use x509_cert::Certificate;
 
 use crate::session::GripRequest;
 
@@ -21,9 +18,6 @@ pub const CLIENT_CERT: &str = "x-ssl-client-cert";
 
 /// The TLS versions OCPP allows (1.2 and later; both versions' security chapters).
 const ALLOWED_TLS: [&str; 2] = ["TLSv1.2", "TLSv1.3"];
-
-const COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
-const ORGANIZATION: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.10");
 
 /// How a charge point reached the gateway.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,38 +83,12 @@ fn names(escaped_pem: &str) -> Result<ClientCertificate, String> {
     let pem = percent_decode_str(escaped_pem)
         .decode_utf8()
         .map_err(|e| format!("the forwarded certificate is not URL-escaped UTF-8: {e}"))?;
-    let cert = Certificate::from_pem(pem.as_bytes())
-        .map_err(|e| format!("the forwarded certificate is not a PEM X.509 certificate: {e}"))?;
-    let subject = &cert.tbs_certificate.subject;
-    let values = |oid: ObjectIdentifier| -> Result<Option<String>, String> {
-        let found: Vec<&Any> = subject
-            .0
-            .iter()
-            .flat_map(|rdn| rdn.0.iter())
-            .filter(|atv| atv.oid == oid)
-            .map(|atv| &atv.value)
-            .collect();
-        match found.as_slice() {
-            [] => Ok(None),
-            [one] => text(one)
-                .map(Some)
-                .ok_or_else(|| format!("the subject's {oid} is not a readable string")),
-            _ => Err(format!("the subject names {oid} more than once")),
-        }
-    };
+    let facts = csms_pki::facts::of_pem(&pem, None)
+        .map_err(|e| format!("the forwarded certificate: {e}"))?;
     Ok(ClientCertificate::Verified {
-        common_name: values(COMMON_NAME)?,
-        organization: values(ORGANIZATION)?,
+        common_name: facts.common_name,
+        organization: facts.organization,
     })
-}
-
-fn text(value: &Any) -> Option<String> {
-    match value.tag() {
-        Tag::Utf8String | Tag::PrintableString | Tag::Ia5String => {
-            std::str::from_utf8(value.value()).ok().map(str::to_owned)
-        }
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod answer;
+pub mod certificates;
 pub mod charging_profiles;
 pub mod configuration;
 pub mod delivery;

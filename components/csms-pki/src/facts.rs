@@ -42,6 +42,24 @@ pub fn of_pem(pem: &str, issuer_public_key: Option<&[u8]>) -> Result<Certificate
     of_certificate(&cert, issuer_public_key)
 }
 
+/// The facts of the first certificate of a chain, its issuer being the next one (or itself
+/// when self-signed).
+pub fn of_chain(pem: &str) -> Result<CertificateFacts, PkiError> {
+    let blocks = chain(pem);
+    let first = blocks
+        .first()
+        .ok_or_else(|| PkiError::new("no PEM CERTIFICATE block found"))?;
+    let issuer = blocks.get(1).map(|next| parse(next)).transpose()?;
+    let issuer_key = issuer.as_ref().map(|issuer| {
+        issuer
+            .tbs_certificate
+            .subject_public_key_info
+            .subject_public_key
+            .raw_bytes()
+    });
+    of_certificate(&parse(first)?, issuer_key)
+}
+
 pub(crate) fn parse(pem: &str) -> Result<Certificate, PkiError> {
     let first = first_block(pem, "CERTIFICATE")
         .ok_or_else(|| PkiError::new("no PEM CERTIFICATE block found"))?;

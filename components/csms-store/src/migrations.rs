@@ -347,7 +347,8 @@ const MIGRATIONS: &[&str] = &[
     )
     "#,
     // 8: operator API tokens with roles, stored as digests, kept after revocation so the
-    //    audit log's names stay unambiguous; the audit log; each station's security profile.
+    //    audit log's names stay unambiguous; the audit log; each station's security profile;
+    //    the certificates each station holds.
     r#"
     CREATE TABLE IF NOT EXISTS api_tokens (
         name TEXT PRIMARY KEY,
@@ -369,7 +370,21 @@ const MIGRATIONS: &[&str] = &[
         reference TEXT
     );
     CREATE INDEX IF NOT EXISTS audit_log_by_actor ON audit_log (actor, id);
-    ALTER TABLE charge_points ADD COLUMN security_profile INTEGER NOT NULL DEFAULT 1
+    ALTER TABLE charge_points ADD COLUMN security_profile INTEGER NOT NULL DEFAULT 1;
+    CREATE TABLE IF NOT EXISTS station_certificates (
+        charge_point_id TEXT NOT NULL,
+        certificate_type TEXT NOT NULL,
+        hash_algorithm TEXT NOT NULL,
+        issuer_name_hash TEXT NOT NULL,
+        issuer_key_hash TEXT NOT NULL,
+        serial_number TEXT NOT NULL,
+        subject TEXT,
+        not_after TEXT,
+        source TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (charge_point_id, issuer_name_hash, serial_number)
+    );
+    CREATE INDEX IF NOT EXISTS station_certificates_by_expiry ON station_certificates (not_after)
     "#,
 ];
 

@@ -8,8 +8,9 @@ mod status_notification;
 use crate::dispatch::Incoming;
 use crate::routing::{route, Gate, Handler, Route};
 use crate::session::Env;
-use crate::{data_transfer, forward, heartbeat, station_events, HandlerError};
+use crate::{data_transfer, forward, heartbeat, sign_certificate, station_events, HandlerError};
 use csms_store::{KeyValue, Sql};
+use ocpp_protocol::OcppVersion;
 use serde_json::Value;
 
 /// The adapters, one per supported action.
@@ -22,6 +23,7 @@ pub enum Run {
     Kept,
     Authorize,
     Transaction,
+    SignCertificate,
 }
 
 /// Every charge-point-initiated 1.6 action this central system handles. The README's table
@@ -66,6 +68,25 @@ pub const ROUTES: &[Route<Run>] = &[
         Gate::Accepted,
         Run::Kept,
     ),
+    // The rest of the security extension.
+    route(
+        "SignCertificate",
+        Handler::Here,
+        Gate::Accepted,
+        Run::SignCertificate,
+    ),
+    route(
+        "LogStatusNotification",
+        Handler::Here,
+        Gate::Accepted,
+        Run::Kept,
+    ),
+    route(
+        "SignedFirmwareStatusNotification",
+        Handler::Here,
+        Gate::WhilePending,
+        Run::Kept,
+    ),
     route(
         "Authorize",
         Handler::Authorization,
@@ -104,6 +125,7 @@ pub fn run<S: Sql, K: KeyValue, C: forward::Chain>(
         Run::DataTransfer => data_transfer::handle(env, incoming),
         Run::Kept => station_events::handle(env, incoming),
         Run::Authorize => authorize::handle(env, incoming),
+        Run::SignCertificate => sign_certificate::handle(env, incoming, OcppVersion::V16),
         Run::Transaction => Ok(forward::transaction_message(
             env.chain,
             csms_contracts::transactions::OCPP16_PATH,

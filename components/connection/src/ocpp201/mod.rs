@@ -11,7 +11,7 @@ mod status_notification;
 use crate::dispatch::Incoming;
 use crate::routing::{route, Gate, Handler, Route};
 use crate::session::Env;
-use crate::{data_transfer, forward, heartbeat, station_events, HandlerError};
+use crate::{data_transfer, forward, heartbeat, sign_certificate, station_events, HandlerError};
 use csms_store::{KeyValue, Sql};
 use serde_json::{json, Value};
 
@@ -33,6 +33,7 @@ pub enum Run {
     KeptScheduleAccepted,
     Authorize,
     Transaction,
+    SignCertificate,
 }
 
 use Gate::{Accepted, Always, WhilePending};
@@ -56,6 +57,7 @@ pub const ROUTES: &[Route<Run>] = &[
     route("NotifyReport", Here, WhilePending, Run::NotifyReport),
     route("DataTransfer", Here, Accepted, Run::DataTransfer),
     route("SecurityEventNotification", Here, Accepted, Run::Kept),
+    route("SignCertificate", Here, Accepted, Run::SignCertificate),
     route("FirmwareStatusNotification", Here, Accepted, Run::Kept),
     route("LogStatusNotification", Here, Accepted, Run::Kept),
     route(
@@ -109,6 +111,9 @@ pub fn run<S: Sql, K: KeyValue, C: forward::Chain>(
             station_events::keep_and_answer(env, incoming, json!({"status": "Accepted"}))
         }
         Run::Authorize => authorize::handle(env, incoming),
+        Run::SignCertificate => {
+            sign_certificate::handle(env, incoming, ocpp_protocol::OcppVersion::V201)
+        }
         Run::Transaction => Ok(forward::transaction_message(
             env.chain,
             csms_contracts::transactions::OCPP201_PATH,

@@ -53,6 +53,18 @@ pub const FIRMWARE: FollowUp = statuses(
         "InstallVerificationFailed",
     ],
 );
+/// The 1.6 security extension's SignedUpdateFirmware.
+pub const SIGNED_FIRMWARE: FollowUp = statuses(
+    "SignedFirmwareStatusNotification",
+    &[
+        "Installed",
+        "InstallationFailed",
+        "DownloadFailed",
+        "InvalidSignature",
+        "InstallVerificationFailed",
+    ],
+);
+
 pub const DIAGNOSTICS: FollowUp = statuses(
     "DiagnosticsStatusNotification",
     &["Uploaded", "UploadFailed"],

@@ -14,6 +14,7 @@
 //! matches are exhaustive, so the compiler points at each).
 
 mod cancel_reservation;
+mod certificates;
 mod charging_profile;
 mod configure;
 pub mod follow_up;
@@ -53,7 +54,8 @@ pub enum Unit {
     /// SetChargingProfile / ClearChargingProfile: the profiles the station holds.
     SetChargingProfile,
     ClearChargingProfile,
-    /// Certificate management (security profiles 2 and 3): known, not available yet.
+    /// InstallCertificate, DeleteCertificate, GetInstalledCertificateIds, CertificateSigned:
+    /// the station's certificate inventory.
     Certificates,
 }
 
@@ -182,6 +184,15 @@ pub const OPERATIONS: &[Operation] = &[
     both("UnlockConnector", Unit::Plain),
     both("UpdateFirmware", Unit::Plain).followed_by(follow_up::FIRMWARE),
     only_16("GetDiagnostics").followed_by(follow_up::DIAGNOSTICS),
+    // The 1.6 security extension: 2.0.1 TriggerMessage and UpdateFirmware are what these are
+    // there, so they stay their own operations.
+    only_16("ExtendedTriggerMessage"),
+    only_16("SignedUpdateFirmware").followed_by(follow_up::SIGNED_FIRMWARE),
+    both("GetLog", Unit::Plain).followed_by(follow_up::LOG),
+    both("CertificateSigned", Unit::Certificates),
+    both("DeleteCertificate", Unit::Certificates),
+    both("GetInstalledCertificateIds", Unit::Certificates),
+    both("InstallCertificate", Unit::Certificates),
     only_201("GetBaseReport", Unit::Report),
     only_201("GetReport", Unit::Report),
     only_201("ClearDisplayMessage", Unit::Plain),
@@ -190,7 +201,6 @@ pub const OPERATIONS: &[Operation] = &[
     only_201("CustomerInformation", Unit::Plain).followed_by(follow_up::CUSTOMER_INFORMATION),
     only_201("GetChargingProfiles", Unit::Plain).followed_by(follow_up::CHARGING_PROFILES),
     only_201("GetDisplayMessages", Unit::Plain).followed_by(follow_up::DISPLAY_MESSAGES),
-    only_201("GetLog", Unit::Plain).followed_by(follow_up::LOG),
     only_201("GetMonitoringReport", Unit::Plain).followed_by(follow_up::MONITORING_REPORT),
     only_201("GetTransactionStatus", Unit::Plain),
     only_201("PublishFirmware", Unit::Plain).followed_by(follow_up::PUBLISH_FIRMWARE),
@@ -200,10 +210,6 @@ pub const OPERATIONS: &[Operation] = &[
     only_201("SetNetworkProfile", Unit::Plain),
     only_201("SetVariableMonitoring", Unit::Plain),
     only_201("UnpublishFirmware", Unit::Plain),
-    only_201("CertificateSigned", Unit::Certificates),
-    only_201("DeleteCertificate", Unit::Certificates),
-    only_201("GetInstalledCertificateIds", Unit::Certificates),
-    only_201("InstallCertificate", Unit::Certificates),
 ];
 
 /// The actions an operator may send to a station speaking `version`, in its own names.
@@ -322,8 +328,9 @@ pub fn prepare(
         | Unit::ReserveNow
         | Unit::SendLocalList
         | Unit::SetChargingProfile
-        | Unit::ClearChargingProfile
-        | Unit::Certificates => as_written(resolved, payload),
+        | Unit::ClearChargingProfile => as_written(resolved, payload),
+        Unit::Certificates => certificates::check(resolved.action, &payload)
+            .and_then(|()| as_written(resolved, payload)),
     };
     let requests = match requests {
         Ok(requests) => requests,
@@ -429,7 +436,8 @@ pub(crate) fn apply(
         Unit::RemoteStart => remote_start::apply(sql, command, response),
         Unit::SetChargingProfile => charging_profile::set(sql, command, response, now),
         Unit::ClearChargingProfile => charging_profile::clear(sql, command, response),
-        Unit::RemoteStop | Unit::Report | Unit::Plain | Unit::Certificates => Ok(()),
+        Unit::Certificates => certificates::apply(sql, command, response, now),
+        Unit::RemoteStop | Unit::Report | Unit::Plain => Ok(()),
     }
 }
 
@@ -537,19 +545,6 @@ mod tests {
                 .map(|a| a.name)
                 .collect();
             expected.sort_unstable();
-            // The 1.6 security extension's calls belong to the security profiles.
-            if version == OcppVersion::V16 {
-                let security = [
-                    "CertificateSigned",
-                    "DeleteCertificate",
-                    "ExtendedTriggerMessage",
-                    "GetInstalledCertificateIds",
-                    "GetLog",
-                    "InstallCertificate",
-                    "SignedUpdateFirmware",
-                ];
-                expected.retain(|a| !security.contains(a));
-            }
             assert_eq!(catalogue(version), expected, "{version:?}");
         }
     }
