@@ -12,6 +12,7 @@ from ocpp.v16 import ChargePoint as OcppChargePoint
 from ocpp.v201 import ChargePoint as OcppChargePoint201
 
 import harness
+import pki
 
 GRIP_SIG_KEY = "e2e-grip-sig-key"
 
@@ -32,6 +33,10 @@ def backend(request, devhost_bin, tmp_path_factory):
         # Operator commands: a short timeout so that test_commands sees one expire.
         "command_timeout_seconds": "3",
     }
+    # The charging-station CA that signs the stations' SignCertificate requests.
+    station_ca = pki.Authority(state, "Station CA")
+    variables["station_ca_certificate"] = station_ca.issued.cert.read_text()
+    variables["station_ca_key"] = station_ca.issued.key.read_text()
     # Both gateways publish on a port chosen here, so the api component can be told it.
     publish_port = harness.free_port()
     variables["gateway_publish_url"] = f"http://127.0.0.1:{publish_port}/publish/"
@@ -52,6 +57,7 @@ def backend(request, devhost_bin, tmp_path_factory):
                             state_dir=state, processes=[proc, pp], log_files=[log, pp_log])
         b.direct_url = f"http://127.0.0.1:{port}"
     b.gateway = request.param
+    b.station_ca = station_ca
     yield b
     b.stop()
 

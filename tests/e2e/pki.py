@@ -58,6 +58,9 @@ class Authority:
                      .sign(self.key, hashes.SHA256()))
         self.issued = _write(directory, name.replace(" ", "-"), self.cert, self.key)
 
+    def cert_pem(self) -> str:
+        return self.issued.cert.read_text()
+
     def _issue(self, stem: str, subject: x509.Name, usage, san=None) -> Issued:
         key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.datetime.now(datetime.timezone.utc)
@@ -82,3 +85,16 @@ class Authority:
         stem = f"client-{charge_point_id}-{abs(hash((self.name, organization))) % 10_000}"
         return self._issue(stem, _name(charge_point_id, organization),
                            ExtendedKeyUsageOID.CLIENT_AUTH)
+
+
+def signing_request(common_name: str, organization: str = ORGANIZATION, curve=None) -> str:
+    """A PEM PKCS#10 request for a new station key, as a station makes one for SignCertificate."""
+    key = ec.generate_private_key(curve or ec.SECP256R1())
+    request = (x509.CertificateSigningRequestBuilder()
+               .subject_name(_name(common_name, organization))
+               .sign(key, hashes.SHA384() if isinstance(curve, ec.SECP384R1) else hashes.SHA256()))
+    return request.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def chain_facts(chain_pem: str) -> list[x509.Certificate]:
+    return x509.load_pem_x509_certificates(chain_pem.encode())

@@ -118,10 +118,10 @@ class Scripted201(ChargePoint201):
 
 
 @contextlib.asynccontextmanager
-async def scripted(backend, name):
+async def scripted(backend, name, cls=None):
     cp_id = f"OCTT-{name}-{backend.gateway}"
     await register(backend, cp_id)
-    async with booted_201(backend, cp_id, Scripted201) as cp:
+    async with booted_201(backend, cp_id, cls or Scripted201) as cp:
         for evse in (1, 2):
             await cp.call(status(evse, "Available"))
         yield cp

@@ -1,0 +1,332 @@
+"""Certificate management end to end through both gateways, for both versions: a station's
+SignCertificate checked and signed by the charging-station CA (the backend's
+`station_ca_certificate` / `station_ca_key`), the CertificateSigned that follows, and the
+certificate commands (InstallCertificate, GetInstalledCertificateIds, DeleteCertificate) with
+the inventory they leave in the API. 2.0.1 cases are named after the OCTT cases they follow;
+the 1.6 security extension runs with the `ocpp` package's v16 ChargePoint, which validates every
+message against the extension's schemas."""
+
+import asyncio
+import contextlib
+import hashlib
+import uuid
+
+import websockets
+from cryptography.hazmat.primitives import serialization
+from ocpp.routing import on
+from ocpp.v16 import call as call16
+from ocpp.v16 import call_result as result16
+from ocpp.v16.enums import Action as Action16
+from ocpp.v201 import call, call_result
+from ocpp.v201.enums import Action
+
+import pki
+from conftest import ChargePoint
+from test_commands import api, finished, register
+from test_ocpp201_octt_commands import Scripted201, command, eventually, scripted
+
+
+class Certified201(Scripted201):
+    """Also answers the certificate commands (with `self.answers`, default Accepted)."""
+
+    @on(Action.certificate_signed)
+    def on_certificate_signed(self, **kw):
+        return call_result.CertificateSigned(**self.answer("CertificateSigned", kw))
+
+    @on(Action.install_certificate)
+    def on_install_certificate(self, **kw):
+        return call_result.InstallCertificate(**self.answer("InstallCertificate", kw))
+
+    @on(Action.delete_certificate)
+    def on_delete_certificate(self, **kw):
+        return call_result.DeleteCertificate(**self.answer("DeleteCertificate", kw))
+
+    @on(Action.get_installed_certificate_ids)
+    def on_get_installed_certificate_ids(self, **kw):
+        return call_result.GetInstalledCertificateIds(
+            **self.answer("GetInstalledCertificateIds", kw))
+
+
+@contextlib.asynccontextmanager
+async def station(backend, name):
+    async with scripted(backend, name, Certified201) as cp:
+        cp._backend = backend
+        yield cp
+
+
+def asked(cp, action):
+    return [request for a, request in cp.asked if a == action]
+
+
+async def certificate_signed(cp):
+    async def check():
+        return asked(cp, "CertificateSigned") or None
+    return await eventually(check)
+
+
+def hash_data(cert):
+    """OCPP CertificateHashData of a self-signed certificate (it is its own issuer)."""
+    name = hashlib.sha256(cert.issuer.public_bytes()).hexdigest()
+    key = cert.public_key().public_bytes(serialization.Encoding.X962,
+                                         serialization.PublicFormat.UncompressedPoint)
+    return {"hash_algorithm": "SHA256", "issuer_name_hash": name,
+            "issuer_key_hash": hashlib.sha256(key).hexdigest(),
+            "serial_number": format(cert.serial_number, "x")}
+
+
+def camel(data):
+    parts = {"hash_algorithm": "hashAlgorithm", "issuer_name_hash": "issuerNameHash",
+             "issuer_key_hash": "issuerKeyHash", "serial_number": "serialNumber"}
+    return {parts[k]: v for k, v in data.items()}
+
+
+async def inventory(backend, cp_id):
+    status, body = await api(backend, "GET", f"/api/v1/charge-points/{cp_id}/certificates")
+    assert status == 200, body
+    return body["certificates"]
+
+
+def assert_signed_by(backend, chain_pem, cp_id):
+    leaf, ca = pki.chain_facts(chain_pem)
+    leaf.verify_directly_issued_by(backend.station_ca.cert)
+    assert ca == backend.station_ca.cert
+    common_name = leaf.subject.get_attributes_for_oid(pki.NameOID.COMMON_NAME)[0].value
+    assert common_name == cp_id
+    return leaf
+
+
+# === A Security (Advanced Security cases) ======================================================
+
+async def test_TC_A_11_the_station_asks_for_a_certificate_and_gets_it_signed(backend):
+    async with station(backend, "A11") as cp:
+        cp.answers["CertificateSigned"] = {"status": "Accepted"}
+        answer = await cp.call(call.SignCertificate(csr=pki.signing_request(cp.id),
+                                                    certificate_type="ChargingStationCertificate"))
+        assert answer.status == "Accepted"
+        [signed] = await certificate_signed(cp)
+        assert signed["certificate_type"] == "ChargingStationCertificate"
+        leaf = assert_signed_by(backend, signed["certificate_chain"], cp.id)
+        _, commands = await api(backend, "GET", f"/api/v1/charge-points/{cp.id}/commands")
+        [sent] = [c for c in commands["items"] if c["action"] == "CertificateSigned"]
+        done = await finished(backend, sent["id"])
+        assert done["response"] == {"status": "Accepted"}
+    [held] = await inventory(backend, cp.id)
+    assert (held["certificate_type"], held["source"], held["serial_number"]) \
+        == ("ChargingStationCertificate", "signed", format(leaf.serial_number, "x"))
+    assert held["not_after"] == leaf.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def test_TC_A_14_an_invalid_csr_is_rejected_and_nothing_is_signed(backend):
+    async with station(backend, "A14") as cp:
+        answer = await cp.call(call.SignCertificate(csr=pki.signing_request("SOMEONE-ELSE")))
+        assert answer.status == "Rejected"
+        assert "charge point id" in answer.status_info["additional_info"]
+        not_pem = await cp.call(call.SignCertificate(csr="-----BEGIN CERTIFICATE REQUEST-----x"))
+        assert not_pem.status == "Rejected"
+        await asyncio.sleep(0.5)
+        assert asked(cp, "CertificateSigned") == []
+    _, events = await api(backend, "GET", f"/api/v1/charge-points/{cp.id}/security-events?source=csms")
+    assert [e["type"] for e in events["items"]] == ["InvalidCsr", "InvalidCsr"]
+    assert await inventory(backend, cp.id) == []
+
+
+async def test_TC_A_07_the_csms_asks_for_a_new_certificate_with_trigger_message(backend):
+    async with station(backend, "A07") as cp:
+        cp.after["TriggerMessage"] = [call.SignCertificate(csr=pki.signing_request(cp.id))]
+        triggered = await command(cp, "TriggerMessage",
+                                  {"requestedMessage": "SignChargingStationCertificate"})
+        assert triggered["response"] == {"status": "Accepted"}
+        [signed] = await certificate_signed(cp)
+        assert_signed_by(backend, signed["certificate_chain"], cp.id)
+
+
+async def test_TC_A_08_a_certificate_the_station_rejects_is_not_recorded(backend):
+    async with station(backend, "A08") as cp:
+        cp.answers["CertificateSigned"] = {"status": "Rejected"}
+        cp.after["TriggerMessage"] = [call.SignCertificate(csr=pki.signing_request(cp.id))]
+        await command(cp, "TriggerMessage", {"requestedMessage": "SignChargingStationCertificate"})
+        await certificate_signed(cp)
+
+        async def rejected():
+            _, commands = await api(backend, "GET", f"/api/v1/charge-points/{cp.id}/commands")
+            done = [c for c in commands["items"] if c["action"] == "CertificateSigned"
+                    and c["state"] == "answered"]
+            return done or None
+        [done] = await eventually(rejected)
+        assert done["response"] == {"status": "Rejected"}
+    assert await inventory(backend, cp.id) == []
+
+
+# === M Certificate management ==================================================================
+
+async def test_install_list_and_delete_certificates_keep_the_inventory(backend):
+    root = backend.station_ca
+    async with station(backend, "M") as cp:
+        installed = await command(cp, "InstallCertificate", {
+            "certificateType": "CSMSRootCertificate", "certificate": root.cert_pem()})
+        assert installed["response"] == {"status": "Accepted"}
+        [held] = await inventory(backend, cp.id)
+        assert held["source"] == "installed" and "Station CA" in held["subject"]
+        mine = hash_data(root.cert)
+        assert (held["issuer_name_hash"], held["serial_number"]) \
+            == (mine["issuer_name_hash"], mine["serial_number"])
+
+        other = {"hash_algorithm": "SHA256", "issuer_name_hash": "ab" * 32,
+                 "issuer_key_hash": "cd" * 32, "serial_number": "1f"}
+        cp.answers["GetInstalledCertificateIds"] = {"status": "Accepted", "certificate_hash_data_chain": [
+            {"certificate_type": "CSMSRootCertificate", "certificate_hash_data": mine},
+            {"certificate_type": "ManufacturerRootCertificate", "certificate_hash_data": other}]}
+        listed = await command(cp, "GetInstalledCertificateIds", {})
+        assert len(listed["response"]["certificateHashDataChain"]) == 2
+        assert sorted(h["certificate_type"] for h in await inventory(backend, cp.id)) \
+            == ["CSMSRootCertificate", "ManufacturerRootCertificate"]
+
+        await command(cp, "DeleteCertificate", {"certificateHashData": camel(mine)})
+        assert [h["serial_number"] for h in await inventory(backend, cp.id)] == ["1f"]
+        [(_, request)] = [(a, r) for a, r in cp.asked if a == "DeleteCertificate"]
+        assert request["certificate_hash_data"]["serial_number"] == mine["serial_number"]
+
+        status, problem = await api(backend, "POST", f"/api/v1/charge-points/{cp.id}/commands/InstallCertificate",
+                                    {"certificateType": "CSMSRootCertificate", "certificate": "x"})
+        assert status == 400 and "PEM" in problem["detail"], problem
+
+
+# === OCPP 1.6 security extension ===============================================================
+
+class Secure16(ChargePoint):
+    """A 1.6 charge point with the security extension; records what it was asked."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.asked = []
+        self.installed = []
+
+    @on(Action16.certificate_signed)
+    def on_certificate_signed(self, certificate_chain):
+        self.asked.append(("CertificateSigned", certificate_chain))
+        return result16.CertificateSigned(status="Accepted")
+
+    @on(Action16.install_certificate)
+    def on_install_certificate(self, certificate_type, certificate):
+        self.asked.append(("InstallCertificate", certificate_type))
+        self.installed.append(certificate)
+        return result16.InstallCertificate(status="Accepted")
+
+    @on(Action16.get_installed_certificate_ids)
+    def on_get_installed_certificate_ids(self, certificate_type):
+        self.asked.append(("GetInstalledCertificateIds", certificate_type))
+        certs = [hash_data(c) for pem in self.installed for c in pki.chain_facts(pem)]
+        return result16.GetInstalledCertificateIds(
+            status="Accepted" if certs else "NotFound", certificate_hash_data=certs or None)
+
+    @on(Action16.delete_certificate)
+    def on_delete_certificate(self, certificate_hash_data):
+        self.asked.append(("DeleteCertificate", certificate_hash_data))
+        self.installed.clear()
+        return result16.DeleteCertificate(status="Accepted")
+
+    @on(Action16.extended_trigger_message)
+    def on_extended_trigger_message(self, requested_message, **kw):
+        self.asked.append(("ExtendedTriggerMessage", requested_message))
+        if requested_message == "SignChargePointCertificate":
+            asyncio.get_running_loop().create_task(self.sign())
+        return result16.ExtendedTriggerMessage(status="Accepted")
+
+    async def sign(self):
+        await asyncio.sleep(0.1)
+        await self.call(call16.SignCertificate(csr=pki.signing_request(self.id)))
+
+    @on(Action16.get_log)
+    def on_get_log(self, log, log_type, request_id, **kw):
+        self.asked.append(("GetLog", request_id))
+        asyncio.get_running_loop().create_task(
+            self.report([call16.LogStatusNotification(status="Uploading", request_id=request_id),
+                         call16.LogStatusNotification(status="Uploaded", request_id=request_id)]))
+        return result16.GetLog(status="Accepted", filename="log.tar.gz")
+
+    @on(Action16.signed_update_firmware)
+    def on_signed_update_firmware(self, request_id, firmware, **kw):
+        self.asked.append(("SignedUpdateFirmware", request_id))
+        asyncio.get_running_loop().create_task(self.report([
+            call16.SignedFirmwareStatusNotification(status="Downloading", request_id=request_id),
+            call16.SignedFirmwareStatusNotification(status="Installed", request_id=request_id)]))
+        return result16.SignedUpdateFirmware(status="Accepted")
+
+    async def report(self, notifications):
+        await asyncio.sleep(0.1)
+        for n in notifications:
+            await self.call(n)
+
+
+@contextlib.asynccontextmanager
+async def secure_16(backend):
+    cp_id = f"SEC16-{backend.gateway}-{uuid.uuid4().hex[:6]}"
+    await register(backend, cp_id)
+    async with websockets.connect(f"{backend.ws_url}/{cp_id}", subprotocols=["ocpp1.6"],
+                                  open_timeout=20) as ws:
+        cp = Secure16(cp_id, ws, response_timeout=20)
+        task = asyncio.create_task(cp.start())
+        try:
+            await cp.call(call16.BootNotification(charge_point_model="M", charge_point_vendor="V"))
+            cp._backend = backend
+            yield cp
+        finally:
+            task.cancel()
+
+
+def asked16(cp, action):
+    return [detail for a, detail in cp.asked if a == action]
+
+
+async def test_16_sign_certificate_after_extended_trigger_message(backend):
+    async with secure_16(backend) as cp:
+        triggered = await command(cp, "ExtendedTriggerMessage",
+                                  {"requestedMessage": "SignChargePointCertificate"})
+        assert triggered["response"] == {"status": "Accepted"}
+
+        async def signed():
+            return asked16(cp, "CertificateSigned") or None
+        [chain] = await eventually(signed)
+        leaf = assert_signed_by(backend, chain, cp.id)
+        refused = await cp.call(call16.SignCertificate(csr=pki.signing_request("NOT-ME")))
+        assert refused.status == "Rejected"
+    async def recorded():
+        held = await inventory(backend, cp.id)
+        return held or None
+    [held] = await eventually(recorded)
+    assert (held["certificate_type"], held["serial_number"]) \
+        == ("ChargePointCertificate", format(leaf.serial_number, "x"))
+
+
+async def test_16_install_list_and_delete_a_root_certificate(backend):
+    root = backend.station_ca
+    async with secure_16(backend) as cp:
+        await command(cp, "InstallCertificate", {"certificateType": "CentralSystemRootCertificate",
+                                                 "certificate": root.cert_pem()})
+        listed = await command(cp, "GetInstalledCertificateIds",
+                               {"certificateType": "CentralSystemRootCertificate"})
+        [reported] = listed["response"]["certificateHashData"]
+        [held] = await inventory(backend, cp.id)
+        assert (held["source"], held["serial_number"]) == ("installed", reported["serialNumber"])
+        await command(cp, "DeleteCertificate", {"certificateHashData": reported})
+        assert await inventory(backend, cp.id) == []
+        emptied = await command(cp, "GetInstalledCertificateIds",
+                                {"certificateType": "CentralSystemRootCertificate"})
+        assert emptied["response"] == {"status": "NotFound"}
+
+
+async def test_16_get_log_and_signed_update_firmware_are_followed_to_the_end(backend):
+    from test_ocpp201_octt_commands import follow_up_complete
+    async with secure_16(backend) as cp:
+        log = await command(cp, "GetLog", {"logType": "SecurityLog", "requestId": 7,
+                                           "log": {"remoteLocation": "ftp://logs.example.com/"}})
+        done = await follow_up_complete(cp, log["id"])
+        assert (done["follow_up"]["notification"], done["follow_up"]["status"]) \
+            == ("LogStatusNotification", "Uploaded")
+        firmware = await command(cp, "SignedUpdateFirmware", {
+            "requestId": 8, "firmware": {
+                "location": "https://fw.example.com/v2.bin", "retrieveDateTime": "2026-12-02T10:00:00Z",
+                "signingCertificate": backend.station_ca.cert_pem(), "signature": "c2lnbmF0dXJl"}})
+        done = await follow_up_complete(cp, firmware["id"])
+        assert (done["follow_up"]["notification"], done["follow_up"]["status"], done["follow_up"]["count"]) \
+            == ("SignedFirmwareStatusNotification", "Installed", 2)
