@@ -55,7 +55,6 @@ async def test_malformed_frames_get_16_error_codes_and_the_session_continues(bac
             ('[2,"e","StatusNotification",{"connectorId":1,"errorCode":"Melted","status":"Available"}]', "PropertyConstraintViolation"),
             ('[2,"f","Teleport",{}]', "NotImplemented"),
             ('[2,"g","RemoteStartTransaction",{"idTag":"X"}]', "NotSupported"),
-            ('[2,"g2","SignCertificate",{"csr":"MIIB"}]', "NotSupported"),
             ('[2,"' + "x" * 37 + '","Heartbeat",{}]', "FormationViolation"),
             ('[7,"h","Heartbeat",{}]', "FormationViolation"),
         ]
