@@ -68,6 +68,9 @@ pub(crate) struct ChargePointView {
     /// How the station must connect: 0 no authentication, 1 HTTP Basic, 2 Basic over TLS,
     /// 3 TLS with a client certificate for its id.
     security_profile: i64,
+    /// The higher profile an accepted SetNetworkProfile moves the station to once it
+    /// connects so; `null` when none is pending.
+    pending_security_profile: Option<i64>,
     time_zone: String,
     tariff_id: Option<String>,
     /// The version of the live connection, else of the last boot.
@@ -206,6 +209,10 @@ pub(crate) fn put(
         }
         if exists {
             let mut sets = vec!["registration_status = ?", "security_profile = ?", "updated_at = ?"];
+            if request.security_profile.is_some() {
+                // The operator decides now; an upgrade still pending is forgotten.
+                sets.push("pending_security_profile = NULL");
+            }
             let mut params: Vec<SqlValue> = vec![
                 registration_status.into(),
                 profile.into(),
@@ -369,7 +376,7 @@ pub(crate) const COLUMNS: &str =
     "id, registration_status, password_hash IS NOT NULL, time_zone, tariff_id, \
      vendor, model, serial_number, charge_box_serial_number, firmware_version, iccid, imsi, \
      meter_type, meter_serial_number, ocpp_version, last_boot_at, created_at, updated_at, \
-     ocpp_version_pin, security_profile";
+     ocpp_version_pin, security_profile, pending_security_profile";
 
 fn view(sql: &impl Sql, kv: &impl KeyValue, id: &str) -> Result<ChargePointView, ApiError> {
     let rows = sql
@@ -399,6 +406,7 @@ pub(crate) fn read_view(
         registration_status: row.text(1, CTX)?,
         has_password: row.i64(2, CTX)? != 0,
         security_profile: row.i64(19, CTX)?,
+        pending_security_profile: row.opt_i64(20, CTX)?,
         time_zone: row.text(3, CTX)?,
         tariff_id: text(4)?,
         ocpp_version: connection

@@ -80,6 +80,9 @@ pub fn open<S: Sql, K: KeyValue, C: crate::forward::Chain>(
         },
         Some(cp) => {
             let transport = transport::read(req);
+            if upgraded(env, req, &cp, &transport, charge_point_id)? {
+                return Ok(accept);
+            }
             let then = match security_profile::check(
                 cp.security_profile,
                 &transport,
@@ -110,6 +113,52 @@ pub fn open<S: Sql, K: KeyValue, C: crate::forward::Chain>(
             }
         }
     })
+}
+
+/// A station with a pending higher profile that connects meeting it: the profile becomes its
+/// own, and from now on the old one is refused. A connection that does not meet it is judged
+/// by the current profile, silently: the station may not have switched yet.
+fn upgraded<S: Sql, K: KeyValue, C: crate::forward::Chain>(
+    env: &Env<'_, S, K, C>,
+    req: &GripRequest,
+    cp: &registry::ChargePoint,
+    transport: &transport::Transport,
+    charge_point_id: &str,
+) -> Result<bool, StoreError> {
+    let Some(target) = cp
+        .pending_security_profile
+        .filter(|p| *p > cp.security_profile)
+    else {
+        return Ok(false);
+    };
+    let then = match security_profile::check(
+        target,
+        transport,
+        charge_point_id,
+        env.config.client_certificate_organization.as_deref(),
+    ) {
+        Ok(then) => then,
+        Err(_) => return Ok(false),
+    };
+    if then == Then::Password {
+        let presented = basic_auth_password(req.header("authorization"), charge_point_id);
+        let valid = password::accepts(
+            env.sql,
+            charge_point_id,
+            cp.password_hash.as_deref(),
+            cp.pending_password_hash.as_deref(),
+            presented.as_deref(),
+        )?;
+        if !valid {
+            return Ok(false);
+        }
+    }
+    env.sql.execute(
+        "UPDATE charge_points SET security_profile = ?, pending_security_profile = NULL WHERE id = ?",
+        &[target.into(), charge_point_id.into()],
+    )?;
+    eprintln!("connection: {charge_point_id:?} now connects with security profile {target}");
+    Ok(true)
 }
 
 /// The terminator's headers count only on requests the gateway signed: without

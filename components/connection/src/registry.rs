@@ -15,6 +15,9 @@ pub struct ChargePoint {
     pub ocpp_version_pin: Option<String>,
     /// OCPP security profile 0-3 ([`crate::security_profile`]).
     pub security_profile: i64,
+    /// A higher profile an accepted SetNetworkProfile moves the station to once it connects
+    /// so ([`csms_commands::operations`]).
+    pub pending_security_profile: Option<i64>,
 }
 
 impl ChargePoint {
@@ -30,7 +33,7 @@ impl ChargePoint {
 pub fn find(sql: &impl Sql, id: &str) -> Result<Option<ChargePoint>, StoreError> {
     let rows = sql.execute(
         "SELECT id, password_hash, registration_status, ocpp_version_pin, pending_password_hash, \
-         security_profile FROM charge_points WHERE id = ?",
+         security_profile, pending_security_profile FROM charge_points WHERE id = ?",
         &[id.into()],
     )?;
     rows.first()
@@ -42,6 +45,8 @@ pub fn find(sql: &impl Sql, id: &str) -> Result<Option<ChargePoint>, StoreError>
                 ocpp_version_pin: row.opt_text(3, "charge_points.ocpp_version_pin")?,
                 pending_password_hash: row.opt_text(4, "charge_points.pending_password_hash")?,
                 security_profile: row.i64(5, "charge_points.security_profile")?,
+                pending_security_profile: row
+                    .opt_i64(6, "charge_points.pending_security_profile")?,
             })
         })
         .transpose()

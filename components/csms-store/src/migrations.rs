@@ -347,7 +347,8 @@ const MIGRATIONS: &[&str] = &[
     )
     "#,
     // 8: operator API tokens with roles, stored as digests, kept after revocation so the
-    //    audit log's names stay unambiguous; the audit log; each station's security profile;
+    //    audit log's names stay unambiguous; the audit log; each station's security profile
+    //    (and the higher one an accepted SetNetworkProfile moves it to once it connects so);
     //    the certificates each station holds.
     r#"
     CREATE TABLE IF NOT EXISTS api_tokens (
@@ -371,6 +372,7 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX IF NOT EXISTS audit_log_by_actor ON audit_log (actor, id);
     ALTER TABLE charge_points ADD COLUMN security_profile INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE charge_points ADD COLUMN pending_security_profile INTEGER;
     CREATE TABLE IF NOT EXISTS station_certificates (
         charge_point_id TEXT NOT NULL,
         certificate_type TEXT NOT NULL,

@@ -19,6 +19,7 @@ mod charging_profile;
 mod configure;
 pub mod follow_up;
 mod get_local_list_version;
+mod network_profile;
 mod read_configuration;
 mod remote_start;
 mod remote_stop;
@@ -54,6 +55,8 @@ pub enum Unit {
     /// SetChargingProfile / ClearChargingProfile: the profiles the station holds.
     SetChargingProfile,
     ClearChargingProfile,
+    /// SetNetworkProfile: a higher security profile the station moves to.
+    NetworkProfile,
     /// InstallCertificate, DeleteCertificate, GetInstalledCertificateIds, CertificateSigned:
     /// the station's certificate inventory.
     Certificates,
@@ -207,7 +210,7 @@ pub const OPERATIONS: &[Operation] = &[
     only_201("SetDisplayMessage", Unit::Plain),
     only_201("SetMonitoringBase", Unit::Plain),
     only_201("SetMonitoringLevel", Unit::Plain),
-    only_201("SetNetworkProfile", Unit::Plain),
+    only_201("SetNetworkProfile", Unit::NetworkProfile),
     only_201("SetVariableMonitoring", Unit::Plain),
     only_201("UnpublishFirmware", Unit::Plain),
 ];
@@ -328,7 +331,8 @@ pub fn prepare(
         | Unit::ReserveNow
         | Unit::SendLocalList
         | Unit::SetChargingProfile
-        | Unit::ClearChargingProfile => as_written(resolved, payload),
+        | Unit::ClearChargingProfile
+        | Unit::NetworkProfile => as_written(resolved, payload),
         Unit::Certificates => certificates::check(resolved.action, &payload)
             .and_then(|()| as_written(resolved, payload)),
     };
@@ -437,6 +441,7 @@ pub(crate) fn apply(
         Unit::SetChargingProfile => charging_profile::set(sql, command, response, now),
         Unit::ClearChargingProfile => charging_profile::clear(sql, command, response),
         Unit::Certificates => certificates::apply(sql, command, response, now),
+        Unit::NetworkProfile => network_profile::apply(sql, command, response),
         Unit::RemoteStop | Unit::Report | Unit::Plain => Ok(()),
     }
 }
