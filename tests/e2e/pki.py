@@ -89,11 +89,18 @@ class Authority:
 
 def signing_request(common_name: str, organization: str = ORGANIZATION, curve=None) -> str:
     """A PEM PKCS#10 request for a new station key, as a station makes one for SignCertificate."""
+    return signing_request_and_key(common_name, organization, curve)[0]
+
+
+def signing_request_and_key(common_name: str, organization: str = ORGANIZATION, curve=None):
+    """The request and the new key (PEM), for a station that will connect with the result."""
     key = ec.generate_private_key(curve or ec.SECP256R1())
     request = (x509.CertificateSigningRequestBuilder()
                .subject_name(_name(common_name, organization))
                .sign(key, hashes.SHA384() if isinstance(curve, ec.SECP384R1) else hashes.SHA256()))
-    return request.public_bytes(serialization.Encoding.PEM).decode()
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    return request.public_bytes(serialization.Encoding.PEM).decode(), key_pem
 
 
 def chain_facts(chain_pem: str) -> list[x509.Certificate]:

@@ -74,12 +74,6 @@ def hash_data(cert):
             "serial_number": format(cert.serial_number, "x")}
 
 
-def camel(data):
-    parts = {"hash_algorithm": "hashAlgorithm", "issuer_name_hash": "issuerNameHash",
-             "issuer_key_hash": "issuerKeyHash", "serial_number": "serialNumber"}
-    return {parts[k]: v for k, v in data.items()}
-
-
 async def inventory(backend, cp_id):
     status, body = await api(backend, "GET", f"/api/v1/charge-points/{cp_id}/certificates")
     assert status == 200, body
@@ -97,7 +91,8 @@ def assert_signed_by(backend, chain_pem, cp_id):
 
 # === A Security (Advanced Security cases) ======================================================
 
-async def test_TC_A_11_the_station_asks_for_a_certificate_and_gets_it_signed(backend):
+async def test_a_station_asks_for_a_certificate_of_its_own_accord_and_gets_it_signed(backend):
+    """A03: the station starts the renewal (no TriggerMessage)."""
     async with station(backend, "A11") as cp:
         cp.answers["CertificateSigned"] = {"status": "Accepted"}
         answer = await cp.call(call.SignCertificate(csr=pki.signing_request(cp.id),
@@ -116,7 +111,7 @@ async def test_TC_A_11_the_station_asks_for_a_certificate_and_gets_it_signed(bac
     assert held["not_after"] == leaf.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-async def test_TC_A_14_an_invalid_csr_is_rejected_and_nothing_is_signed(backend):
+async def test_an_invalid_csr_is_rejected_and_nothing_is_signed(backend):
     async with station(backend, "A14") as cp:
         answer = await cp.call(call.SignCertificate(csr=pki.signing_request("SOMEONE-ELSE")))
         assert answer.status == "Rejected"
@@ -130,7 +125,7 @@ async def test_TC_A_14_an_invalid_csr_is_rejected_and_nothing_is_signed(backend)
     assert await inventory(backend, cp.id) == []
 
 
-async def test_TC_A_07_the_csms_asks_for_a_new_certificate_with_trigger_message(backend):
+async def test_TC_A_11_the_csms_asks_for_a_new_certificate_with_trigger_message(backend):
     async with station(backend, "A07") as cp:
         cp.after["TriggerMessage"] = [call.SignCertificate(csr=pki.signing_request(cp.id))]
         triggered = await command(cp, "TriggerMessage",
@@ -140,12 +135,14 @@ async def test_TC_A_07_the_csms_asks_for_a_new_certificate_with_trigger_message(
         assert_signed_by(backend, signed["certificate_chain"], cp.id)
 
 
-async def test_TC_A_08_a_certificate_the_station_rejects_is_not_recorded(backend):
-    async with station(backend, "A08") as cp:
+async def test_TC_A_14_a_certificate_the_station_rejects_is_not_recorded(backend):
+    async with station(backend, "A14") as cp:
         cp.answers["CertificateSigned"] = {"status": "Rejected"}
-        cp.after["TriggerMessage"] = [call.SignCertificate(csr=pki.signing_request(cp.id))]
+        cp.after["TriggerMessage"] = [call.SignCertificate(
+            csr=pki.signing_request(cp.id), certificate_type="ChargingStationCertificate")]
         await command(cp, "TriggerMessage", {"requestedMessage": "SignChargingStationCertificate"})
-        await certificate_signed(cp)
+        [signed] = await certificate_signed(cp)
+        assert signed["certificate_type"] == "ChargingStationCertificate"
 
         async def rejected():
             _, commands = await api(backend, "GET", f"/api/v1/charge-points/{cp.id}/commands")
@@ -154,41 +151,91 @@ async def test_TC_A_08_a_certificate_the_station_rejects_is_not_recorded(backend
             return done or None
         [done] = await eventually(rejected)
         assert done["response"] == {"status": "Rejected"}
+        await cp.call(call.SecurityEventNotification(
+            type="InvalidChargingStationCertificate", timestamp="2026-12-02T10:00:00Z"))
     assert await inventory(backend, cp.id) == []
+    _, events = await api(backend, "GET", f"/api/v1/charge-points/{cp.id}/security-events?source=station")
+    assert [e["type"] for e in events["items"]] == ["InvalidChargingStationCertificate"]
 
 
 # === M Certificate management ==================================================================
 
-async def test_install_list_and_delete_certificates_keep_the_inventory(backend):
+async def install(cp, kind, pem, expected="Accepted"):
+    cp.answers["InstallCertificate"] = {"status": expected}
+    done = await command(cp, "InstallCertificate", {"certificateType": kind, "certificate": pem})
+    assert done["response"] == {"status": expected}
+    assert asked(cp, "InstallCertificate")[-1]["certificate_type"] == kind
+
+
+async def test_TC_M_01_and_TC_M_02_install_csms_and_manufacturer_root_certificates(backend):
     root = backend.station_ca
-    async with station(backend, "M") as cp:
-        installed = await command(cp, "InstallCertificate", {
-            "certificateType": "CSMSRootCertificate", "certificate": root.cert_pem()})
-        assert installed["response"] == {"status": "Accepted"}
+    async with station(backend, "M01") as cp:
+        await install(cp, "CSMSRootCertificate", root.cert_pem())
         [held] = await inventory(backend, cp.id)
         assert held["source"] == "installed" and "Station CA" in held["subject"]
         mine = hash_data(root.cert)
         assert (held["issuer_name_hash"], held["serial_number"]) \
             == (mine["issuer_name_hash"], mine["serial_number"])
-
-        other = {"hash_algorithm": "SHA256", "issuer_name_hash": "ab" * 32,
-                 "issuer_key_hash": "cd" * 32, "serial_number": "1f"}
-        cp.answers["GetInstalledCertificateIds"] = {"status": "Accepted", "certificate_hash_data_chain": [
-            {"certificate_type": "CSMSRootCertificate", "certificate_hash_data": mine},
-            {"certificate_type": "ManufacturerRootCertificate", "certificate_hash_data": other}]}
-        listed = await command(cp, "GetInstalledCertificateIds", {})
-        assert len(listed["response"]["certificateHashDataChain"]) == 2
-        assert sorted(h["certificate_type"] for h in await inventory(backend, cp.id)) \
-            == ["CSMSRootCertificate", "ManufacturerRootCertificate"]
-
-        await command(cp, "DeleteCertificate", {"certificateHashData": camel(mine)})
-        assert [h["serial_number"] for h in await inventory(backend, cp.id)] == ["1f"]
-        [(_, request)] = [(a, r) for a, r in cp.asked if a == "DeleteCertificate"]
-        assert request["certificate_hash_data"]["serial_number"] == mine["serial_number"]
-
+        await install(cp, "ManufacturerRootCertificate", root.cert_pem())
+        [held] = await inventory(backend, cp.id)
+        assert held["certificate_type"] == "ManufacturerRootCertificate"
         status, problem = await api(backend, "POST", f"/api/v1/charge-points/{cp.id}/commands/InstallCertificate",
                                     {"certificateType": "CSMSRootCertificate", "certificate": "x"})
         assert status == 400 and "PEM" in problem["detail"], problem
+
+
+async def test_TC_M_05_a_failed_install_changes_nothing(backend):
+    async with station(backend, "M05") as cp:
+        await install(cp, "CSMSRootCertificate", backend.station_ca.cert_pem(), expected="Failed")
+    assert await inventory(backend, cp.id) == []
+
+
+OTHER = {"hash_algorithm": "SHA384", "issuer_name_hash": "ab" * 48, "issuer_key_hash": "cd" * 48,
+         "serial_number": "1f"}
+
+
+async def test_TC_M_13_TC_M_18_and_TC_M_19_retrieve_installed_certificates(backend):
+    mine = hash_data(backend.station_ca.cert)
+    async with station(backend, "M13") as cp:
+        cp.answers["GetInstalledCertificateIds"] = {"status": "Accepted", "certificate_hash_data_chain": [
+            {"certificate_type": "ManufacturerRootCertificate", "certificate_hash_data": OTHER}]}
+        one = await command(cp, "GetInstalledCertificateIds", {"certificateType": ["ManufacturerRootCertificate"]})
+        assert asked(cp, "GetInstalledCertificateIds")[-1] == {"certificate_type": ["ManufacturerRootCertificate"]}
+        assert len(one["response"]["certificateHashDataChain"]) == 1
+        assert [h["serial_number"] for h in await inventory(backend, cp.id)] == ["1f"]
+        # TC_M_18: without certificateType, everything the station holds.
+        cp.answers["GetInstalledCertificateIds"] = {"status": "Accepted", "certificate_hash_data_chain": [
+            {"certificate_type": "CSMSRootCertificate", "certificate_hash_data": mine},
+            {"certificate_type": "ManufacturerRootCertificate", "certificate_hash_data": OTHER}]}
+        await command(cp, "GetInstalledCertificateIds", {})
+        assert asked(cp, "GetInstalledCertificateIds")[-1] == {}
+        assert sorted(h["certificate_type"] for h in await inventory(backend, cp.id)) \
+            == ["CSMSRootCertificate", "ManufacturerRootCertificate"]
+        # TC_M_19: NotFound for a type: the station holds none of it.
+        cp.answers["GetInstalledCertificateIds"] = {"status": "NotFound"}
+        done = await command(cp, "GetInstalledCertificateIds", {"certificateType": ["ManufacturerRootCertificate"]})
+        assert done["response"] == {"status": "NotFound"}
+        assert [h["certificate_type"] for h in await inventory(backend, cp.id)] == ["CSMSRootCertificate"]
+
+
+async def test_TC_M_20_and_TC_M_21_delete_with_the_hash_data_the_station_reported(backend):
+    root = backend.station_ca
+    async with station(backend, "M20") as cp:
+        await install(cp, "CSMSRootCertificate", root.cert_pem())
+        reported = hash_data(root.cert)
+        cp.answers["GetInstalledCertificateIds"] = {"status": "Accepted", "certificate_hash_data_chain": [
+            {"certificate_type": "CSMSRootCertificate", "certificate_hash_data": reported}]}
+        listed = await command(cp, "GetInstalledCertificateIds", {"certificateType": ["CSMSRootCertificate"]})
+        hash_data_sent = listed["response"]["certificateHashDataChain"][0]["certificateHashData"]
+        # TC_M_21 first: the station fails to delete it, so it stays.
+        cp.answers["DeleteCertificate"] = {"status": "Failed"}
+        await command(cp, "DeleteCertificate", {"certificateHashData": hash_data_sent})
+        assert len(await inventory(backend, cp.id)) == 1
+        cp.answers["DeleteCertificate"] = {"status": "Accepted"}
+        await command(cp, "DeleteCertificate", {"certificateHashData": hash_data_sent})
+        # M04.FR.07: exactly the hash data the station reported.
+        assert asked(cp, "DeleteCertificate")[-1]["certificate_hash_data"] == reported
+        assert await inventory(backend, cp.id) == []
 
 
 # === OCPP 1.6 security extension ===============================================================

@@ -10,6 +10,7 @@ import ssl
 import urllib.error
 import urllib.request
 import uuid
+import warnings
 
 import pytest
 import websockets
@@ -17,7 +18,12 @@ from ocpp.v16 import call
 
 import harness
 import pki
-from conftest import GRIP_SIG_KEY, ChargePoint
+from ocpp.routing import on
+from ocpp.v201 import call as call201
+from ocpp.v201 import call_result as result201
+from ocpp.v201.enums import Action as Action201
+
+from conftest import GRIP_SIG_KEY, ChargePoint, ChargePoint201
 
 PASSWORD = "profile-2-password-0123"
 
@@ -32,14 +38,21 @@ def secured(request, devhost_bin, tmp_path_factory):
         "trust": ssl.create_default_context(cafile=str(ca.issued.cert)),
     }
     variables = {"api_token": harness.API_TOKEN, "grip_sig_key": GRIP_SIG_KEY,
-                 "unknown_charge_points": "reject", "heartbeat_interval": "60"}
+                 "unknown_charge_points": "reject", "heartbeat_interval": "60",
+                 # The same CA signs the stations' SignCertificate requests.
+                 "station_ca_certificate": ca.cert_pem(), "station_ca_key": ca.issued.key.read_text()}
+    # Commands reach the station through the gateway's publish endpoint on this port.
+    publish_port = harness.free_port()
+    variables["gateway_publish_url"] = f"http://127.0.0.1:{publish_port}/publish/"
+    variables["gateway_publish_origin"] = f"http://127.0.0.1:{publish_port}"
     processes, logs = [], []
     if request.param == "embedded":
         os.environ["DEVHOST_GRIP_SIG_KEY"] = GRIP_SIG_KEY
         tls_args = ("--tls-cert", str(server.cert), "--tls-key", str(server.key),
                     "--tls-client-ca", str(ca.issued.cert))
         proc, port, log = harness.start_devhost(devhost_bin, state, gateway=True,
-                                                variables=variables, extra_args=tls_args)
+                                                variables=variables, extra_args=tls_args,
+                                                publish_port=publish_port)
         # The same stores without TLS: how a station that skips TLS would arrive.
         plain, plain_port, plain_log = harness.start_devhost(
             devhost_bin, state, gateway=True, variables=variables, log_name="plain.log")
@@ -51,7 +64,8 @@ def secured(request, devhost_bin, tmp_path_factory):
     else:
         proc, port, log = harness.start_devhost(devhost_bin, state, gateway=False,
                                                 variables=variables)
-        pp, pp_port, _publish, pp_log = harness.start_pushpin(state, port, GRIP_SIG_KEY)
+        pp, pp_port, _publish, pp_log = harness.start_pushpin(state, port, GRIP_SIG_KEY,
+                                                              publish_port=publish_port)
         nginx, nginx_port, nginx_log = harness.start_nginx(state, pp_port, server.cert, server.key,
                                                            ca.issued.cert)
         processes += [proc, pp, nginx]
@@ -119,7 +133,7 @@ def csms_events(secured, cp_id):
     return [(e["type"], e["tech_info"]) for e in page["items"]]
 
 
-async def test_profile_2_is_accepted_over_tls_with_its_password(secured):
+async def test_TC_A_04_profile_2_is_accepted_over_tls_with_its_password(secured):
     cp_id = register(secured, 2, PASSWORD)
     assert await boots(secured["wss"], cp_id, context=client_context(secured),
                        password=PASSWORD) == "Accepted"
@@ -135,21 +149,21 @@ async def test_profile_2_over_plain_ws_is_refused_and_recorded(secured):
     assert kind == "SecurityProfileDowngrade" and "needs TLS" in info
 
 
-async def test_profile_3_is_accepted_with_a_certificate_for_its_id(secured):
+async def test_TC_A_07_profile_3_is_accepted_with_a_certificate_for_its_id(secured):
     cp_id = register(secured, 3)
     issued = secured["ca"].client(cp_id)
     assert await boots(secured["wss"], cp_id, context=client_context(secured, issued)) \
         == "Accepted"
 
 
-async def test_profile_3_without_a_certificate_is_refused(secured):
+async def test_TC_A_08_profile_3_without_a_certificate_is_refused(secured):
     cp_id = register(secured, 3)
     assert await refused_status(secured["wss"], cp_id, context=client_context(secured)) == 401
     [(kind, info)] = csms_events(secured, cp_id)
     assert kind == "InvalidChargingStationCertificate" and "no client certificate" in info
 
 
-async def test_profile_3_with_the_certificate_of_another_id_is_refused(secured):
+async def test_TC_A_08_profile_3_with_the_certificate_of_another_id_is_refused(secured):
     cp_id = register(secured, 3)
     other = secured["ca"].client(f"{cp_id}-OTHER")
     assert await refused_status(secured["wss"], cp_id,
@@ -158,7 +172,7 @@ async def test_profile_3_with_the_certificate_of_another_id_is_refused(secured):
     assert kind == "InvalidChargingStationCertificate" and f"{cp_id}-OTHER" in info
 
 
-async def test_profile_3_with_a_certificate_from_another_ca_is_refused(secured):
+async def test_TC_A_08_profile_3_with_a_certificate_from_another_ca_is_refused(secured):
     cp_id = register(secured, 3)
     foreign = secured["other_ca"].client(cp_id)
     assert await refused_status(secured["wss"], cp_id,
@@ -186,3 +200,123 @@ async def test_forged_certificate_headers_do_not_count(secured):
             urllib.request.urlopen(request, timeout=20)
         assert refused.value.code == 401
         assert b"Grip-Sig" in refused.value.read()
+
+
+async def test_TC_A_06_a_tls_version_below_1_2_is_refused(secured):
+    cp_id = register(secured, 2, PASSWORD)
+    old = client_context(secured)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        old.minimum_version = ssl.TLSVersion.TLSv1
+        old.maximum_version = ssl.TLSVersion.TLSv1_1
+    # OpenSSL 3 offers TLS 1.1 only at security level 0.
+    old.set_ciphers("DEFAULT:@SECLEVEL=0")
+    with pytest.raises((ssl.SSLError, OSError)):
+        async with station(secured["wss"], cp_id, context=old, password=PASSWORD):
+            pass
+    assert await boots(secured["wss"], cp_id, context=client_context(secured),
+                       password=PASSWORD) == "Accepted"
+
+
+class Upgrading201(ChargePoint201):
+    """A 2.0.1 station that takes a new certificate and a new network profile, and records
+    what it was sent."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.asked = {}
+
+    def note(self, action, request):
+        self.asked[action] = request
+        return {"status": "Accepted"}
+
+    @on(Action201.certificate_signed)
+    def on_certificate_signed(self, **kw):
+        return result201.CertificateSigned(**self.note("CertificateSigned", kw))
+
+    @on(Action201.set_network_profile)
+    def on_set_network_profile(self, **kw):
+        return result201.SetNetworkProfile(**self.note("SetNetworkProfile", kw))
+
+    @on(Action201.set_variables)
+    def on_set_variables(self, set_variable_data, **kw):
+        self.asked["SetVariables"] = set_variable_data
+        return result201.SetVariables(set_variable_result=[
+            {"component": e["component"], "variable": e["variable"], "attribute_status": "Accepted"}
+            for e in set_variable_data])
+
+    @on(Action201.reset)
+    def on_reset(self, **kw):
+        return result201.Reset(**self.note("Reset", kw))
+
+
+@contextlib.asynccontextmanager
+async def station_201(url, cp_id, *, context, password=None):
+    headers = {"Authorization": harness.basic_auth(cp_id, password)} if password else {}
+    async with websockets.connect(f"{url}/{cp_id}", subprotocols=["ocpp2.0.1"], ssl=context,
+                                  additional_headers=headers, open_timeout=20) as ws:
+        cp = Upgrading201(cp_id, ws, response_timeout=20)
+        task = asyncio.create_task(cp.start())
+        try:
+            booted = await cp.call(call201.BootNotification(
+                charging_station={"model": "Fast-2", "vendor_name": "Acme"}, reason="PowerUp"))
+            assert booted.status == "Accepted"
+            yield cp
+        finally:
+            task.cancel()
+
+
+async def until(check, timeout=20):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        value = check()
+        if value:
+            return value
+        await asyncio.sleep(0.1)
+    return check()
+
+
+async def operator_command(secured, cp_id, action, payload):
+    backend = secured["backend"]
+    status, queued = await asyncio.to_thread(
+        backend.api, "POST", f"/api/v1/charge-points/{cp_id}/commands/{action}", payload)
+    assert status == 202, queued
+    for _ in range(100):
+        _, view = await asyncio.to_thread(backend.api, "GET", f"/api/v1/commands/{queued['command_id']}")
+        if view["state"] == "answered":
+            return view
+        await asyncio.sleep(0.2)
+    raise AssertionError(view)
+
+
+async def test_TC_A_19_a_station_moves_from_profile_2_to_3_and_back_is_refused(secured, tmp_path):
+    cp_id = register(secured, 2, PASSWORD)
+    url = secured["wss"]
+    async with station_201(url, cp_id, context=client_context(secured), password=PASSWORD) as cp:
+        # RenewChargingStationCertificate: the certificate it will use for profile 3.
+        csr, key = pki.signing_request_and_key(cp_id)
+        signed = await cp.call(call201.SignCertificate(csr=csr,
+                                                       certificate_type="ChargingStationCertificate"))
+        assert signed.status == "Accepted"
+        chain = (await until(lambda: cp.asked.get("CertificateSigned")))["certificate_chain"]
+        (tmp_path / "station.pem").write_text(chain)
+        (tmp_path / "station.key").write_text(key)
+        await operator_command(secured, cp_id, "SetNetworkProfile", {
+            "configurationSlot": 2, "connectionData": {
+                "ocppVersion": "OCPP20", "ocppTransport": "JSON", "ocppCsmsUrl": url,
+                "messageTimeout": 30, "securityProfile": 3, "ocppInterface": "Wired0"}})
+        await operator_command(secured, cp_id, "SetVariables", {"setVariableData": [
+            {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "NetworkConfigurationPriority"},
+             "attributeValue": "2,1"}]})
+        await operator_command(secured, cp_id, "Reset", {"type": "Immediate"})
+    _, registered = secured["backend"].api("GET", f"/api/v1/charge-points/{cp_id}")
+    assert (registered["security_profile"], registered["pending_security_profile"]) == (2, 3)
+
+    issued = pki.Issued(tmp_path / "station.pem", tmp_path / "station.key")
+    async with station_201(url, cp_id, context=client_context(secured, issued)):
+        pass
+    _, registered = secured["backend"].api("GET", f"/api/v1/charge-points/{cp_id}")
+    assert (registered["security_profile"], registered["pending_security_profile"]) == (3, None)
+    # The old way in is closed now.
+    assert await refused_status(url, cp_id, context=client_context(secured),
+                                password=PASSWORD) == 401
