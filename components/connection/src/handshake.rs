@@ -95,15 +95,7 @@ pub fn open<S: Sql, K: KeyValue, C: crate::forward::Chain>(
             if then == Then::Admit {
                 return Ok(accept);
             }
-            let presented = basic_auth_password(req.header("authorization"), charge_point_id);
-            let valid = password::accepts(
-                env.sql,
-                charge_point_id,
-                cp.password_hash.as_deref(),
-                cp.pending_password_hash.as_deref(),
-                presented.as_deref(),
-            )?;
-            if valid {
+            if password_valid(env, req, &cp, charge_point_id)? {
                 accept
             } else {
                 refuse(
@@ -113,6 +105,23 @@ pub fn open<S: Sql, K: KeyValue, C: crate::forward::Chain>(
             }
         }
     })
+}
+
+/// Whether the station's Basic auth password is its current or its pending one.
+fn password_valid<S: Sql, K: KeyValue, C: crate::forward::Chain>(
+    env: &Env<'_, S, K, C>,
+    req: &GripRequest,
+    cp: &registry::ChargePoint,
+    charge_point_id: &str,
+) -> Result<bool, StoreError> {
+    let presented = basic_auth_password(req.header("authorization"), charge_point_id);
+    password::accepts(
+        env.sql,
+        charge_point_id,
+        cp.password_hash.as_deref(),
+        cp.pending_password_hash.as_deref(),
+        presented.as_deref(),
+    )
 }
 
 /// A station with a pending higher profile that connects meeting it: the profile becomes its
@@ -140,18 +149,8 @@ fn upgraded<S: Sql, K: KeyValue, C: crate::forward::Chain>(
         Ok(then) => then,
         Err(_) => return Ok(false),
     };
-    if then == Then::Password {
-        let presented = basic_auth_password(req.header("authorization"), charge_point_id);
-        let valid = password::accepts(
-            env.sql,
-            charge_point_id,
-            cp.password_hash.as_deref(),
-            cp.pending_password_hash.as_deref(),
-            presented.as_deref(),
-        )?;
-        if !valid {
-            return Ok(false);
-        }
+    if then == Then::Password && !password_valid(env, req, cp, charge_point_id)? {
+        return Ok(false);
     }
     env.sql.execute(
         "UPDATE charge_points SET security_profile = ?, pending_security_profile = NULL WHERE id = ?",

@@ -4,11 +4,15 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use chrono::{DateTime, Utc};
+use p256::ecdsa::signature::{Keypair, Signer};
 use x509_cert::builder::{Builder as _, CertificateBuilder, Profile};
 use x509_cert::der::asn1::ObjectIdentifier;
 use x509_cert::der::EncodePem as _;
 use x509_cert::ext::pkix::ExtendedKeyUsage;
 use x509_cert::serial_number::SerialNumber;
+use x509_cert::spki::{
+    DynSignatureAlgorithmIdentifier, EncodePublicKey, SignatureBitStringEncoding,
+};
 use x509_cert::time::{Time, Validity};
 use x509_cert::Certificate;
 
@@ -126,38 +130,12 @@ impl Authority {
             enable_key_agreement: false,
             enable_key_encipherment: false,
         };
-        let usage = ExtendedKeyUsage(vec![CLIENT_AUTH]);
-        let failed = |e: x509_cert::builder::Error| PkiError::new(format!("signing: {e}"));
         let certificate = match &self.key {
             Key::P256(key) => {
-                let mut builder = CertificateBuilder::new(
-                    profile,
-                    serial,
-                    validity,
-                    csr.subject.clone(),
-                    csr.public_key.clone(),
-                    key,
-                )
-                .map_err(failed)?;
-                builder.add_extension(&usage).map_err(failed)?;
-                builder
-                    .build::<p256::ecdsa::DerSignature>()
-                    .map_err(failed)?
+                build::<_, p256::ecdsa::DerSignature>(profile, serial, validity, csr, key)?
             }
             Key::P384(key) => {
-                let mut builder = CertificateBuilder::new(
-                    profile,
-                    serial,
-                    validity,
-                    csr.subject.clone(),
-                    csr.public_key.clone(),
-                    key,
-                )
-                .map_err(failed)?;
-                builder.add_extension(&usage).map_err(failed)?;
-                builder
-                    .build::<p384::ecdsa::DerSignature>()
-                    .map_err(failed)?
+                build::<_, p384::ecdsa::DerSignature>(profile, serial, validity, csr, key)?
             }
         };
         let pem = certificate
@@ -169,6 +147,35 @@ impl Authority {
             facts,
         })
     }
+}
+
+/// The certificate for `csr`, signed by `key` (of either curve).
+fn build<S, Signature>(
+    profile: Profile,
+    serial: SerialNumber,
+    validity: Validity,
+    csr: &CheckedCsr,
+    key: &S,
+) -> Result<Certificate, PkiError>
+where
+    S: Keypair + DynSignatureAlgorithmIdentifier + Signer<Signature>,
+    S::VerifyingKey: EncodePublicKey,
+    Signature: SignatureBitStringEncoding,
+{
+    let failed = |e: x509_cert::builder::Error| PkiError::new(format!("signing: {e}"));
+    let mut builder = CertificateBuilder::new(
+        profile,
+        serial,
+        validity,
+        csr.subject.clone(),
+        csr.public_key.clone(),
+        key,
+    )
+    .map_err(failed)?;
+    builder
+        .add_extension(&ExtendedKeyUsage(vec![CLIENT_AUTH]))
+        .map_err(failed)?;
+    builder.build::<Signature>().map_err(failed)
 }
 
 fn parse_key(pem: &str) -> Result<Key, PkiError> {
