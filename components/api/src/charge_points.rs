@@ -39,8 +39,9 @@ struct PutChargePoint {
     #[serde(default)]
     registration_status: Option<String>,
     /// OCPP security profile 0-3; absent keeps the current one (1 for a new charge point).
-    #[serde(default)]
-    security_profile: Option<i64>,
+    /// `null` is refused: the document says an integer.
+    #[serde(default, deserialize_with = "present")]
+    security_profile: Option<Option<i64>>,
 }
 
 /// OCPP security profiles: 0 no authentication, 1 Basic, 2 Basic over TLS, 3 TLS with a
@@ -175,7 +176,16 @@ pub(crate) fn put(
             REGISTRATION_STATUSES.join(", ")
         )));
     }
-    if let Some(profile) = request.security_profile {
+    let security_profile = match request.security_profile {
+        None => None,
+        Some(None) => {
+            return Err(ApiError::bad_request(
+                "invalid field `security_profile`: an integer from 0 to 3, or leave it out",
+            ))
+        }
+        Some(Some(profile)) => Some(profile),
+    };
+    if let Some(profile) = security_profile {
         if !SECURITY_PROFILES.contains(&profile) {
             return Err(ApiError::bad_request(format!(
                 "invalid field `security_profile`: {profile} is not an OCPP security profile (0 to 3)"
@@ -194,8 +204,7 @@ pub(crate) fn put(
         }
         let stored = stored_security(db, id)?;
         let exists = stored.is_some();
-        let profile = request
-            .security_profile
+        let profile = security_profile
             .or(stored.map(|(profile, _)| profile))
             .unwrap_or(1);
         let has_password = match &password_hash {
@@ -209,7 +218,7 @@ pub(crate) fn put(
         }
         if exists {
             let mut sets = vec!["registration_status = ?", "security_profile = ?", "updated_at = ?"];
-            if request.security_profile.is_some() {
+            if security_profile.is_some() {
                 // The operator decides now; an upgrade still pending is forgotten.
                 sets.push("pending_security_profile = NULL");
             }
@@ -551,7 +560,11 @@ mod tests {
         let bench = Bench::new();
         let put = |body: &str| bench.call("PUT", "/api/v1/charge-points/CP1", body);
         assert_eq!(put("{}").body["security_profile"], 1);
-        for body in [r#"{"security_profile":4}"#, r#"{"security_profile":-1}"#] {
+        for body in [
+            r#"{"security_profile":4}"#,
+            r#"{"security_profile":-1}"#,
+            r#"{"security_profile":null}"#,
+        ] {
             assert!(
                 put(body).problem(400).contains("security_profile"),
                 "{body}"
