@@ -153,6 +153,16 @@ impl UpArgs {
             })?),
             _ => None,
         };
+        // The gateway tells the connection component what TLS it saw in headers the
+        // component believes only on Grip-Signed requests: unsigned, every station at
+        // profile 2 or 3 would be refused.
+        if tls.is_some() && !self.no_gateway && self.grip_sig_key.is_none() {
+            anyhow::bail!(
+                "--tls-cert with the embedded gateway needs --grip-sig-key (DEVHOST_GRIP_SIG_KEY), \
+                 set to the same value as the grip_sig_key variable, for the connection \
+                 component to trust the TLS it reports"
+            );
+        }
         Ok(ServeOptions {
             listen: self.listen,
             gateway: !self.no_gateway,

@@ -108,11 +108,13 @@ async def charge_point_201(backend, cp_id, *, password=None, subprotocols=("ocpp
 
 
 @contextlib.asynccontextmanager
-async def booted_201(backend, cp_id, cls):
-    """A station of class `cls` (a ChargePoint201) connected as 2.0.1 and booted (PowerUp)."""
+async def booted_201(backend, cp_id, cls, password=None):
+    """A station of class `cls` (a ChargePoint201) connected as 2.0.1 and booted (PowerUp),
+    with HTTP Basic when it has a `password`."""
     from ocpp.v201 import call
+    headers = {"Authorization": harness.basic_auth(cp_id, password)} if password else None
     async with websockets.connect(f"{backend.ws_url}/{cp_id}", subprotocols=["ocpp2.0.1"],
-                                  open_timeout=20) as ws:
+                                  additional_headers=headers, open_timeout=20) as ws:
         assert ws.subprotocol == "ocpp2.0.1"
         cp = cls(cp_id, ws, response_timeout=20)
         task = asyncio.create_task(cp.start())

@@ -20,6 +20,7 @@ from ocpp.v16.enums import Action as Action16
 from ocpp.v201 import call, call_result
 from ocpp.v201.enums import Action
 
+import harness
 import pki
 from conftest import ChargePoint
 from test_commands import api, finished, register
@@ -47,9 +48,13 @@ class Certified201(Scripted201):
             **self.answer("GetInstalledCertificateIds", kw))
 
 
+# Only a station that authenticated is signed a certificate.
+PASSWORD = "certificates-password-0123"
+
+
 @contextlib.asynccontextmanager
 async def station(backend, name):
-    async with scripted(backend, name, Certified201) as cp:
+    async with scripted(backend, name, Certified201, password=PASSWORD) as cp:
         cp._backend = backend
         yield cp
 
@@ -123,6 +128,17 @@ async def test_an_invalid_csr_is_rejected_and_nothing_is_signed(backend):
     _, events = await api(backend, "GET", f"/api/v1/charge-points/{cp.id}/security-events?source=csms")
     assert [e["type"] for e in events["items"]] == ["InvalidCsr", "InvalidCsr"]
     assert await inventory(backend, cp.id) == []
+
+
+async def test_a_station_that_did_not_authenticate_is_not_signed_a_certificate(backend):
+    async with scripted(backend, "A-NOPASSWORD", Certified201) as cp:
+        answer = await cp.call(call.SignCertificate(csr=pki.signing_request(cp.id)))
+        assert answer.status == "Rejected"
+        assert answer.status_info["reason_code"] == "NotAuthenticated"
+    _, events = await api(backend, "GET", f"/api/v1/charge-points/{cp.id}/security-events?source=csms")
+    assert [e["type"] for e in events["items"]][:1] == ["UnauthenticatedCsr"]
+    _, commands = await api(backend, "GET", f"/api/v1/charge-points/{cp.id}/commands")
+    assert [c for c in commands["items"] if c["action"] == "CertificateSigned"] == []
 
 
 async def test_TC_A_11_the_csms_asks_for_a_new_certificate_with_trigger_message(backend):
@@ -308,8 +324,9 @@ class Secure16(ChargePoint):
 @contextlib.asynccontextmanager
 async def secure_16(backend):
     cp_id = f"SEC16-{backend.gateway}-{uuid.uuid4().hex[:6]}"
-    await register(backend, cp_id)
+    await register(backend, cp_id, password=PASSWORD)
     async with websockets.connect(f"{backend.ws_url}/{cp_id}", subprotocols=["ocpp1.6"],
+                                  additional_headers={"Authorization": harness.basic_auth(cp_id, PASSWORD)},
                                   open_timeout=20) as ws:
         cp = Secure16(cp_id, ws, response_timeout=20)
         task = asyncio.create_task(cp.start())

@@ -72,8 +72,8 @@ async def api(backend, method, path, body=None):
     return await asyncio.to_thread(backend.api, method, path, body)
 
 
-async def register(backend, cp_id):
-    status, body = await api(backend, "PUT", f"/api/v1/charge-points/{cp_id}", {})
+async def register(backend, cp_id, **fields):
+    status, body = await api(backend, "PUT", f"/api/v1/charge-points/{cp_id}", fields)
     assert status in (200, 201), body
 
 

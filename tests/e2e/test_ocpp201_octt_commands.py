@@ -118,10 +118,10 @@ class Scripted201(ChargePoint201):
 
 
 @contextlib.asynccontextmanager
-async def scripted(backend, name, cls=None):
+async def scripted(backend, name, cls=None, password=None):
     cp_id = f"OCTT-{name}-{backend.gateway}"
-    await register(backend, cp_id)
-    async with booted_201(backend, cp_id, cls or Scripted201) as cp:
+    await register(backend, cp_id, **({"password": password} if password else {}))
+    async with booted_201(backend, cp_id, cls or Scripted201, password=password) as cp:
         for evse in (1, 2):
             await cp.call(status(evse, "Available"))
         yield cp

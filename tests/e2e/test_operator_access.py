@@ -64,3 +64,24 @@ async def test_the_audit_log_names_who_sent_a_command(backend):
     assert [(e["method"], e["path"], e["status"], e["reference"], e["role"]) for e in log["items"]] \
         == [("POST", f"/api/v1/charge-points/{cp_id}/commands/ClearCache", 202, str(queued["command_id"]),
              "operator")]
+
+
+def test_commands_that_change_what_a_station_trusts_need_an_admin(backend):
+    _, operator = make_token(backend, "operator")
+    _, admin = make_token(backend, "admin")
+    cp_id = f"TRUST-{uuid.uuid4().hex[:6]}"
+    assert backend.api("PUT", f"/api/v1/charge-points/{cp_id}", {})[0] == 201
+    install = f"/api/v1/charge-points/{cp_id}/commands/InstallCertificate"
+    body = {"certificateType": "CentralSystemRootCertificate",
+            "certificate": backend.station_ca.cert_pem()}
+    status, problem = backend.api("POST", install, body, token=operator)
+    assert status == 403 and "with InstallCertificate needs the role admin" in problem["detail"]
+    for action, payload in [("UpdateFirmware", {"location": "https://fw.example.com/1.bin",
+                                                "retrieveDate": "2026-12-03T00:00:00Z"})]:
+        status, _ = backend.api("POST", f"/api/v1/charge-points/{cp_id}/commands/{action}",
+                                payload, token=operator)
+        assert status == 403, action
+    # An operator still sends everything else, and reads the inventory.
+    assert backend.api("POST", f"/api/v1/charge-points/{cp_id}/commands/GetInstalledCertificateIds",
+                       {"certificateType": "CentralSystemRootCertificate"}, token=operator)[0] == 202
+    assert backend.api("POST", install, body, token=admin)[0] == 202

@@ -8,6 +8,7 @@ import contextlib
 import os
 import ssl
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 import warnings
@@ -181,7 +182,7 @@ async def test_TC_A_08_profile_3_with_a_certificate_from_another_ca_is_refused(s
     assert kind == "InvalidChargingStationCertificate" and "FAILED" in info
 
 
-async def test_forged_certificate_headers_do_not_count(secured):
+async def test_forged_certificate_headers_do_not_count(secured, tmp_path):
     cp_id = register(secured, 3)
     forged = {"X-SSL-Protocol": "TLSv1.3", "X-SSL-Client-Verify": "SUCCESS",
               "X-SSL-Client-Cert": "forged"}
@@ -200,6 +201,15 @@ async def test_forged_certificate_headers_do_not_count(secured):
             urllib.request.urlopen(request, timeout=20)
         assert refused.value.code == 401
         assert b"Grip-Sig" in refused.value.read()
+        # Through Pushpin's own port, past nginx: Pushpin signs the request, but the
+        # certificate the headers name comes from a CA with the trusted CA's name and another
+        # key, so the component's own check refuses it.
+        impostor = pki.Authority(tmp_path, "Station CA").client(cp_id)
+        claimed = {"X-SSL-Protocol": "TLSv1.3", "X-SSL-Client-Verify": "SUCCESS",
+                   "X-SSL-Client-Cert": urllib.parse.quote(impostor.cert.read_text(), safe="")}
+        assert await refused_status(secured["ws"], cp_id, headers=claimed) == 401
+        [(kind, info)] = csms_events(secured, cp_id)
+        assert kind == "InvalidChargingStationCertificate" and "signature is not valid" in info
 
 
 async def test_TC_A_06_a_tls_version_below_1_2_is_refused(secured):

@@ -42,12 +42,21 @@ impl Role {
 }
 
 /// The bearer token a request presented, before it is checked against the store.
-#[derive(Debug)]
 pub(crate) enum Credential {
     /// It equals the `api_token` variable.
     Bootstrap,
     /// Anything else: looked up by digest.
     Token(String),
+}
+
+/// The token itself never reaches a log.
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credential::Bootstrap => f.write_str("Bootstrap"),
+            Credential::Token(_) => f.write_str("Token(<redacted>)"),
+        }
+    }
 }
 
 impl Credential {
@@ -104,10 +113,13 @@ pub(crate) fn authenticate(sql: &impl Sql, credential: &Credential) -> Result<Ca
     }
 }
 
-/// The least role that may call `method` on `resource`.
-pub(crate) fn required(resource: Resource, method: Method) -> Role {
+/// The least role that may call `method` on `resource`; `action` is the command route's
+/// OCPP action (empty elsewhere): one that changes what a station trusts or runs is an
+/// administrator's.
+pub(crate) fn required(resource: Resource, method: Method, action: &str) -> Role {
     use Resource as R;
     match (resource, method) {
+        (R::ChargePointCommand, Method::Post) if changes_trust(action) => Role::Admin,
         (R::ApiTokens | R::ApiToken | R::AuditLog, _) => Role::Admin,
         (_, Method::Get) => Role::Viewer,
         (R::ChargePoint | R::ChargePointTariff | R::ChargePointPassword, _) => Role::Admin,
@@ -118,23 +130,35 @@ pub(crate) fn required(resource: Resource, method: Method) -> Role {
     }
 }
 
+/// Whether the command `action` changes a station's certificates, security profile or
+/// firmware (the registry in `csms_commands::operations` says).
+pub(crate) fn changes_trust(action: &str) -> bool {
+    csms_commands::operations::named(action).is_some_and(|o| o.changes_trust)
+}
+
 /// 403 when `caller` lacks the role the call needs.
 pub(crate) fn authorize(
     caller: &Caller,
     resource: Resource,
     method: Method,
+    action: &str,
 ) -> Result<(), Problem> {
-    let needed = required(resource, method);
+    let needed = required(resource, method, action);
     if caller.role >= needed {
         Ok(())
     } else {
         Err(Problem::new(
             403,
             format!(
-                "the API token {:?} has the role {}; {} on this resource needs the role {}",
+                "the API token {:?} has the role {}; {} on this resource{} needs the role {}",
                 caller.name,
                 caller.role.as_str(),
                 method.as_str(),
+                if changes_trust(action) {
+                    format!(" with {action}")
+                } else {
+                    String::new()
+                },
                 needed.as_str()
             ),
         ))
@@ -150,7 +174,7 @@ mod tests {
     fn reads_are_for_viewers_and_writes_need_more() {
         for route in ROUTES {
             for &method in route.methods {
-                let role = required(route.resource, method);
+                let role = required(route.resource, method, "");
                 let admin_only = matches!(
                     route.resource,
                     Resource::ApiTokens | Resource::ApiToken | Resource::AuditLog
@@ -160,6 +184,29 @@ mod tests {
                     _ => assert!(role >= Role::Operator, "{} {}", method.as_str(), route.path),
                 }
             }
+        }
+    }
+
+    #[test]
+    fn certificates_security_profiles_and_firmware_are_for_admins() {
+        let command = |action| required(Resource::ChargePointCommand, Method::Post, action);
+        for action in [
+            "InstallCertificate",
+            "DeleteCertificate",
+            "CertificateSigned",
+            "SetNetworkProfile",
+            "UpdateFirmware",
+            "SignedUpdateFirmware",
+        ] {
+            assert_eq!(command(action), Role::Admin, "{action}");
+        }
+        for action in [
+            "Reset",
+            "GetInstalledCertificateIds",
+            "RemoteStartTransaction",
+            "",
+        ] {
+            assert_eq!(command(action), Role::Operator, "{action}");
         }
     }
 
@@ -174,5 +221,7 @@ mod tests {
             Credential::Token(_)
         ));
         assert!(matches!(Credential::of("", ""), Credential::Token(_)));
+        let shown = format!("{:?}", Credential::of("s3cre", "s3cret"));
+        assert!(!shown.contains("s3cre"), "{shown}");
     }
 }

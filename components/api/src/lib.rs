@@ -121,7 +121,6 @@ pub enum Prepared<'a> {
 }
 
 /// A request with a bearer token, ready to be checked and run against the stores.
-#[derive(Debug)]
 pub struct Call<'a> {
     credential: access::Credential,
     /// What the path and method name, or why they name nothing: told only once the token is
@@ -132,6 +131,19 @@ pub struct Call<'a> {
     /// The query string without `?` (empty when there is none).
     query: String,
     body: &'a [u8],
+}
+
+/// Neither the token nor the body (which may hold a station's password) reaches a log.
+impl std::fmt::Debug for Call<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call")
+            .field("credential", &self.credential)
+            .field("target", &self.target)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
 }
 
 /// The resource and method of a routed request, with its path parameters.
@@ -241,7 +253,7 @@ pub fn execute(
             Err(error) => return error.problem().response(),
         }
     };
-    let response = match access::authorize(&caller, target.resource, target.method) {
+    let response = match access::authorize(&caller, target.resource, target.method, &target.sub) {
         Err(problem) => problem.response(),
         Ok(()) => Query::parse(&call.query, query_params(target.resource, target.method))
             .and_then(|query| dispatch(target, call.body, &caller, &query, sql, kv, outbound, now))

@@ -76,11 +76,27 @@ mod tests {
                 if !public {
                     assert_eq!(
                         operation["x-required-role"],
-                        crate::access::required(route.resource, *method).as_str(),
+                        crate::access::required(route.resource, *method, "").as_str(),
                         "{} {}",
                         method.as_str(),
                         route.path
                     );
+                    if route.resource == Resource::ChargePointCommand {
+                        let mut admin: Vec<&str> = csms_commands::operations::OPERATIONS
+                            .iter()
+                            .filter(|o| o.changes_trust)
+                            .flat_map(|o| [o.v16, o.v201])
+                            .flatten()
+                            .collect();
+                        admin.sort_unstable();
+                        admin.dedup();
+                        assert_eq!(operation["x-admin-actions"], serde_json::json!(admin));
+                        assert!(admin.iter().all(|a| crate::access::required(
+                            route.resource,
+                            *method,
+                            a
+                        ) == crate::access::Role::Admin));
+                    }
                     // 401 without the token, 403 without the role, 400 for an unknown query
                     // parameter.
                     for status in ["400", "401", "403"] {

@@ -25,8 +25,13 @@ pub struct Config {
     /// The subject O a security profile 3 client certificate must name
     /// (`client_certificate_organization`); any when unset.
     pub client_certificate_organization: Option<String>,
-    /// The CA that signs SignCertificate requests; `None` answers them Rejected.
-    pub station_ca: Option<crate::sign_certificate::StationCa>,
+    /// The PEM CA certificates a forwarded client certificate must be issued by
+    /// (`client_ca_certificates`, else `station_ca_certificate`); read only for requests that
+    /// forward one.
+    pub client_ca_certificates: Option<String>,
+    /// The CA that signs SignCertificate requests; `Err` (why there is none) answers them
+    /// Rejected.
+    pub station_ca: Result<crate::sign_certificate::StationCa, String>,
 }
 
 impl Default for Config {
@@ -37,7 +42,8 @@ impl Default for Config {
             grip_sig_key: None,
             command_timeout_seconds: csms_commands::DEFAULT_TIMEOUT_SECONDS,
             client_certificate_organization: None,
-            station_ca: None,
+            client_ca_certificates: None,
+            station_ca: Err(crate::sign_certificate::NO_STATION_CA.to_owned()),
         }
     }
 }
@@ -89,7 +95,8 @@ impl Config {
             grip_sig_key: grip_sig_key.filter(|k| !k.is_empty()).map(str::to_owned),
             command_timeout_seconds: csms_commands::DEFAULT_TIMEOUT_SECONDS,
             client_certificate_organization: None,
-            station_ca: None,
+            client_ca_certificates: None,
+            station_ca: Err(crate::sign_certificate::NO_STATION_CA.to_owned()),
         })
     }
 
@@ -99,38 +106,52 @@ impl Config {
         self
     }
 
+    /// Sets the CAs client certificates are checked against: `client_ca_certificates`, or the
+    /// station CA's certificate when that is not set (`None` or empty = not set).
+    pub fn with_client_ca_certificates(
+        mut self,
+        client_ca_certificates: Option<&str>,
+        station_ca_certificate: Option<&str>,
+    ) -> Self {
+        self.client_ca_certificates = client_ca_certificates
+            .filter(|v| !v.trim().is_empty())
+            .or(station_ca_certificate.filter(|v| !v.trim().is_empty()))
+            .map(str::to_owned);
+        self
+    }
+
     /// Sets the station CA from its variables (`None` or empty certificate or key = none);
-    /// the validity is in days, 365 when not set.
+    /// the validity is in days, 365 when not set. A value it cannot use does not fail the
+    /// request: SignCertificate is answered Rejected with the reason.
     pub fn with_station_ca(
         mut self,
         certificate_pem: Option<&str>,
         key_pem: Option<&str>,
         validity_days: Option<&str>,
-    ) -> Result<Self, ConfigError> {
+    ) -> Self {
         let validity_days = match validity_days {
-            None => crate::sign_certificate::DEFAULT_VALIDITY_DAYS,
+            None => Ok(crate::sign_certificate::DEFAULT_VALIDITY_DAYS),
             Some(text) => match text.parse::<u32>() {
-                Ok(days) if (1..=3650).contains(&days) => days,
-                _ => {
-                    return Err(ConfigError {
-                        name: "station_certificate_validity_days",
-                        value: text.to_owned(),
-                        expected: "a number of days from 1 to 3650",
-                    })
+                Ok(days) if (1..=3650).contains(&days) => Ok(days),
+                _ => Err(ConfigError {
+                    name: "station_certificate_validity_days",
+                    value: text.to_owned(),
+                    expected: "a number of days from 1 to 3650",
                 }
+                .to_string()),
             },
         };
         self.station_ca = match (certificate_pem, key_pem) {
             (Some(certificate), Some(key)) if !certificate.is_empty() && !key.is_empty() => {
-                Some(crate::sign_certificate::StationCa {
+                validity_days.map(|validity_days| crate::sign_certificate::StationCa {
                     certificate_pem: certificate.to_owned(),
                     key_pem: key.to_owned(),
                     validity_days,
                 })
             }
-            _ => None,
+            _ => Err(crate::sign_certificate::NO_STATION_CA.to_owned()),
         };
-        Ok(self)
+        self
     }
 
     /// Sets the command timeout from the `command_timeout_seconds` variable (`None` = 60).

@@ -79,7 +79,8 @@ pub fn open<S: Sql, K: KeyValue, C: crate::forward::Chain>(
             UnknownChargePoints::Pending | UnknownChargePoints::Accept => accept,
         },
         Some(cp) => {
-            let transport = transport::read(req);
+            let transport =
+                transport::read(req, env.config.client_ca_certificates.as_deref(), env.now);
             if upgraded(env, req, &cp, &transport, charge_point_id)? {
                 return Ok(accept);
             }
@@ -149,7 +150,11 @@ fn upgraded<S: Sql, K: KeyValue, C: crate::forward::Chain>(
         Ok(then) => then,
         Err(_) => return Ok(false),
     };
-    if then == Then::Password && !password_valid(env, req, cp, charge_point_id)? {
+    // A station without a password would pass any password check: it is not moved to a
+    // profile whose only credential is one.
+    if then == Then::Password
+        && (cp.password_hash.is_none() || !password_valid(env, req, cp, charge_point_id)?)
+    {
         return Ok(false);
     }
     env.sql.execute(
@@ -181,11 +186,22 @@ fn untrusted_transport<S: Sql, K: KeyValue, C: crate::forward::Chain>(
             transport::CLIENT_CERT
         ),
     };
-    Some(refused(env, charge_point_id, &refusal))
+    // Logged, not recorded: anyone can send this for any id, and a record per attempt would
+    // let strangers fill the store.
+    eprintln!(
+        "connection: refusing {charge_point_id:?}: {}: {}",
+        refusal.event_type, refusal.reason
+    );
+    Some(Ok(refuse(
+        401,
+        format!("{}: {}", refusal.event_type, refusal.reason),
+    )))
 }
 
-/// A 401 for a transport that does not meet the station's profile, kept as a security event
-/// the operator sees in the API, and logged.
+/// A 401 for a transport that does not meet a registered station's profile, kept as a
+/// security event the operator sees in the API, and logged. The same refusal again within
+/// [`REPEAT_WINDOW_SECONDS`] is only logged, so a client retrying in a loop adds one record
+/// a minute, not one per attempt.
 fn refused<S: Sql, K: KeyValue, C: crate::forward::Chain>(
     env: &Env<'_, S, K, C>,
     charge_point_id: &str,
@@ -196,17 +212,45 @@ fn refused<S: Sql, K: KeyValue, C: crate::forward::Chain>(
         refusal.event_type, refusal.reason
     );
     let now = ocpp_protocol::timestamp::format_utc(env.now);
-    station_events::insert(
-        env.sql,
-        charge_point_id,
-        CSMS_SECURITY_EVENT,
-        &refusal.event(&now),
-        &now,
-    )?;
+    if !recorded_lately(env, charge_point_id, refusal)? {
+        station_events::insert(
+            env.sql,
+            charge_point_id,
+            CSMS_SECURITY_EVENT,
+            &refusal.event(&now),
+            &now,
+        )?;
+    }
     Ok(refuse(
         401,
         format!("{}: {}", refusal.event_type, refusal.reason),
     ))
+}
+
+const REPEAT_WINDOW_SECONDS: i64 = 60;
+
+/// Whether the station's newest CSMS security event is this refusal, from the last minute.
+fn recorded_lately<S: Sql, K: KeyValue, C: crate::forward::Chain>(
+    env: &Env<'_, S, K, C>,
+    charge_point_id: &str,
+    refusal: &Refusal,
+) -> Result<bool, StoreError> {
+    let rows = env.sql.execute(
+        "SELECT payload, received_at FROM station_events WHERE charge_point_id = ? AND action = ? \
+         ORDER BY id DESC LIMIT 1",
+        &[charge_point_id.into(), CSMS_SECURITY_EVENT.into()],
+    )?;
+    let Some(row) = rows.first() else {
+        return Ok(false);
+    };
+    let payload: serde_json::Value =
+        serde_json::from_str(&row.text(0, "station_events.payload")?).unwrap_or_default();
+    let same = payload.get("type").and_then(serde_json::Value::as_str) == Some(refusal.event_type)
+        && payload.get("techInfo").and_then(serde_json::Value::as_str)
+            == Some(refusal.reason.as_str());
+    let recent = ocpp_protocol::timestamp::parse_utc(&row.text(1, "station_events.received_at")?)
+        .is_some_and(|at| (env.now - at).num_seconds() < REPEAT_WINDOW_SECONDS);
+    Ok(same && recent)
 }
 
 /// Security profile 1: `Authorization: Basic base64(<charge point id>:<password>)`; the

@@ -33,25 +33,6 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 #[http_component]
 fn handle_request(req: Request) -> anyhow::Result<impl IntoResponse> {
-    let config = Config::from_variables(
-        variable("unknown_charge_points")?.as_deref(),
-        variable("heartbeat_interval")?.as_deref(),
-        variable("grip_sig_key")?.as_deref(),
-    )?
-    .with_command_timeout(variable("command_timeout_seconds")?.as_deref())?
-    .with_client_certificate_organization(variable("client_certificate_organization")?.as_deref());
-    // The CA's secret key is read only for a request that may need it.
-    let config = if contains(req.body(), b"SignCertificate") {
-        config.with_station_ca(
-            variable("station_ca_certificate")?.as_deref(),
-            variable("station_ca_key")?.as_deref(),
-            variable("station_certificate_validity_days")?.as_deref(),
-        )?
-    } else {
-        config
-    };
-    let sql = SpinSql::open_default_migrated().context("opening the default database")?;
-    let kv = SpinKeyValue::open_default().context("opening the default key-value store")?;
     let grip_request = GripRequest {
         path: req.path().to_owned(),
         headers: req
@@ -60,6 +41,34 @@ fn handle_request(req: Request) -> anyhow::Result<impl IntoResponse> {
             .collect(),
         body: req.body().to_vec(),
     };
+    let config = Config::from_variables(
+        variable("unknown_charge_points")?.as_deref(),
+        variable("heartbeat_interval")?.as_deref(),
+        variable("grip_sig_key")?.as_deref(),
+    )?
+    .with_command_timeout(variable("command_timeout_seconds")?.as_deref())?
+    .with_client_certificate_organization(variable("client_certificate_organization")?.as_deref());
+    // Variables few requests need are read only for those: the trusted CAs for a handshake
+    // that forwards a client certificate, the CA's secret key for a SignCertificate.
+    let config = if crate::transport::forwards_certificate(&grip_request) {
+        config.with_client_ca_certificates(
+            variable("client_ca_certificates")?.as_deref(),
+            variable("station_ca_certificate")?.as_deref(),
+        )
+    } else {
+        config
+    };
+    let config = if contains(&grip_request.body, b"SignCertificate") {
+        config.with_station_ca(
+            variable("station_ca_certificate")?.as_deref(),
+            variable("station_ca_key")?.as_deref(),
+            variable("station_certificate_validity_days")?.as_deref(),
+        )
+    } else {
+        config
+    };
+    let sql = SpinSql::open_default_migrated().context("opening the default database")?;
+    let kv = SpinKeyValue::open_default().context("opening the default key-value store")?;
     let env = Env {
         sql: &sql,
         kv: &kv,

@@ -7,7 +7,11 @@
 //! (`$ssl_client_escaped_cert`, the client certificate as URL-escaped PEM). Anyone could send
 //! such headers, so they count only on requests whose Grip-Sig proved they came through the
 //! gateway; the terminator must set them on every request, overwriting what a client sent.
+//! Even then a client that reaches the gateway without passing the terminator could name any
+//! certificate, so a forwarded certificate counts only when a CA the CSMS trusts issued it
+//! (variable `client_ca_certificates`, else the station CA's certificate).
 
+use chrono::{DateTime, Utc};
 use percent_encoding::percent_decode_str;
 
 use crate::session::GripRequest;
@@ -57,8 +61,15 @@ pub fn claimed(req: &GripRequest) -> bool {
         .any(|name| req.header(name).is_some_and(|v| !v.trim().is_empty()))
 }
 
-/// Reads the terminator's headers; only for requests whose Grip-Sig was verified.
-pub fn read(req: &GripRequest) -> Transport {
+/// Whether `req` forwards a client certificate, so the trusted CAs must be read to judge it.
+pub fn forwards_certificate(req: &GripRequest) -> bool {
+    req.header(CLIENT_CERT)
+        .is_some_and(|v| !v.trim().is_empty())
+}
+
+/// Reads the terminator's headers; only for requests whose Grip-Sig was verified. A client
+/// certificate is checked against `trusted` (PEM CA certificates) at `now`.
+pub fn read(req: &GripRequest, trusted: Option<&str>, now: DateTime<Utc>) -> Transport {
     let protocol = req.header(TLS_PROTOCOL).unwrap_or_default().trim();
     if protocol.is_empty() {
         return Transport::Plain;
@@ -67,7 +78,7 @@ pub fn read(req: &GripRequest) -> Transport {
     let cert = req.header(CLIENT_CERT).unwrap_or_default().trim();
     let client = match verify {
         "" | "NONE" if cert.is_empty() => ClientCertificate::None,
-        "SUCCESS" => names(cert).unwrap_or_else(ClientCertificate::Invalid),
+        "SUCCESS" => names(cert, trusted, now).unwrap_or_else(ClientCertificate::Invalid),
         "" | "NONE" => ClientCertificate::Invalid(
             "a certificate was forwarded that the terminator did not verify".to_owned(),
         ),
@@ -79,11 +90,19 @@ pub fn read(req: &GripRequest) -> Transport {
     }
 }
 
-fn names(escaped_pem: &str) -> Result<ClientCertificate, String> {
+fn names(
+    escaped_pem: &str,
+    trusted: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<ClientCertificate, String> {
     let pem = percent_decode_str(escaped_pem)
         .decode_utf8()
         .map_err(|e| format!("the forwarded certificate is not URL-escaped UTF-8: {e}"))?;
-    let facts = csms_pki::facts::of_pem(&pem, None)
+    let trusted = trusted.ok_or(
+        "no CA is configured to check client certificates against (variable \
+         client_ca_certificates, or station_ca_certificate)",
+    )?;
+    let facts = csms_pki::verify::issued_by(&pem, trusted, now)
         .map_err(|e| format!("the forwarded certificate: {e}"))?;
     Ok(ClientCertificate::Verified {
         common_name: facts.common_name,
@@ -95,21 +114,9 @@ fn names(escaped_pem: &str) -> Result<ClientCertificate, String> {
 mod tests {
     use super::*;
 
-    /// A self-signed certificate with subject `CN=CP-TLS-1, O=Example Charging` (made once with
-    /// openssl; only its names are read here, its signature is the terminator's business).
-    const PEM: &str = "-----BEGIN CERTIFICATE-----
-MIIBsTCCAVegAwIBAgIUZGl5ogEdiu7YpLARVSKeQ8ywYlUwCgYIKoZIzj0EAwIw
-LjERMA8GA1UEAwwIQ1AtVExTLTExGTAXBgNVBAoMEEV4YW1wbGUgQ2hhcmdpbmcw
-HhcNMjYxMjAyMTk1MjE5WhcNMzYxMTI5MTk1MjE5WjAuMREwDwYDVQQDDAhDUC1U
-TFMtMTEZMBcGA1UECgwQRXhhbXBsZSBDaGFyZ2luZzBZMBMGByqGSM49AgEGCCqG
-SM49AwEHA0IABAuIMJJeIVDRTVYMiRxHwtEMXBlXdYcGeTQPYCmvvCs4N24oE1Cf
-9rAB+ev1vBDJnqxCDYF9ucTfUi4+PrFjRv6jUzBRMB0GA1UdDgQWBBRJhcKFPVT7
-SNy+trlPtYX7T5bxjzAfBgNVHSMEGDAWgBRJhcKFPVT7SNy+trlPtYX7T5bxjzAP
-BgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0gAMEUCIAGEYs1NiWSUwX2XQGOX
-Z6YQs8jxwTnFasEWaxB3cXamAiEAy3WM8wA5MSDi/RA7ys4AhJsW8p2pYrEIbhI0
-hjBTQ9A=
------END CERTIFICATE-----
-";
+    /// A self-signed CA certificate with subject `CN=CP-TLS-1, O=Example Charging` (made once
+    /// with openssl): trusted, it vouches for itself.
+    const PEM: &str = include_str!("../tests/fixtures/self-signed-cp-tls-1.pem");
 
     fn request(headers: &[(&str, &str)]) -> GripRequest {
         GripRequest {
@@ -135,7 +142,7 @@ hjBTQ9A=
             ("X-SSL-Client-Cert", &cert),
         ]);
         assert!(claimed(&req));
-        let transport = read(&req);
+        let transport = read(&req, Some(PEM), now());
         assert!(transport.allowed_tls());
         assert_eq!(
             transport,
@@ -149,8 +156,36 @@ hjBTQ9A=
         );
     }
 
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default()
+    }
+
+    fn invalid(transport: Transport) -> String {
+        match transport {
+            Transport::Tls {
+                client: ClientCertificate::Invalid(reason),
+                ..
+            } => reason,
+            other => panic!("read as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_certificate_no_trusted_ca_issued_does_not_count() {
+        let cert = escaped(PEM);
+        let req = request(&[
+            ("x-ssl-protocol", "TLSv1.3"),
+            ("x-ssl-client-verify", "SUCCESS"),
+            ("x-ssl-client-cert", &cert),
+        ]);
+        assert!(forwards_certificate(&req));
+        assert!(invalid(read(&req, None, now())).contains("client_ca_certificates"));
+        assert!(invalid(read(&req, Some(""), now())).contains("not a trusted CA"));
+    }
+
     #[test]
     fn without_headers_it_is_plain_and_failures_say_why() {
+        let read = |req: &GripRequest| read(req, Some(PEM), now());
         assert_eq!(read(&request(&[])), Transport::Plain);
         assert!(!claimed(&request(&[("x-ssl-protocol", " ")])));
         let plain_tls = read(&request(&[
@@ -180,13 +215,7 @@ hjBTQ9A=
             ],
             vec![("x-ssl-protocol", "TLSv1.3"), ("x-ssl-client-cert", "x")],
         ] {
-            match read(&request(&headers)) {
-                Transport::Tls {
-                    client: ClientCertificate::Invalid(reason),
-                    ..
-                } => assert!(!reason.is_empty()),
-                other => panic!("{headers:?} read as {other:?}"),
-            }
+            assert!(!invalid(read(&request(&headers))).is_empty(), "{headers:?}");
         }
     }
 }

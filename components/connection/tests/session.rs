@@ -540,8 +540,8 @@ fn tls_headers_count_only_on_signed_requests() {
         .unwrap();
     let proto = ("sec-websocket-protocol", "ocpp1.6");
     let claim = ("x-ssl-protocol", "TLSv1.3");
-    // Without a Grip-Sig key nothing proves the gateway set the header: refused and recorded,
-    // for unknown charge points too.
+    // Without a Grip-Sig key nothing proves the gateway set the header: refused, for unknown
+    // charge points too, and only logged (anyone may send it, for any id).
     let refused = h.send("CP-TLS", &[proto, claim], &[WsEvent::Open]);
     assert_eq!(refused.status, 401);
     assert!(String::from_utf8_lossy(&refused.body).contains("UntrustedTransportHeaders"));
@@ -549,15 +549,17 @@ fn tls_headers_count_only_on_signed_requests() {
         h.send("NEW-1", &[proto, claim], &[WsEvent::Open]).status,
         401
     );
-    assert_eq!(
-        h.count(
-            "SELECT count(*) FROM station_events WHERE action = 'CsmsSecurityEvent' \
-             AND payload LIKE '%UntrustedTransportHeaders%'"
-        ),
-        2
-    );
-    // Without TLS a profile 2 station is a downgrade.
+    let events = "SELECT count(*) FROM station_events WHERE action = 'CsmsSecurityEvent'";
+    assert_eq!(h.count(events), 0);
+    // Without TLS a profile 2 station is a downgrade: recorded once, however often it tries
+    // within a minute.
+    for _ in 0..3 {
+        assert_eq!(h.send("CP-TLS", &[proto], &[WsEvent::Open]).status, 401);
+    }
+    assert_eq!(h.count(events), 1);
+    h.now += chrono::Duration::seconds(61);
     assert_eq!(h.send("CP-TLS", &[proto], &[WsEvent::Open]).status, 401);
+    assert_eq!(h.count(events), 2);
     // Signed, the header is believed.
     h.config.grip_sig_key = Some("k3y".into());
     let sig = grip::sig::sign(b"k3y", h.now.timestamp() as u64).unwrap();
@@ -567,4 +569,143 @@ fn tls_headers_count_only_on_signed_requests() {
         &[WsEvent::Open],
     );
     assert_eq!(signed.status, 200);
+}
+
+/// A self-signed CA certificate, `CN=CP-TLS-1, O=Example Charging` (made once with openssl).
+const SELF_SIGNED: &str = include_str!("fixtures/self-signed-cp-tls-1.pem");
+
+#[test]
+fn a_forwarded_certificate_counts_only_when_a_trusted_ca_issued_it() {
+    let mut h = Harness::new(UnknownChargePoints::Reject);
+    h.register("CP-TLS-1", None);
+    h.sql
+        .execute(
+            "UPDATE charge_points SET security_profile = 3 WHERE id = 'CP-TLS-1'",
+            &[],
+        )
+        .unwrap();
+    // The certificate is valid from 2026-12-02.
+    h.now = Utc.with_ymd_and_hms(2026, 12, 3, 8, 0, 0).unwrap();
+    h.config.grip_sig_key = Some("k3y".into());
+    let sig = grip::sig::sign(b"k3y", h.now.timestamp() as u64).unwrap();
+    let escaped =
+        percent_encoding::utf8_percent_encode(SELF_SIGNED, percent_encoding::NON_ALPHANUMERIC)
+            .to_string();
+    let headers = [
+        ("sec-websocket-protocol", "ocpp1.6"),
+        ("grip-sig", sig.as_str()),
+        ("x-ssl-protocol", "TLSv1.3"),
+        ("x-ssl-client-verify", "SUCCESS"),
+        ("x-ssl-client-cert", escaped.as_str()),
+    ];
+    // What a client reaching the gateway past the terminator could claim: refused without a
+    // CA to check it against, and refused against a CA that did not issue it.
+    let refused = h.send("CP-TLS-1", &headers, &[WsEvent::Open]);
+    assert_eq!(refused.status, 401);
+    assert!(String::from_utf8_lossy(&refused.body).contains("client_ca_certificates"));
+    h.config = h.config.clone().with_client_ca_certificates(
+        None,
+        Some(include_str!("../../csms-pki/tests/fixtures/ca.pem")),
+    );
+    let refused = h.send("CP-TLS-1", &headers, &[WsEvent::Open]);
+    assert_eq!(refused.status, 401);
+    assert!(String::from_utf8_lossy(&refused.body).contains("not a trusted CA"));
+    // Trusted, it is the station's credential.
+    h.config = h
+        .config
+        .clone()
+        .with_client_ca_certificates(Some(SELF_SIGNED), None);
+    assert_eq!(h.send("CP-TLS-1", &headers, &[WsEvent::Open]).status, 200);
+}
+
+#[test]
+fn a_pending_profile_2_is_not_taken_by_a_station_without_a_password() {
+    let mut h = Harness::new(UnknownChargePoints::Reject);
+    h.register("CP-UP", None);
+    h.sql
+        .execute(
+            "UPDATE charge_points SET security_profile = 1, pending_security_profile = 2 WHERE id = 'CP-UP'",
+            &[],
+        )
+        .unwrap();
+    h.config.grip_sig_key = Some("k3y".into());
+    let sig = grip::sig::sign(b"k3y", h.now.timestamp() as u64).unwrap();
+    let tls = [
+        ("sec-websocket-protocol", "ocpp1.6"),
+        ("grip-sig", sig.as_str()),
+        ("x-ssl-protocol", "TLSv1.3"),
+    ];
+    // Profile 1 without a password still admits it, but it is not moved to profile 2.
+    assert_eq!(h.send("CP-UP", &tls, &[WsEvent::Open]).status, 200);
+    assert_eq!(
+        h.count("SELECT security_profile FROM charge_points WHERE id = 'CP-UP'"),
+        1
+    );
+}
+
+#[test]
+fn sign_certificate_is_refused_to_a_station_that_did_not_authenticate() {
+    let mut h = Harness::new(UnknownChargePoints::Reject);
+    h.register("CP-NOPW", None);
+    h.config = h.config.clone().with_station_ca(
+        Some(include_str!("../../csms-pki/tests/fixtures/ca.pem")),
+        Some(include_str!("../../csms-pki/tests/fixtures/ca.key")),
+        None,
+    );
+    assert_eq!(h.open("CP-NOPW").status, 200);
+    let csr = include_str!("../../csms-pki/tests/fixtures/p256.csr");
+    let sign = json!([2, "s1", "SignCertificate", {"csr": csr}]).to_string();
+    let answers = h.calls("CP-NOPW", &[&sign]);
+    assert_eq!(answers[0][2]["status"], "Rejected", "{answers:?}");
+    assert_eq!(
+        h.count("SELECT count(*) FROM commands WHERE action = 'CertificateSigned'"),
+        0
+    );
+    assert_eq!(
+        h.count(
+            "SELECT count(*) FROM station_events WHERE action = 'CsmsSecurityEvent' \
+             AND payload LIKE '%UnauthenticatedCsr%'"
+        ),
+        1
+    );
+}
+
+#[test]
+fn a_station_ca_that_cannot_be_used_rejects_sign_certificate_and_says_why() {
+    let mut h = Harness::new(UnknownChargePoints::Reject);
+    let hash = csms_store::credentials::hash_password("secret-key-0123456").unwrap();
+    h.register("CP-1", Some(&hash));
+    h.config = h.config.clone().with_station_ca(
+        Some(include_str!("../../csms-pki/tests/fixtures/ca.pem")),
+        Some(include_str!("../../csms-pki/tests/fixtures/ca.key")),
+        Some("forever"),
+    );
+    let auth = format!("Basic {}", STANDARD.encode("CP-1:secret-key-0123456"));
+    let opened = h.send(
+        "CP-1",
+        &[
+            ("sec-websocket-protocol", "ocpp1.6"),
+            ("authorization", &auth),
+        ],
+        &[WsEvent::Open],
+    );
+    assert_eq!(opened.status, 200);
+    let csr = include_str!("../../csms-pki/tests/fixtures/p256.csr");
+    let sign = json!([2, "s1", "SignCertificate", {"csr": csr}]).to_string();
+    let answers = h.calls("CP-1", &[&sign]);
+    assert_eq!(answers[0][2]["status"], "Rejected", "{answers:?}");
+    let reason = h
+        .sql
+        .execute(
+            "SELECT payload FROM station_events WHERE action = 'CsmsSecurityEvent'",
+            &[],
+        )
+        .unwrap()[0]
+        .text(0, "payload")
+        .unwrap();
+    assert!(
+        reason.contains("CertificateAuthorityUnavailable")
+            && reason.contains("station_certificate_validity_days"),
+        "{reason}"
+    );
 }

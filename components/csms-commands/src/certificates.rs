@@ -40,8 +40,19 @@ impl Hash {
             hash_algorithm: value.get("hashAlgorithm")?.as_str()?.to_owned(),
             issuer_name_hash: text("issuerNameHash")?,
             issuer_key_hash: text("issuerKeyHash")?,
-            serial_number: text("serialNumber")?,
+            serial_number: serial(&text("serialNumber")?),
         })
+    }
+}
+
+/// Serial numbers compare without leading zeroes, as the CSMS writes them: a station that
+/// reports `0a1b` means the certificate recorded as `a1b`.
+fn serial(hex: &str) -> String {
+    let trimmed = hex.trim_start_matches('0');
+    if trimmed.is_empty() && !hex.is_empty() {
+        "0".to_owned()
+    } else {
+        trimmed.to_owned()
     }
 }
 
@@ -102,20 +113,24 @@ pub fn hold(
 
 /// The station deleted this certificate.
 pub fn forget(sql: &impl Sql, cp: &str, hash: &Hash) -> Result<(), StoreError> {
+    delete(sql, cp, &hash.issuer_name_hash, &hash.serial_number)
+}
+
+fn delete(
+    sql: &impl Sql,
+    cp: &str,
+    issuer_name_hash: &str,
+    serial_number: &str,
+) -> Result<(), StoreError> {
     sql.execute(
         "DELETE FROM station_certificates WHERE charge_point_id = ? AND issuer_name_hash = ? \
          AND serial_number = ?",
-        &[
-            cp.into(),
-            hash.issuer_name_hash.as_str().into(),
-            hash.serial_number.as_str().into(),
-        ],
+        &[cp.into(), issuer_name_hash.into(), serial_number.into()],
     )
     .map(drop)
 }
 
-/// A station's report of its certificates of `types` (all types when empty): what it did not
-/// name is gone.
+/// A station's report of its certificates of `types`: what it did not name is gone.
 pub fn replace_reported(
     sql: &impl Sql,
     cp: &str,
@@ -124,23 +139,12 @@ pub fn replace_reported(
     now: &str,
 ) -> Result<(), StoreError> {
     let held = list(sql, cp)?;
-    for old in held
-        .iter()
-        .filter(|h| types.is_empty() || types.contains(&h.certificate_type))
-    {
+    for old in held.iter().filter(|h| types.contains(&h.certificate_type)) {
         let still = reported.iter().any(|(_, hash)| {
             hash.issuer_name_hash == old.issuer_name_hash && hash.serial_number == old.serial_number
         });
         if !still {
-            sql.execute(
-                "DELETE FROM station_certificates WHERE charge_point_id = ? AND issuer_name_hash = ? \
-                 AND serial_number = ?",
-                &[
-                    cp.into(),
-                    old.issuer_name_hash.as_str().into(),
-                    old.serial_number.as_str().into(),
-                ],
-            )?;
+            delete(sql, cp, &old.issuer_name_hash, &old.serial_number)?;
         }
     }
     for (certificate_type, hash) in reported {

@@ -62,6 +62,11 @@ impl Authority {
     pub fn from_pem(certificate_pem: &str, key_pem: &str) -> Result<Self, PkiError> {
         let certificate = facts::parse(certificate_pem)
             .map_err(|e| PkiError::new(format!("the CA certificate: {e}")))?;
+        if !crate::verify::may_sign_certificates(&certificate) {
+            return Err(PkiError::new(
+                "the CA certificate may not sign certificates (it needs basicConstraints cA:TRUE and, when it states key usages, keyCertSign)",
+            ));
+        }
         let key = parse_key(key_pem)?;
         let public = match &key {
             Key::P256(k) => k
@@ -106,8 +111,8 @@ impl Authority {
             .raw_bytes()
     }
 
-    /// Signs `csr` for `days` from `now`, with the 16 random bytes `serial` (the caller
-    /// draws them: this crate has no randomness of its own).
+    /// Signs `csr` for `days` from `now`, but never beyond the CA's own expiry, with the 16
+    /// random bytes `serial` (the caller draws them: this crate has no randomness of its own).
     pub fn sign(
         &self,
         csr: &CheckedCsr,
@@ -120,7 +125,19 @@ impl Authority {
         let serial = SerialNumber::new(&serial)
             .map_err(|e| PkiError::new(format!("the serial number: {e}")))?;
         let start = seconds(now).saturating_sub(BACKDATE.as_secs());
-        let end = seconds(now).saturating_add(u64::from(days) * 86_400);
+        let ca_end = self
+            .certificate
+            .tbs_certificate
+            .validity
+            .not_after
+            .to_unix_duration()
+            .as_secs();
+        let end = seconds(now)
+            .saturating_add(u64::from(days) * 86_400)
+            .min(ca_end);
+        if end <= seconds(now) {
+            return Err(PkiError::new("the CA certificate has expired"));
+        }
         let validity = Validity {
             not_before: time(start)?,
             not_after: time(end)?,

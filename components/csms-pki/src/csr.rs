@@ -3,8 +3,6 @@
 //! subject naming the station (CN = charge point id, O = the operator's organisation when
 //! configured).
 
-use p256::ecdsa::signature::Verifier as _;
-use x509_cert::der::asn1::ObjectIdentifier;
 use x509_cert::der::{DecodePem as _, Encode as _};
 use x509_cert::name::Name;
 use x509_cert::request::CertReq;
@@ -12,12 +10,6 @@ use x509_cert::spki::SubjectPublicKeyInfoOwned;
 
 use crate::facts::{common_name, organization};
 use crate::PkiError;
-
-const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
-const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
-const ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
-const ECDSA_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
 
 /// A request that passed every check: what goes into the certificate.
 #[derive(Debug, Clone)]
@@ -60,44 +52,15 @@ pub fn check(
 /// The request is signed with the private key of the public key it carries (proof of
 /// possession), with a key type and size this CA accepts.
 fn verify_signature(request: &CertReq) -> Result<(), PkiError> {
-    let key = &request.info.public_key;
-    if key.algorithm.oid != EC_PUBLIC_KEY {
-        return Err(PkiError::new(format!(
-            "the key is of type {}; this CA signs ECDSA keys on P-256 or P-384",
-            key.algorithm.oid
-        )));
-    }
-    let curve = key
-        .algorithm
-        .parameters
-        .as_ref()
-        .and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
-        .ok_or_else(|| PkiError::new("the EC key does not name its curve"))?;
     let info = request
         .info
         .to_der()
         .map_err(|e| PkiError::new(format!("encoding the request: {e}")))?;
-    let point = key.subject_public_key.raw_bytes();
-    let signature = request.signature.raw_bytes();
-    let algorithm = request.algorithm.oid;
-    let invalid =
-        |e: p256::ecdsa::Error| PkiError::new(format!("the request's signature is not valid: {e}"));
-    match (curve, algorithm) {
-        (P256, ECDSA_SHA256) => {
-            let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(invalid)?;
-            let signature = p256::ecdsa::DerSignature::try_from(signature).map_err(invalid)?;
-            key.verify(&info, &signature).map_err(invalid)
-        }
-        (P384, ECDSA_SHA384) => {
-            let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(invalid)?;
-            let signature = p384::ecdsa::DerSignature::try_from(signature).map_err(invalid)?;
-            key.verify(&info, &signature).map_err(invalid)
-        }
-        (P256 | P384, other) => Err(PkiError::new(format!(
-            "the request is signed with {other}; a P-256 key signs with ECDSA-SHA256, a P-384 key with ECDSA-SHA384"
-        ))),
-        (other, _) => Err(PkiError::new(format!(
-            "the EC key is on curve {other}; this CA signs P-256 or P-384 keys"
-        ))),
-    }
+    crate::signature::verify(
+        &request.info.public_key,
+        request.algorithm.oid,
+        &info,
+        request.signature.raw_bytes(),
+        "the request",
+    )
 }

@@ -7,10 +7,13 @@
 //!   whitepaper ask (PEM PKCS#10, its own signature, key type and size, subject CN = the charge
 //!   point id, O = the operator's organisation when one is configured).
 //! - [`authority`]: the charging-station CA that signs what passed.
+//! - [`verify`]: whether a certificate was issued by a trusted CA (security profile 3).
 
 pub mod authority;
 pub mod csr;
 pub mod facts;
+mod signature;
+pub mod verify;
 
 pub use authority::Authority;
 pub use csr::CheckedCsr;

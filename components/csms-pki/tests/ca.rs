@@ -3,7 +3,7 @@
 //! The CA against requests made with openssl (tests/fixtures): what it signs, what it refuses.
 
 use chrono::{DateTime, Utc};
-use csms_pki::{csr, facts, Authority};
+use csms_pki::{csr, facts, verify, Authority};
 use p256::ecdsa::signature::Verifier as _;
 use x509_cert::der::{DecodePem as _, Encode as _};
 
@@ -89,4 +89,42 @@ fn a_key_of_another_certificate_is_refused() {
     assert!(Authority::from_pem(&fixture("ca.pem"), &other).is_err());
     let reason = Authority::from_pem(&fixture("ca.pem"), "garbage").unwrap_err();
     assert!(reason.to_string().contains("private key"), "{reason}");
+}
+
+#[test]
+fn a_certificate_it_issued_verifies_against_it_and_a_forged_one_does_not() {
+    let ca = authority();
+    let checked = csr::check(&fixture("p256.csr"), "CP-1", None).unwrap();
+    let issued = ca.sign(&checked, now(), 365, [3; 16]).unwrap();
+    let facts = verify::issued_by(&issued.chain_pem, &fixture("ca.pem"), now()).unwrap();
+    assert_eq!(facts.common_name.as_deref(), Some("CP-1"));
+    assert_eq!(facts.hash, issued.facts.hash);
+    // Issued by a CA of the same name but another key (made with openssl).
+    let forged = verify::issued_by(&fixture("forged-leaf.pem"), &fixture("ca.pem"), now())
+        .unwrap_err()
+        .to_string();
+    assert!(forged.contains("signature is not valid"), "{forged}");
+    // A self-signed certificate names no trusted issuer.
+    let ca_pem = fixture("ca.pem");
+    let stranger = verify::issued_by(&fixture("forged-leaf.pem"), "", now()).unwrap_err();
+    assert!(
+        stranger.to_string().contains("not a trusted CA"),
+        "{stranger}"
+    );
+    let later = now() + chrono::Duration::days(400);
+    let expired = verify::issued_by(&issued.chain_pem, &ca_pem, later).unwrap_err();
+    assert!(expired.to_string().contains("expired"), "{expired}");
+}
+
+#[test]
+fn certificates_end_with_the_ca_and_only_a_ca_certificate_signs() {
+    let ca = authority();
+    let checked = csr::check(&fixture("p256.csr"), "CP-1", None).unwrap();
+    let issued = ca.sign(&checked, now(), 3660, [5; 16]).unwrap();
+    assert_eq!(issued.facts.not_after, ca.facts().unwrap().not_after);
+    let after_ca = ca.facts().unwrap().not_after + chrono::Duration::days(1);
+    assert!(ca.sign(&checked, after_ca, 30, [5; 16]).is_err());
+    let leaf = facts::chain(&issued.chain_pem)[0].to_owned();
+    let refused = Authority::from_pem(&leaf, &fixture("ca.key")).unwrap_err();
+    assert!(refused.to_string().contains("may not sign"), "{refused}");
 }

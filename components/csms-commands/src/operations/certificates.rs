@@ -13,6 +13,15 @@ use crate::CommandError;
 /// The type a 1.6 station's own certificate is recorded under (1.6 has no such enum).
 const V16_STATION_CERTIFICATE: &str = "ChargePointCertificate";
 
+/// 2.0.1 `GetCertificateIdUseEnumType`: what GetInstalledCertificateIds reports.
+const V201_INSTALLED_TYPES: [&str; 5] = [
+    "V2GRootCertificate",
+    "MORootCertificate",
+    "CSMSRootCertificate",
+    "V2GCertificateChain",
+    "ManufacturerRootCertificate",
+];
+
 /// A certificate sent to a station must be one: a PEM the station cannot read would only come
 /// back as a Rejected it cannot explain.
 pub(super) fn check(action: &str, payload: &Value) -> Result<(), String> {
@@ -129,7 +138,7 @@ fn installed(
             (vec![kind], reported)
         }
         OcppVersion::V201 => {
-            let types = request
+            let mut types: Vec<String> = request
                 .get("certificateType")
                 .and_then(Value::as_array)
                 .into_iter()
@@ -137,6 +146,14 @@ fn installed(
                 .filter_map(Value::as_str)
                 .map(str::to_owned)
                 .collect();
+            // No types asks for every GetCertificateIdUse type: the station's own
+            // ChargingStationCertificate is not one, so what is known of it stays.
+            if types.is_empty() {
+                types = V201_INSTALLED_TYPES
+                    .iter()
+                    .map(|t| (*t).to_owned())
+                    .collect();
+            }
             let reported = response
                 .get("certificateHashDataChain")
                 .and_then(Value::as_array)
@@ -249,5 +266,44 @@ mod tests {
             now(),
         );
         assert!(certificates::list(&db.sql, "CP1").unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_untyped_report_keeps_the_stations_own_certificate_and_serials_match_padded() {
+        let db = db();
+        let hold = |kind: &str, serial: &str, source: &str| {
+            let hash = Hash {
+                hash_algorithm: "SHA256".into(),
+                issuer_name_hash: "cc".into(),
+                issuer_key_hash: "dd".into(),
+                serial_number: serial.into(),
+            };
+            certificates::hold(&db.sql, "CP1", kind, &hash, &Known::default(), source, "t")
+                .unwrap();
+        };
+        hold("ChargingStationCertificate", "2", "signed");
+        hold("CSMSRootCertificate", "a1b", "installed");
+        let padded = json!({"hashAlgorithm": "SHA256", "issuerNameHash": "cc",
+            "issuerKeyHash": "dd", "serialNumber": "0a1b"});
+        answered_as(
+            &db,
+            OcppVersion::V201,
+            "GetInstalledCertificateIds",
+            json!({}),
+            json!({"status": "Accepted", "certificateHashDataChain": [
+                {"certificateType": "CSMSRootCertificate", "certificateHashData": padded}]}),
+            now(),
+        );
+        let held = certificates::list(&db.sql, "CP1").unwrap();
+        let kept: Vec<(&str, &str)> = held
+            .iter()
+            .map(|h| (h.certificate_type.as_str(), h.source.as_str()))
+            .collect();
+        assert_eq!(kept.len(), 2, "{kept:?}");
+        assert!(kept.contains(&("ChargingStationCertificate", "signed")));
+        assert!(
+            kept.contains(&("CSMSRootCertificate", "installed")),
+            "the padded serial is the same certificate: {kept:?}"
+        );
     }
 }

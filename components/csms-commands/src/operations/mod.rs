@@ -81,6 +81,9 @@ pub struct Operation {
     pub while_pending: WhilePending,
     /// The notifications the station sends after answering, shown on the command.
     pub follow_up: Option<FollowUp>,
+    /// It changes what the station trusts or runs (certificates, its security profile, its
+    /// firmware): an administrator's decision, not an operator's.
+    pub changes_trust: bool,
 }
 
 impl Operation {
@@ -89,6 +92,13 @@ impl Operation {
         match version {
             OcppVersion::V16 => self.v16,
             OcppVersion::V201 => self.v201,
+        }
+    }
+
+    const fn changing_trust(self) -> Self {
+        Operation {
+            changes_trust: true,
+            ..self
         }
     }
 
@@ -107,6 +117,7 @@ const fn both(name: &'static str, unit: Unit) -> Operation {
         unit,
         while_pending: WhilePending::Allowed,
         follow_up: None,
+        changes_trust: false,
     }
 }
 
@@ -117,6 +128,7 @@ const fn only_16(name: &'static str) -> Operation {
         unit: Unit::Plain,
         while_pending: WhilePending::Allowed,
         follow_up: None,
+        changes_trust: false,
     }
 }
 
@@ -127,6 +139,7 @@ const fn only_201(name: &'static str, unit: Unit) -> Operation {
         unit,
         while_pending: WhilePending::Allowed,
         follow_up: None,
+        changes_trust: false,
     }
 }
 
@@ -142,6 +155,7 @@ const fn renamed(
         unit,
         while_pending,
         follow_up: None,
+        changes_trust: false,
     }
 }
 
@@ -185,17 +199,21 @@ pub const OPERATIONS: &[Operation] = &[
     both("SetChargingProfile", Unit::SetChargingProfile),
     both("TriggerMessage", Unit::Plain),
     both("UnlockConnector", Unit::Plain),
-    both("UpdateFirmware", Unit::Plain).followed_by(follow_up::FIRMWARE),
+    both("UpdateFirmware", Unit::Plain)
+        .changing_trust()
+        .followed_by(follow_up::FIRMWARE),
     only_16("GetDiagnostics").followed_by(follow_up::DIAGNOSTICS),
     // The 1.6 security extension: 2.0.1 TriggerMessage and UpdateFirmware are what these are
     // there, so they stay their own operations.
     only_16("ExtendedTriggerMessage"),
-    only_16("SignedUpdateFirmware").followed_by(follow_up::SIGNED_FIRMWARE),
+    only_16("SignedUpdateFirmware")
+        .changing_trust()
+        .followed_by(follow_up::SIGNED_FIRMWARE),
     both("GetLog", Unit::Plain).followed_by(follow_up::LOG),
-    both("CertificateSigned", Unit::Certificates),
-    both("DeleteCertificate", Unit::Certificates),
+    both("CertificateSigned", Unit::Certificates).changing_trust(),
+    both("DeleteCertificate", Unit::Certificates).changing_trust(),
     both("GetInstalledCertificateIds", Unit::Certificates),
-    both("InstallCertificate", Unit::Certificates),
+    both("InstallCertificate", Unit::Certificates).changing_trust(),
     only_201("GetBaseReport", Unit::Report),
     only_201("GetReport", Unit::Report),
     only_201("ClearDisplayMessage", Unit::Plain),
@@ -206,13 +224,15 @@ pub const OPERATIONS: &[Operation] = &[
     only_201("GetDisplayMessages", Unit::Plain).followed_by(follow_up::DISPLAY_MESSAGES),
     only_201("GetMonitoringReport", Unit::Plain).followed_by(follow_up::MONITORING_REPORT),
     only_201("GetTransactionStatus", Unit::Plain),
-    only_201("PublishFirmware", Unit::Plain).followed_by(follow_up::PUBLISH_FIRMWARE),
+    only_201("PublishFirmware", Unit::Plain)
+        .changing_trust()
+        .followed_by(follow_up::PUBLISH_FIRMWARE),
     only_201("SetDisplayMessage", Unit::Plain),
     only_201("SetMonitoringBase", Unit::Plain),
     only_201("SetMonitoringLevel", Unit::Plain),
-    only_201("SetNetworkProfile", Unit::NetworkProfile),
+    only_201("SetNetworkProfile", Unit::NetworkProfile).changing_trust(),
     only_201("SetVariableMonitoring", Unit::Plain),
-    only_201("UnpublishFirmware", Unit::Plain),
+    only_201("UnpublishFirmware", Unit::Plain).changing_trust(),
 ];
 
 /// The actions an operator may send to a station speaking `version`, in its own names.
@@ -270,6 +290,13 @@ pub fn resolve(version: OcppVersion, name: &str) -> Result<Resolved, Unresolved>
         }
     }
     Err(Unresolved::Unknown)
+}
+
+/// The operation an action name of either version means.
+pub fn named(name: &str) -> Option<&'static Operation> {
+    OPERATIONS
+        .iter()
+        .find(|o| o.v16 == Some(name) || o.v201 == Some(name))
 }
 
 /// The operation a stored command belongs to.
@@ -331,8 +358,11 @@ pub fn prepare(
         | Unit::ReserveNow
         | Unit::SendLocalList
         | Unit::SetChargingProfile
-        | Unit::ClearChargingProfile
-        | Unit::NetworkProfile => as_written(resolved, payload),
+        | Unit::ClearChargingProfile => as_written(resolved, payload),
+        Unit::NetworkProfile => match network_profile::check(sql, charge_point_id, &payload)? {
+            Ok(()) => as_written(resolved, payload),
+            Err(reason) => Err(reason),
+        },
         Unit::Certificates => certificates::check(resolved.action, &payload)
             .and_then(|()| as_written(resolved, payload)),
     };
