@@ -14,14 +14,20 @@ class ApiError extends Error {
   }
 }
 
-async function api(path) {
+async function api(path, method = "GET", payload = undefined) {
   const token = sessionStorage.getItem(TOKEN_KEY);
-  const response = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });
-  const body = await response.json().catch(() => ({}));
+  const headers = { Authorization: `Bearer ${token}` };
+  if (payload !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(path, {
+    method,
+    headers,
+    body: payload === undefined ? undefined : JSON.stringify(payload),
+  });
+  const answer = await response.json().catch(() => ({}));
   if (!response.ok) {
-    throw new ApiError(response.status, body.detail || response.statusText);
+    throw new ApiError(response.status, answer.detail || response.statusText);
   }
-  return body;
+  return answer;
 }
 
 function element(tag, text, className) {
@@ -74,8 +80,12 @@ async function chargePoints(view) {
   for (const cp of page.items) {
     const row = element("tr");
     row.dataset.id = cp.id;
+    const link = element("a", cp.id);
+    link.href = `/charge-points/${encodeURIComponent(cp.id)}`;
+    const idCell = element("td");
+    idCell.append(link);
     row.append(
-      element("td", cp.id),
+      idCell,
       element("td", cp.online ? "online" : "offline", cp.online ? "online" : "offline"),
       element("td", cp.ocpp_version || "-"),
       element("td", cp.last_heartbeat_at || "-"),
@@ -86,10 +96,118 @@ async function chargePoints(view) {
   view.append(table);
 }
 
+function table(titles, rows) {
+  const node = element("table");
+  const head = element("tr");
+  for (const title of titles) head.append(element("th", title));
+  node.append(head);
+  for (const cells of rows) {
+    const row = element("tr");
+    for (const cell of cells) row.append(element("td", cell ?? "-"));
+    node.append(row);
+  }
+  return node;
+}
+
+// What an operator most often sends, with a payload valid in the station's version.
+const DEFAULT_COMMAND = {
+  "ocpp1.6": ["Reset", { type: "Soft" }],
+  "ocpp2.0.1": ["Reset", { type: "Immediate" }],
+};
+
+function commandForm(id, version, status) {
+  const form = element("form", undefined, "card");
+  form.id = "command-form";
+  const [action, payload] = DEFAULT_COMMAND[version] || DEFAULT_COMMAND["ocpp1.6"];
+  const actionLabel = element("label", "Action");
+  actionLabel.htmlFor = "command-action";
+  const actionInput = element("input");
+  actionInput.id = "command-action";
+  actionInput.required = true;
+  actionInput.value = action;
+  const payloadLabel = element("label", "Payload (JSON, in the station's OCPP version)");
+  payloadLabel.htmlFor = "command-payload";
+  const payloadInput = element("textarea");
+  payloadInput.id = "command-payload";
+  payloadInput.rows = 4;
+  payloadInput.value = JSON.stringify(payload);
+  const send = element("button", "Send");
+  send.type = "submit";
+  const message = element("p", status || "", "note");
+  message.id = "command-message";
+  message.setAttribute("role", "alert");
+  form.append(element("h2", "Send a command"), actionLabel, actionInput, payloadLabel,
+    payloadInput, send, message);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    let body;
+    try {
+      body = JSON.parse(payloadInput.value || "{}");
+    } catch (error) {
+      message.className = "error";
+      message.textContent = `The payload is not JSON: ${error.message}`;
+      return;
+    }
+    try {
+      const queued = await api(
+        `/api/v1/charge-points/${encodeURIComponent(id)}/commands/${encodeURIComponent(actionInput.value.trim())}`,
+        "POST", body);
+      lastCommandMessage = `Command ${queued.command_id} queued.`;
+      document.activeElement.blur();
+      render();
+    } catch (error) {
+      message.className = "error";
+      message.textContent = error.message;
+    }
+  });
+  return form;
+}
+
+// Kept across refreshes, so the answer to a send stays on screen.
+let lastCommandMessage = "";
+
+async function chargePoint(view, id) {
+  const path = `/api/v1/charge-points/${encodeURIComponent(id)}`;
+  const [cp, commands] = await Promise.all([api(path), api(`${path}/commands?limit=20`)]);
+  // A form being typed into is not replaced by a refresh.
+  const typing = document.activeElement;
+  if (view.contains(typing) && typing.matches("input, textarea")) return;
+  const facts = element("dl", undefined, "facts");
+  for (const [term, value] of [
+    ["state", cp.online ? "online" : "offline"],
+    ["OCPP version", cp.ocpp_version],
+    ["vendor", cp.boot.vendor],
+    ["model", cp.boot.model],
+    ["firmware", cp.boot.firmware_version],
+    ["last boot", cp.boot.last_boot_at],
+    ["last heartbeat", cp.last_heartbeat_at],
+    ["registration", cp.registration_status],
+    ["security profile", cp.security_profile],
+  ]) {
+    facts.append(element("dt", term), element("dd", value ?? "-"));
+  }
+  const connectors = cp.connectors.length === 0
+    ? element("p", "No connector has reported a status yet.", "empty")
+    : table(["connector", "EVSE", "status", "error", "since"], cp.connectors.map((c) => [
+      c.connector_id, c.evse_id, c.status, c.error_code, c.status_at]));
+  const sent = commands.items.length === 0
+    ? element("p", "No commands have been sent to this station.", "empty")
+    : table(["id", "action", "state", "answer", "created"], commands.items.map((c) => [
+      c.id, c.action, c.state,
+      c.response ? JSON.stringify(c.response) : c.error ? `${c.error.code}: ${c.error.description}` : "-",
+      c.created_at]));
+  sent.id = "commands";
+  view.replaceChildren(element("h1", cp.id), facts, element("h2", "Connectors"), connectors,
+    commandForm(cp.id, cp.ocpp_version, lastCommandMessage), element("h2", "Commands"), sent);
+}
+
 const VIEWS = [
   [/^\/$/, overview],
   [/^\/charge-points\/?$/, chargePoints],
+  [/^\/charge-points\/([^/]+)$/, chargePoint],
 ];
+
+let renderedPath = null;
 
 async function render() {
   const path = location.pathname;
@@ -103,8 +221,11 @@ async function render() {
     view.replaceChildren(element("h1", "Not found"), element("p", `Nothing is at ${path}.`, "empty"));
     return;
   }
+  if (path !== renderedPath) lastCommandMessage = "";
+  renderedPath = path;
+  const params = found[0].exec(path).slice(1).map(decodeURIComponent);
   try {
-    await found[1](view);
+    await found[1](view, ...params);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
       showSignIn("This token was refused: it is wrong or has been revoked.");
