@@ -68,11 +68,11 @@ class ChargePoint(OcppChargePoint):
 
 
 @contextlib.asynccontextmanager
-async def charge_point(backend, cp_id, *, password=None, subprotocols=("ocpp1.6",)):
+async def charge_point(backend, cp_id, *, password=None, subprotocols=("ocpp1.6",), cls=None):
     headers = {"Authorization": harness.basic_auth(cp_id, password)} if password else None
     async with websockets.connect(f"{backend.ws_url}/{cp_id}", subprotocols=list(subprotocols),
                                   additional_headers=headers, open_timeout=20) as ws:
-        cp = ChargePoint(cp_id, ws, response_timeout=20)
+        cp = (cls or ChargePoint)(cp_id, ws, response_timeout=20)
         task = asyncio.create_task(cp.start())
         try:
             yield cp

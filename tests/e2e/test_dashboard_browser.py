@@ -9,7 +9,6 @@ import os
 import uuid
 
 import pytest
-import websockets
 from ocpp.v16 import call
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -18,6 +17,7 @@ from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
 import harness
+from conftest import charge_point
 from test_commands import CommandedChargePoint
 
 # Selenium Manager must not look for a driver on the network.
@@ -67,31 +67,25 @@ async def test_sign_in_see_a_station_come_online_and_sign_out(backend, browser):
     assert browser.find_element(By.CSS_SELECTOR, f"{row} td:nth-child(2)").text == "offline"
     assert browser.execute_script("return location.pathname") == "/charge-points"
 
-    async with websockets.connect(f"{backend.ws_url}/{cp_id}", subprotocols=["ocpp1.6"],
-                                  open_timeout=20) as ws:
-        cp = CommandedChargePoint(cp_id, ws, response_timeout=20)
-        task = asyncio.create_task(cp.start())
-        try:
-            await cp.call(call.BootNotification(charge_point_model="M", charge_point_vendor="V"))
-            # No reload: the view re-reads the API by itself.
-            await asyncio.to_thread(wait, browser, ready.text_to_be_present_in_element(
-                (By.CSS_SELECTOR, f"{row} td:nth-child(2)"), "online"))
-            browser.save_screenshot(str(shots / "charge-points.png"))
-            # The station's page: a Reset sent from its form, answered by the station.
-            browser.find_element(By.CSS_SELECTOR, f"{row} a").click()
-            await asyncio.to_thread(wait, browser, ready.visibility_of_element_located(
-                (By.ID, "command-form")))
-            assert browser.find_element(By.CSS_SELECTOR, "#view h1").text == cp_id
-            browser.find_element(By.CSS_SELECTOR, "#command-form button").click()
-            await asyncio.to_thread(wait, browser, ready.text_to_be_present_in_element(
-                (By.ID, "commands"), "answered"))
-            answer = browser.find_element(By.CSS_SELECTOR, "#commands tr:nth-child(2)").text
-            assert "Reset" in answer and "Accepted" in answer, answer
-            assert cp.asked == [("Reset", "Soft")]
-            browser.save_screenshot(str(shots / "charge-point.png"))
-            browser.back()
-        finally:
-            task.cancel()
+    async with charge_point(backend, cp_id, cls=CommandedChargePoint) as cp:
+        await cp.call(call.BootNotification(charge_point_model="M", charge_point_vendor="V"))
+        # No reload: the view re-reads the API by itself.
+        await asyncio.to_thread(wait, browser, ready.text_to_be_present_in_element(
+            (By.CSS_SELECTOR, f"{row} td:nth-child(2)"), "online"))
+        browser.save_screenshot(str(shots / "charge-points.png"))
+        # The station's page: a Reset sent from its form, answered by the station.
+        browser.find_element(By.CSS_SELECTOR, f"{row} a").click()
+        await asyncio.to_thread(wait, browser, ready.visibility_of_element_located(
+            (By.ID, "command-form")))
+        assert browser.find_element(By.CSS_SELECTOR, "#view h1").text == cp_id
+        browser.find_element(By.CSS_SELECTOR, "#command-form button").click()
+        await asyncio.to_thread(wait, browser, ready.text_to_be_present_in_element(
+            (By.ID, "commands"), "answered"))
+        answer = browser.find_element(By.CSS_SELECTOR, "#commands tr:nth-child(2)").text
+        assert "Reset" in answer and "Accepted" in answer, answer
+        assert cp.asked == [("Reset", "Soft")]
+        browser.save_screenshot(str(shots / "charge-point.png"))
+        browser.back()
 
     browser.find_element(By.CSS_SELECTOR, 'nav a[href="/"]').click()
     wait(browser, ready.text_to_be_present_in_element((By.CSS_SELECTOR, "#view h1"), "Overview"))
