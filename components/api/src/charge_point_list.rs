@@ -3,7 +3,9 @@
 //!
 //! Filters: `registration_status` (what the registry says), `status` (a connector status:
 //! the charge point matches when any of its connectors, connector 0 included, is in it),
-//! `tariff_id`, and `online` (the live connection state in the key-value store).
+//! `tariff_id`, `id_prefix` (ids that start with it, case-sensitive, as ids are), `ocpp_version`
+//! (the version of the last boot, as the registry holds it) and `online` (the live connection
+//! state in the key-value store).
 //!
 //! `online` cannot be answered by SQL: each candidate's connection state is a key-value read.
 //! So that one request stays cheap however few charge points match, at most
@@ -22,18 +24,20 @@ use crate::problem::ApiError;
 use crate::query::Query;
 use crate::{tariffs, Reply};
 
-pub(crate) const PARAMS: [&str; 6] = [
+pub(crate) const PARAMS: [&str; 8] = [
     "limit",
     "cursor",
     "online",
     "status",
     "registration_status",
     "tariff_id",
+    "id_prefix",
+    "ocpp_version",
 ];
 pub(crate) const TARIFF_PARAMS: [&str; 2] = pagination::PARAMS;
 
-/// OCPP 1.6 ChargePointStatus.
-pub(crate) const CONNECTOR_STATUSES: [&str; 9] = [
+/// OCPP 1.6 ChargePointStatus, then what 2.0.1 ConnectorStatusEnumType adds.
+pub(crate) const CONNECTOR_STATUSES: [&str; 10] = [
     "Available",
     "Preparing",
     "Charging",
@@ -43,6 +47,7 @@ pub(crate) const CONNECTOR_STATUSES: [&str; 9] = [
     "Reserved",
     "Unavailable",
     "Faulted",
+    "Occupied",
 ];
 /// OCPP 1.6 RegistrationStatus.
 pub(crate) const REGISTRATION_STATUSES: [&str; 3] = ["Accepted", "Pending", "Rejected"];
@@ -57,6 +62,8 @@ struct Filter {
     status: Option<&'static str>,
     registration_status: Option<&'static str>,
     tariff_id: Option<String>,
+    id_prefix: Option<String>,
+    ocpp_version: Option<&'static str>,
 }
 
 pub(crate) fn list(sql: &impl Sql, kv: &impl KeyValue, query: &Query) -> Result<Reply, ApiError> {
@@ -65,6 +72,8 @@ pub(crate) fn list(sql: &impl Sql, kv: &impl KeyValue, query: &Query) -> Result<
         status: query.one_of("status", &CONNECTOR_STATUSES)?,
         registration_status: query.one_of("registration_status", &REGISTRATION_STATUSES)?,
         tariff_id: query.text("tariff_id", tariffs::MAX_ID_CHARS)?,
+        id_prefix: query.text("id_prefix", charge_points::MAX_ID_CHARS)?,
+        ocpp_version: query.one_of("ocpp_version", &charge_points::OCPP_VERSIONS)?,
     };
     let request = PageRequest::from_query(query, LIST)?;
     Reply::ok(&page(sql, kv, &filter, &request)?)
@@ -102,6 +111,20 @@ fn page(
     if let Some(tariff_id) = &filter.tariff_id {
         conditions.push("tariff_id = ?".into());
         params.push(tariff_id.into());
+    }
+    if let Some(prefix) = &filter.id_prefix {
+        // A range on the primary key, so the index finds the first match and the page ends
+        // at the last one; ids compare as their UTF-8 bytes, which is code point order.
+        conditions.push("id >= ?".into());
+        params.push(prefix.into());
+        if let Some(upper) = prefix_upper_bound(prefix) {
+            conditions.push("id < ?".into());
+            params.push(upper.into());
+        }
+    }
+    if let Some(version) = filter.ocpp_version {
+        conditions.push("ocpp_version = ?".into());
+        params.push(version.into());
     }
     if let Some(status) = filter.status {
         conditions.push(
@@ -229,6 +252,24 @@ fn connectors_of(
     Ok(by_charge_point)
 }
 
+/// The least string above every string that starts with `prefix`: its last character
+/// replaced by the next one (dropped when it is the last code point), `None` when no string
+/// is above them all.
+fn prefix_upper_bound(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = match u32::from(last) + 1 {
+            0xD800 => Some('\u{E000}'),
+            code => char::from_u32(code),
+        };
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
 pub(crate) fn where_clause(conditions: &[String]) -> String {
     if conditions.is_empty() {
         String::new()
@@ -286,6 +327,49 @@ mod tests {
                 "online":online})
             .to_string(),
         );
+    }
+
+    #[test]
+    fn id_prefix_finds_exactly_the_ids_that_start_with_it_over_pages() {
+        let bench = Bench::new();
+        register(
+            &bench,
+            &["AB", "AB-1", "AB-2", "AB-3", "ABC", "AC", "A", "B"],
+        );
+        let pages = all_pages(&bench, "/api/v1/charge-points?id_prefix=AB-&limit=2");
+        assert_eq!(pages, [vec!["AB-1", "AB-2"], vec!["AB-3"]]);
+        let one = bench.call("GET", "/api/v1/charge-points?id_prefix=AB", "");
+        assert_eq!(ids(&one.body), ["AB", "AB-1", "AB-2", "AB-3", "ABC"]);
+        let none = bench.call("GET", "/api/v1/charge-points?id_prefix=ab", "");
+        assert!(ids(&none.body).is_empty(), "ids are case-sensitive");
+    }
+
+    #[test]
+    fn the_upper_bound_of_a_prefix_is_its_successor() {
+        assert_eq!(super::prefix_upper_bound("AB").as_deref(), Some("AC"));
+        assert_eq!(
+            super::prefix_upper_bound("A\u{D7FF}").as_deref(),
+            Some("A\u{E000}")
+        );
+        assert_eq!(
+            super::prefix_upper_bound("A\u{10FFFF}").as_deref(),
+            Some("B")
+        );
+        assert_eq!(super::prefix_upper_bound("\u{10FFFF}"), None);
+    }
+
+    #[test]
+    fn ocpp_version_filters_by_the_last_boot() {
+        let bench = Bench::new();
+        register(&bench, &["CP1", "CP2", "CP3"]);
+        bench.exec(
+            "UPDATE charge_points SET ocpp_version = 'ocpp2.0.1' WHERE id = 'CP2';\n\
+             UPDATE charge_points SET ocpp_version = 'ocpp1.6' WHERE id = 'CP3'",
+        );
+        let v201 = bench.call("GET", "/api/v1/charge-points?ocpp_version=ocpp2.0.1", "");
+        assert_eq!(ids(&v201.body), ["CP2"]);
+        let bad = bench.call("GET", "/api/v1/charge-points?ocpp_version=ocpp2.1", "");
+        assert_eq!(bad.status, 400);
     }
 
     #[test]

@@ -49,7 +49,7 @@ struct PutChargePoint {
 const SECURITY_PROFILES: std::ops::RangeInclusive<i64> = 0..=3;
 
 /// The OCPP versions a station may be pinned to.
-const OCPP_VERSIONS: [&str; 2] = ["ocpp1.6", "ocpp2.0.1"];
+pub(crate) const OCPP_VERSIONS: [&str; 2] = ["ocpp1.6", "ocpp2.0.1"];
 /// The registration states BootNotification answers.
 const REGISTRATION_STATUSES: [&str; 3] = ["Accepted", "Pending", "Rejected"];
 

@@ -36,6 +36,7 @@ mod json_body;
 mod local_list;
 mod meter_values;
 mod openapi;
+mod overview;
 mod pagination;
 mod password;
 mod problem;
@@ -287,6 +288,7 @@ fn dispatch(
     let id = target.id.as_str();
     match (target.resource, target.method) {
         (Resource::OpenApi, Method::Get) => Ok(Reply::openapi()),
+        (Resource::Overview, Method::Get) => overview::get(sql, kv, now),
         (Resource::ChargePoints, Method::Get) => charge_point_list::list(sql, kv, query),
         (Resource::ChargePoint, Method::Get) => charge_points::get(sql, kv, id),
         (Resource::ChargePoint, Method::Put) => charge_points::put(sql, kv, id, body, now),

@@ -33,6 +33,8 @@ impl Method {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resource {
     OpenApi,
+    /// The network at a glance: counts, today's energy and revenue, latest faults.
+    Overview,
     /// The list of charge points.
     ChargePoints,
     ChargePoint,
@@ -124,6 +126,11 @@ pub const ROUTES: &[Route] = &[
         path: "/api/v1/openapi.json",
         methods: &[Method::Get],
         resource: Resource::OpenApi,
+    },
+    Route {
+        path: "/api/v1/overview",
+        methods: &[Method::Get],
+        resource: Resource::Overview,
     },
     Route {
         path: "/api/v1/charge-points",
