@@ -27,6 +27,7 @@ mod charge_point_delete;
 mod charge_point_list;
 mod charge_points;
 mod charging_profiles;
+mod command_actions;
 mod commands;
 mod connectors;
 mod cost_updated;
@@ -289,6 +290,7 @@ fn dispatch(
     match (target.resource, target.method) {
         (Resource::OpenApi, Method::Get) => Ok(Reply::openapi()),
         (Resource::Overview, Method::Get) => overview::get(sql, kv, now),
+        (Resource::CommandActions, Method::Get) => command_actions::list(),
         (Resource::ChargePoints, Method::Get) => charge_point_list::list(sql, kv, query),
         (Resource::ChargePoint, Method::Get) => charge_points::get(sql, kv, id),
         (Resource::ChargePoint, Method::Put) => charge_points::put(sql, kv, id, body, now),

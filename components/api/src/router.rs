@@ -35,6 +35,8 @@ pub enum Resource {
     OpenApi,
     /// The network at a glance: counts, today's energy and revenue, latest faults.
     Overview,
+    /// The actions operators may send, per OCPP version, with the role each needs.
+    CommandActions,
     /// The list of charge points.
     ChargePoints,
     ChargePoint,
@@ -131,6 +133,11 @@ pub const ROUTES: &[Route] = &[
         path: "/api/v1/overview",
         methods: &[Method::Get],
         resource: Resource::Overview,
+    },
+    Route {
+        path: "/api/v1/command-actions",
+        methods: &[Method::Get],
+        resource: Resource::CommandActions,
     },
     Route {
         path: "/api/v1/charge-points",
