@@ -15,12 +15,30 @@ pub const INDEX: Asset = Asset {
     body: include_bytes!("../web/index.html"),
 };
 
+/// A module's files, compiled in under the name the page asks for.
+macro_rules! script {
+    ($name:literal) => {
+        Asset {
+            name: $name,
+            content_type: "text/javascript; charset=utf-8",
+            body: include_bytes!(concat!("../web/", $name)),
+        }
+    };
+}
+
 pub const ASSETS: &[Asset] = &[
-    Asset {
-        name: "app.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../web/app.js"),
-    },
+    script!("app.js"),
+    script!("api.js"),
+    script!("dom.js"),
+    script!("chart.js"),
+    script!("views/overview.js"),
+    script!("views/charge-points.js"),
+    script!("views/charge-point.js"),
+    script!("views/sessions.js"),
+    script!("views/session.js"),
+    script!("views/tariffs.js"),
+    script!("views/id-tags.js"),
+    script!("views/cdr-export.js"),
     Asset {
         name: "app.css",
         content_type: "text/css; charset=utf-8",

@@ -118,12 +118,63 @@ mod tests {
         }
     }
 
+    /// The modules `asset` imports, as asset names (`./dom.js` from `views/x.js` is `dom.js`
+    /// once `..` is resolved).
+    fn imports(asset: &assets::Asset) -> Vec<String> {
+        let text = std::str::from_utf8(asset.body).unwrap_or_default();
+        let dir: Vec<&str> = asset.name.split('/').rev().skip(1).collect::<Vec<_>>();
+        let dir: Vec<&str> = dir.into_iter().rev().collect();
+        text.split(" from \"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .map(|target| {
+                let mut path = dir.clone();
+                for part in target.split('/') {
+                    match part {
+                        "." => {}
+                        ".." => {
+                            path.pop();
+                        }
+                        name => path.push(name),
+                    }
+                }
+                path.join("/")
+            })
+            .collect()
+    }
+
     #[test]
-    fn the_page_loads_only_its_own_assets_and_no_inline_script() {
+    fn the_page_reaches_every_asset_and_only_its_own() {
         let page = std::str::from_utf8(assets::INDEX.body).unwrap_or_default();
+        let mut reached = vec!["app.js".to_owned(), "app.css".to_owned()];
+        for name in &reached {
+            assert!(page.contains(&format!("/assets/{name}")), "{name}");
+        }
+        let mut next = 0;
+        while next < reached.len() {
+            let asset = assets::find(&reached[next])
+                .unwrap_or_else(|| panic!("{} is no asset", reached[next]));
+            for import in imports(asset) {
+                assert!(
+                    assets::find(&import).is_some(),
+                    "{} imports {import}, which is not served",
+                    asset.name
+                );
+                if !reached.contains(&import) {
+                    reached.push(import);
+                }
+            }
+            next += 1;
+        }
         for asset in assets::ASSETS {
             assert!(
-                page.contains(&format!("/assets/{}", asset.name)),
+                reached.iter().any(|r| r == asset.name),
+                "{} is served but never loaded",
+                asset.name
+            );
+            let text = std::str::from_utf8(asset.body).unwrap_or_default();
+            assert!(
+                !text.contains("innerHTML") && !text.contains("eval("),
                 "{}",
                 asset.name
             );

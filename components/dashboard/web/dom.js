@@ -41,9 +41,13 @@ export function table(titles, rows, caption) {
 }
 
 export function facts(pairs) {
+  // A value may be a ready node (a link) or text.
   const node = element("dl", undefined, "facts");
   for (const [term, value] of pairs) {
-    node.append(element("dt", term), element("dd", value ?? "-"));
+    const dd = element("dd");
+    if (value instanceof Node) dd.append(value);
+    else dd.textContent = value === undefined || value === null || value === "" ? "-" : String(value);
+    node.append(element("dt", term), dd);
   }
   return node;
 }
