@@ -57,7 +57,7 @@ export async function idTags(view, _params, render) {
       block.addEventListener("click", () => change(tag,
         { status: tag.status === "Blocked" ? "Accepted" : "Blocked" }, render, note));
       const expire = button("Expire now", "button", "small");
-      expire.setAttribute("aria-label", `Expire ${tag.id_tag} now`);
+      expire.setAttribute("aria-label", `Expire now ${tag.id_tag}`);
       expire.addEventListener("click", () => change(tag,
         { expiry_date: new Date().toISOString().replace(/\.\d+Z$/, "Z") }, render, note));
       actions.append(block, expire);
