@@ -101,7 +101,7 @@ def accessibility_problems(driver):
 def look(driver, shots, name):
     """A screenshot of the whole view, checked with axe-core and for console errors."""
     height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1280, min(max(height, 900), 4000))
+    driver.set_window_size(1280, min(max(height + 200, 900), 4000))
     driver.execute_script("window.scrollTo(0, 0)")
     driver.save_screenshot(str(shots / f"{name}.png"))
     driver.set_window_size(1280, 900)

@@ -52,8 +52,10 @@ export function lineChart({ id, title, unit, points, format = (v) => String(v) }
       svg("text", { x: PAD.left - 6, y: y(v) + 4, "text-anchor": "end", "font-size": 11, fill: "#333" }, format(v)),
     );
   }
-  for (const t of t1 === t0 ? [t0] : [t0, (t0 + t1) / 2, t1]) {
-    chart.append(svg("text", { x: x(t), y: HEIGHT - PAD.bottom + 16, "text-anchor": "middle", "font-size": 11, fill: "#333" }, `${clock(t)} UTC`));
+  // The first and last time labels are anchored inward so they stay inside the chart.
+  const ticks = t1 === t0 ? [[t0, "middle"]] : [[t0, "start"], [(t0 + t1) / 2, "middle"], [t1, "end"]];
+  for (const [t, anchor] of ticks) {
+    chart.append(svg("text", { x: x(t), y: HEIGHT - PAD.bottom + 16, "text-anchor": anchor, "font-size": 11, fill: "#333" }, `${clock(t)} UTC`));
   }
   chart.append(svg("text", { x: 4, y: PAD.top + 4, "font-size": 11, fill: "#333" }, unit));
   chart.append(svg("polyline", {
