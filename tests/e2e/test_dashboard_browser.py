@@ -355,7 +355,8 @@ async def test_an_id_tag_is_added_blocked_and_expired(backend, browser, shots):
     wait(browser, ready.presence_of_element_located((By.CSS_SELECTOR, f"button[aria-label='Unblock {tag}']")))
     assert api_ok(backend, "GET", f"/api/v1/id-tags/{tag}")["status"] == "Blocked"
     browser.find_element(By.CSS_SELECTOR, f"button[aria-label='Expire now {tag}']").click()
-    wait(browser, lambda d: api_ok(backend, "GET", f"/api/v1/id-tags/{tag}")["expiry_date"] is not None)
+    wait(browser, ready.text_to_be_present_in_element((By.ID, "id-tag-list"), "Blocked, expired"))
+    assert api_ok(backend, "GET", f"/api/v1/id-tags/{tag}")["expiry_date"] is not None
     look(browser, shots, "id-tags")
 
 

@@ -61,7 +61,9 @@ export async function idTags(view, _params, render) {
       expire.addEventListener("click", () => change(tag,
         { expiry_date: new Date().toISOString().replace(/\.\d+Z$/, "Z") }, render, note));
       actions.append(block, expire);
-      return [tag.id_tag, tag.status, when(tag.expiry_date), tag.parent_id_tag, actions];
+      const expired = tag.expiry_date && Date.parse(tag.expiry_date) <= Date.now();
+      return [tag.id_tag, expired ? `${tag.status}, expired` : tag.status, when(tag.expiry_date),
+        tag.parent_id_tag, actions];
     }));
   list.id = "id-tag-list";
   const filter = select("filter-id-tag-status", [["", "any status"], ...STATUSES], status);
