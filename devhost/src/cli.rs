@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
+use crate::host::store_file::StoreTuning;
 use crate::runtime::{build_components, App, Limits, LoadOptions};
 use crate::server::{serve, ServeOptions};
 use crate::tls::{Tls, TlsFiles};
@@ -89,6 +90,11 @@ pub struct UpArgs {
     /// Write /tmp/perf-<pid>.map so that `perf record` names the components' functions.
     #[arg(long, env = "DEVHOST_PERF_MAP")]
     pub perf_map: bool,
+    /// devhost's own store speed-ups, which Spin does not have: SQLite connections reused
+    /// across requests with their prepared statements, WAL on every store file, a 5 s busy
+    /// timeout. Without it the stores behave as Spin's do, so figures predict Spin.
+    #[arg(long)]
+    pub tuned_stores: bool,
 }
 
 fn parse_kv(s: &str) -> Result<(String, String), String> {
@@ -141,6 +147,11 @@ impl UpArgs {
             pooling: !self.no_pooling,
             compilation_cache: !self.no_cache,
             perf_map: self.perf_map,
+            store_tuning: if self.tuned_stores {
+                StoreTuning::Tuned
+            } else {
+                StoreTuning::Spin
+            },
         })
     }
 

@@ -27,6 +27,7 @@ use crate::host::key_value::{ComponentKeyValue, KeyValueStores, KvBackend};
 use crate::host::outbound_http::{AllowedHosts, BoxFut, ChainDispatch, OutboundHooks};
 use crate::host::sqlite::{ComponentSqlite, SqliteBackend, SqliteDatabases};
 use crate::host::stdio::{Echo, LoggedOutput};
+pub use crate::host::store_file::StoreTuning;
 use crate::host::variables::{resolve_app_variables, ComponentVariables};
 use crate::host::{add_to_linker, HostState};
 use crate::manifest::{render_template, Manifest};
@@ -73,6 +74,8 @@ pub struct LoadOptions {
     pub compilation_cache: bool,
     /// Tell `perf` the names of compiled guest functions (a perf map file).
     pub perf_map: bool,
+    /// Whether the stores behave as Spin's or take devhost's speed-ups.
+    pub store_tuning: StoreTuning,
 }
 
 struct LoadedComponent {
@@ -222,21 +225,33 @@ impl App {
             .flat_map(|c| c.sqlite_databases.iter().map(String::as_str))
             .collect();
         for (label, cfg) in &runtime_config.key_value_stores {
-            kv.insert(label, KvBackend::open(label, cfg.path.as_deref())?);
+            kv.insert(
+                label,
+                KvBackend::open(label, cfg.path.as_deref(), opts.store_tuning)?,
+            );
         }
         if !kv.contains("default") && (wants_kv.contains("default") || !opts.key_values.is_empty())
         {
             let path = state_dir.join("sqlite_key_value.db");
-            kv.insert("default", KvBackend::open("default", Some(&path))?);
+            kv.insert(
+                "default",
+                KvBackend::open("default", Some(&path), opts.store_tuning)?,
+            );
         }
         for (label, cfg) in &runtime_config.sqlite_databases {
-            sqlite.insert(label, SqliteBackend::open(label, cfg.path.as_deref())?);
+            sqlite.insert(
+                label,
+                SqliteBackend::open(label, cfg.path.as_deref(), opts.store_tuning)?,
+            );
         }
         if !sqlite.contains("default")
             && (wants_sqlite.contains("default") || !opts.sqlite_statements.is_empty())
         {
             let path = state_dir.join("sqlite_db.db");
-            sqlite.insert("default", SqliteBackend::open("default", Some(&path))?);
+            sqlite.insert(
+                "default",
+                SqliteBackend::open("default", Some(&path), opts.store_tuning)?,
+            );
         }
         // Spin refuses to start when a component asks for a label nobody defined.
         for c in manifest.components.values() {

@@ -398,14 +398,29 @@ const MIGRATIONS: &[&str] = &[
     "#,
 ];
 
-/// Brings the database to [`SCHEMA_VERSION`]. Cheap when already there: one
-/// read of `schema_migrations`.
+/// Brings the database to [`SCHEMA_VERSION`]. Cheap when already there: one read of
+/// `schema_migrations`, on the path of every request (each request is a new instance, and on
+/// Spin a new connection, so nothing can remember that the schema was checked).
+///
+/// A new database is switched to WAL first. Spin opens its files with SQLite's defaults
+/// (rollback journal, `synchronous=FULL`), which costs several syncs per commit; the journal
+/// mode is kept in the file, so setting it once is enough for every later connection.
 pub fn migrate(db: &impl Sql) -> Result<(), StoreError> {
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
-        &[],
-    )?;
-    let current = current_version(db)?;
+    let current = match current_version(db) {
+        Ok(current) => current,
+        // Only a database that never saw a migration has no `schema_migrations`.
+        Err(StoreError::Sql(message)) if message.contains("no such table") => {
+            // Best effort: it fails only while another connection holds the file, and that
+            // one (a concurrent first request) then sets it; the journal changes only speed.
+            let _ = db.execute("PRAGMA journal_mode = WAL", &[]);
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+                &[],
+            )?;
+            0
+        }
+        Err(error) => return Err(error),
+    };
     if current >= SCHEMA_VERSION {
         return Ok(());
     }
@@ -464,6 +479,9 @@ mod tests {
             )
             .unwrap();
         assert_eq!(tables[0].i64(0, "count").unwrap(), 1);
+        // The file was switched to WAL once, and every later connection finds it so.
+        let mode = again.execute("PRAGMA journal_mode", &[]).unwrap();
+        assert_eq!(mode[0].text(0, "journal_mode").unwrap(), "wal");
     }
 
     #[test]

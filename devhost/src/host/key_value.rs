@@ -13,7 +13,7 @@ use super::bindings::fermyon::spin::key_value::{Error, Host, HostStore};
 use super::HostState;
 
 pub use super::store_file::StoreFileError as KeyValueError;
-use super::store_file::StoreKind;
+use super::store_file::{StoreKind, StoreTuning};
 
 const KIND: StoreKind = StoreKind("key-value store");
 
@@ -25,8 +25,14 @@ pub struct KvBackend {
 
 impl KvBackend {
     /// Opens (creating if needed) the database at `path`; `None` = in memory.
-    pub fn open(label: &str, path: Option<&Path>) -> Result<Self, KeyValueError> {
-        let conn = KIND.open(label, path)?;
+    /// One connection for the store's life, with prepared statements, as Spin's `spin`
+    /// type keeps it; only the journal mode depends on `tuning`.
+    pub fn open(
+        label: &str,
+        path: Option<&Path>,
+        tuning: StoreTuning,
+    ) -> Result<Self, KeyValueError> {
+        let conn = KIND.open(label, path, tuning)?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS spin_key_value (
                 store TEXT NOT NULL,
@@ -79,11 +85,11 @@ impl KeyValueStores {
             .ok_or_else(|| format!("no key-value store '{label}'"))?;
         backend
             .with(|c| {
-                c.execute(
+                c.prepare_cached(
                     "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
                      ON CONFLICT(store, key) DO UPDATE SET value = excluded.value",
-                    params![label, key, value],
-                )
+                )?
+                .execute(params![label, key, value])
             })
             .map(|_| ())
             .map_err(|e| format!("{e:?}"))
@@ -125,12 +131,9 @@ impl HostStore for HostState {
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, Error>> {
         let s = self.table.get(&store)?;
         Ok(s.backend.with(|c| {
-            c.query_row(
-                "SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2",
-                params![s.label, key],
-                |row| row.get::<_, Vec<u8>>(0),
-            )
-            .optional()
+            c.prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?
+                .query_row(params![s.label, key], |row| row.get::<_, Vec<u8>>(0))
+                .optional()
         }))
     }
 
@@ -142,11 +145,11 @@ impl HostStore for HostState {
     ) -> wasmtime::Result<Result<(), Error>> {
         let s = self.table.get(&store)?;
         Ok(s.backend.with(|c| {
-            c.execute(
+            c.prepare_cached(
                 "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
                  ON CONFLICT(store, key) DO UPDATE SET value = excluded.value",
-                params![s.label, key, value],
-            )
+            )?
+            .execute(params![s.label, key, value])
             .map(|_| ())
         }))
     }
@@ -158,11 +161,9 @@ impl HostStore for HostState {
     ) -> wasmtime::Result<Result<(), Error>> {
         let s = self.table.get(&store)?;
         Ok(s.backend.with(|c| {
-            c.execute(
-                "DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2",
-                params![s.label, key],
-            )
-            .map(|_| ())
+            c.prepare_cached("DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2")?
+                .execute(params![s.label, key])
+                .map(|_| ())
         }))
     }
 
@@ -173,11 +174,10 @@ impl HostStore for HostState {
     ) -> wasmtime::Result<Result<bool, Error>> {
         let s = self.table.get(&store)?;
         Ok(s.backend.with(|c| {
-            c.query_row(
+            c.prepare_cached(
                 "SELECT EXISTS(SELECT 1 FROM spin_key_value WHERE store = ?1 AND key = ?2)",
-                params![s.label, key],
-                |row| row.get::<_, bool>(0),
-            )
+            )?
+            .query_row(params![s.label, key], |row| row.get::<_, bool>(0))
         }))
     }
 
@@ -187,7 +187,7 @@ impl HostStore for HostState {
     ) -> wasmtime::Result<Result<Vec<String>, Error>> {
         let s = self.table.get(&store)?;
         Ok(s.backend.with(|c| {
-            let mut stmt = c.prepare("SELECT key FROM spin_key_value WHERE store = ?1")?;
+            let mut stmt = c.prepare_cached("SELECT key FROM spin_key_value WHERE store = ?1")?;
             let rows = stmt.query_map(params![s.label], |row| row.get::<_, String>(0))?;
             rows.collect()
         }))
@@ -205,18 +205,17 @@ mod tests {
 
     #[test]
     fn seed_then_read_back_through_sql() -> Result<(), Box<dyn std::error::Error>> {
-        let backend = KvBackend::open("default", None)?;
+        let backend = KvBackend::open("default", None, StoreTuning::Spin)?;
         let mut stores = KeyValueStores::default();
         stores.insert("default", backend.clone());
         stores.seed("default", "k", b"v1")?;
         stores.seed("default", "k", b"v2")?;
         let v = backend
             .with(|c| {
-                c.query_row(
+                c.prepare_cached(
                     "SELECT value FROM spin_key_value WHERE store='default' AND key='k'",
-                    [],
-                    |r| r.get::<_, Vec<u8>>(0),
-                )
+                )?
+                .query_row([], |r| r.get::<_, Vec<u8>>(0))
             })
             .map_err(|e| format!("{e:?}"))?;
         assert_eq!(v, b"v2");

@@ -10,7 +10,7 @@ use wasmtime::component::Resource;
 
 use super::bindings::fermyon::spin::sqlite as v2;
 use super::bindings::spin::sqlite::sqlite as v3;
-use super::store_file::{StoreFileError, StoreKind};
+use super::store_file::{StoreFileError, StoreKind, StoreTuning};
 use super::HostState;
 
 const KIND: StoreKind = StoreKind("SQLite database");
@@ -44,10 +44,11 @@ pub struct SqliteBackend {
 enum Location {
     File {
         path: PathBuf,
-        /// Connections no open handle holds, kept for the next `open`: a new
-        /// connection parses the whole schema before its first statement, which
-        /// was a tenth of devhost's CPU per OCPP message.
-        idle: Arc<Mutex<Vec<rusqlite::Connection>>>,
+        /// With [`StoreTuning::Tuned`], connections no open handle holds, kept for the next
+        /// `open`: a new connection parses the whole schema before its first statement, which
+        /// was a tenth of devhost's CPU per OCPP message. `None`: a new connection per open,
+        /// as Spin.
+        idle: Option<Arc<Mutex<Vec<rusqlite::Connection>>>>,
     },
     /// Separate in-memory connections would be separate databases, so an
     /// in-memory database is one shared connection.
@@ -63,13 +64,17 @@ const STATEMENT_CACHE: usize = 128;
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl SqliteBackend {
-    pub fn open(label: &str, path: Option<&Path>) -> Result<Self, SqliteError> {
-        let conn = KIND.open(label, path)?;
+    pub fn open(
+        label: &str,
+        path: Option<&Path>,
+        tuning: StoreTuning,
+    ) -> Result<Self, SqliteError> {
+        let conn = KIND.open(label, path, tuning)?;
         let location = match path {
             // Each request opens its own connection; this one only proved the file opens.
             Some(p) => Location::File {
                 path: p.to_path_buf(),
-                idle: Arc::new(Mutex::new(vec![conn])),
+                idle: (tuning == StoreTuning::Tuned).then(|| Arc::new(Mutex::new(vec![conn]))),
             },
             None => Location::Memory(Arc::new(Mutex::new(conn))),
         };
@@ -81,7 +86,10 @@ impl SqliteBackend {
 
     fn connect(&self) -> Result<Conn, rusqlite::Error> {
         Ok(match &self.location {
-            Location::File { path, idle } => {
+            Location::File {
+                path,
+                idle: Some(idle),
+            } => {
                 let reused = idle.lock().ok().and_then(|mut idle| idle.pop());
                 let conn = match reused {
                     Some(conn) => conn,
@@ -91,7 +99,17 @@ impl SqliteBackend {
                 conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
                 Conn::Own(Pooled {
                     conn: Some(conn),
-                    idle: idle.clone(),
+                    idle: Some(idle.clone()),
+                })
+            }
+            // As Spin: a fresh connection, closed when the handle is dropped, with what
+            // `rusqlite::Connection::open` gives (Spin sets nothing else): SQLite's defaults
+            // and rusqlite's own 5 s busy timeout.
+            Location::File { path, idle: None } => {
+                let conn = rusqlite::Connection::open(path)?;
+                Conn::Own(Pooled {
+                    conn: Some(conn),
+                    idle: None,
                 })
             }
             Location::Memory(shared) => Conn::Shared(shared.clone()),
@@ -133,7 +151,8 @@ enum Conn {
 struct Pooled {
     /// Always `Some` until dropped.
     conn: Option<rusqlite::Connection>,
-    idle: Arc<Mutex<Vec<rusqlite::Connection>>>,
+    /// Where it goes back when dropped; `None`: it is closed.
+    idle: Option<Arc<Mutex<Vec<rusqlite::Connection>>>>,
 }
 
 impl Drop for Pooled {
@@ -146,7 +165,10 @@ impl Drop for Pooled {
         if !conn.is_autocommit() {
             return;
         }
-        if let Ok(mut idle) = self.idle.lock() {
+        let Some(idle) = &self.idle else {
+            return;
+        };
+        if let Ok(mut idle) = idle.lock() {
             if idle.len() < IDLE_CONNECTIONS {
                 idle.push(conn);
             }
@@ -427,7 +449,7 @@ mod tests {
 
     #[test]
     fn execute_returns_columns_rows_and_counters() -> Result<(), Box<dyn std::error::Error>> {
-        let db = SqliteBackend::open("default", None)?;
+        let db = SqliteBackend::open("default", None, StoreTuning::Spin)?;
         db.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);")?;
         let conn = db.connect()?;
         let ins = conn.execute(
@@ -449,7 +471,11 @@ mod tests {
     fn each_open_is_its_own_connection_so_transactions_do_not_mix(
     ) -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
-        let db = SqliteBackend::open("default", Some(&dir.path().join("db.sqlite")))?;
+        let db = SqliteBackend::open(
+            "default",
+            Some(&dir.path().join("db.sqlite")),
+            StoreTuning::Tuned,
+        )?;
         db.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY);")?;
         let (first, second) = (db.connect()?, db.connect()?);
         first.execute("BEGIN", vec![])?;
@@ -468,7 +494,11 @@ mod tests {
     fn a_connection_is_reused_only_outside_a_transaction() -> Result<(), Box<dyn std::error::Error>>
     {
         let dir = tempfile::tempdir()?;
-        let db = SqliteBackend::open("default", Some(&dir.path().join("db.sqlite")))?;
+        let db = SqliteBackend::open(
+            "default",
+            Some(&dir.path().join("db.sqlite")),
+            StoreTuning::Tuned,
+        )?;
         db.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY);")?;
         let abandoned = db.connect()?;
         abandoned.execute("BEGIN", vec![])?;

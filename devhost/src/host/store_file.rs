@@ -22,6 +22,20 @@ pub enum StoreFileError {
     },
 }
 
+/// How devhost's stores behave.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum StoreTuning {
+    /// As Spin's (`crates/sqlite-inproc`, `crates/key-value-spin`): every SQLite `open` is a
+    /// new connection with what `rusqlite::Connection::open` sets (SQLite's defaults: the
+    /// file's journal mode, `synchronous=FULL`; and rusqlite's 5 s busy timeout), so every
+    /// request pays the schema parse. What runs fast here then runs fast on Spin.
+    #[default]
+    Spin,
+    /// devhost's speed-ups (`--tuned-stores`): connections reused across requests with their
+    /// prepared statements, WAL on every store file, a 5 s busy timeout.
+    Tuned,
+}
+
 /// What a store file is, for messages: `key-value store` or `SQLite database`.
 #[derive(Debug, Clone, Copy)]
 pub struct StoreKind(pub &'static str);
@@ -42,12 +56,13 @@ impl StoreKind {
         }
     }
 
-    /// Opens (creating it and its directory if needed) the file at `path` in WAL mode, or an
-    /// in-memory database when `path` is `None`.
+    /// Opens (creating it and its directory if needed) the file at `path`, in WAL mode when
+    /// `tuning` says so, or an in-memory database when `path` is `None`.
     pub fn open(
         self,
         label: &str,
         path: Option<&Path>,
+        tuning: StoreTuning,
     ) -> Result<rusqlite::Connection, StoreFileError> {
         let Some(file) = path else {
             return rusqlite::Connection::open_in_memory().map_err(|e| self.error(label, path, e));
@@ -59,7 +74,9 @@ impl StoreKind {
             })?;
         }
         let conn = rusqlite::Connection::open(file).map_err(|e| self.error(label, path, e))?;
-        write_ahead_log(&conn).map_err(|e| self.error(label, path, e))?;
+        if tuning == StoreTuning::Tuned {
+            write_ahead_log(&conn).map_err(|e| self.error(label, path, e))?;
+        }
         Ok(conn)
     }
 }
