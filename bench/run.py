@@ -4,8 +4,10 @@ loadgen's scenarios against it, and writes every JSON report plus a summary
 with ratios against the Python peer.
 
 Targets
-  embedded  release devhost with its embedded GRIP gateway
-  pushpin   real Pushpin (over_http) -> release devhost --no-gateway
+  embedded  release devhost with its embedded GRIP gateway, stores as Spin's
+  pushpin   real Pushpin (over_http) -> release devhost --no-gateway, stores as Spin's
+  embedded-tuned, pushpin-tuned
+            the same with `--tuned-stores` (devhost's pooled SQLite connections and WAL)
   peer      bench/peer_csms.py (Python `ocpp` package + websockets + SQLite)
 
 Scenarios (each on a fresh backend and fresh database, bounded in time)
@@ -135,10 +137,14 @@ class Target:
         args = [str(DEVHOST), "up", "-f", str(manifest), "--state-dir", str(self.state)]
         port = harness.free_port()
         args += ["--listen", f"127.0.0.1:{port}"]
-        if name == "embedded":
+        if name.startswith("embedded"):
             args += ["--publish-listen", f"127.0.0.1:{harness.free_port()}"]
         else:
             args.append("--no-gateway")
+        # `embedded-tuned`, `pushpin-tuned`: devhost's own store speed-ups, which Spin lacks;
+        # without the suffix the stores behave as Spin's.
+        if name.endswith("-tuned"):
+            args.append("--tuned-stores")
         for k, v in variables.items():
             args += ["--variable", f"{k}={v}"]
         logf = open(self.state / "devhost.log", "w")
@@ -147,7 +153,7 @@ class Target:
         harness.wait_for_port(port, p, "devhost", timeout=180)
         self.http_url = f"127.0.0.1:{port}"
         self.pids = [p.pid]
-        if name == "embedded":
+        if name.startswith("embedded"):
             self.ws_url = f"ws://127.0.0.1:{port}/ocpp"
         else:
             # No grip_sig_key on the backend: the cost probes POST to it directly.

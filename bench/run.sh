@@ -15,10 +15,13 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 echo "fd limit: $(ulimit -n)" >&2
 
 if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
+    # The tests' Python (websockets, the `ocpp` package for the peer), Pushpin.
+    scripts/setup
     scripts/build-components
     # run.py copies the components from here into its own frozen app.
     export BENCH_WASM_DIR="$CARGO_TARGET_DIR/wasm32-wasip2/release"
     cargo build --release --quiet -p devhost -p loadgen
 fi
 
-exec python3 bench/run.py "$@"
+[ -x tests/.venv/bin/python ] || scripts/setup
+exec tests/.venv/bin/python bench/run.py "$@"

@@ -27,6 +27,7 @@ use crate::host::key_value::{ComponentKeyValue, KeyValueStores, KvBackend};
 use crate::host::outbound_http::{AllowedHosts, BoxFut, ChainDispatch, OutboundHooks};
 use crate::host::sqlite::{ComponentSqlite, SqliteBackend, SqliteDatabases};
 use crate::host::stdio::{Echo, LoggedOutput};
+use crate::host::store_calls::StoreCalls;
 pub use crate::host::store_file::StoreTuning;
 use crate::host::variables::{resolve_app_variables, ComponentVariables};
 use crate::host::{add_to_linker, HostState};
@@ -416,10 +417,11 @@ impl App {
         req: http::Request<WasiBody>,
         client_addr: SocketAddr,
         scheme_and_host: &str,
+        calls: Arc<StoreCalls>,
     ) -> http::Response<WasiBody> {
         // The semaphore is never closed, so acquiring only fails if it were.
         let _slot = self.admission.acquire().await;
-        self.handle_admitted(route, req, client_addr, scheme_and_host)
+        self.handle_admitted(route, req, client_addr, scheme_and_host, calls)
             .await
     }
 
@@ -429,6 +431,7 @@ impl App {
         mut req: http::Request<WasiBody>,
         client_addr: SocketAddr,
         scheme_and_host: &str,
+        calls: Arc<StoreCalls>,
     ) -> http::Response<WasiBody> {
         let path_and_query = req
             .uri()
@@ -472,7 +475,7 @@ impl App {
             }
         }
 
-        match self.invoke(&route.component_id, req).await {
+        match self.invoke(&route.component_id, req, calls).await {
             Ok(resp) => resp,
             Err(e) => {
                 tracing::error!(component = %route.component_id, "request failed: {e:#}");
@@ -488,6 +491,7 @@ impl App {
         &self,
         component_id: &str,
         req: http::Request<WasiBody>,
+        calls: Arc<StoreCalls>,
     ) -> anyhow::Result<http::Response<WasiBody>> {
         let comp = self
             .components
@@ -509,6 +513,7 @@ impl App {
                     .self_ref
                     .upgrade()
                     .map(|a| Arc::new(Chain(a)) as Arc<dyn ChainDispatch>),
+                calls: calls.clone(),
             },
             key_value: ComponentKeyValue {
                 allowed: comp.allowed_kv.clone(),
@@ -524,7 +529,9 @@ impl App {
                 .memory_size(self.limits.max_memory_bytes)
                 .trap_on_grow_failure(true)
                 .build(),
+            calls: calls.clone(),
         };
+        calls.instances(1 + comp.deps.len() as u64);
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
         // Yield to tokio on every epoch tick so a spinning guest cannot starve
@@ -577,6 +584,7 @@ impl App {
         &self,
         component_id: &str,
         mut req: http::Request<WasiBody>,
+        calls: Arc<StoreCalls>,
     ) -> http::Response<WasiBody> {
         let path = req.uri().path().to_string();
         let route = Router::chained_route(component_id, &path);
@@ -595,7 +603,7 @@ impl App {
         }
         // The caller is the host itself.
         let client = SocketAddr::from(([127, 0, 0, 1], 0));
-        self.handle_admitted(&route, req, client, "http://localhost")
+        self.handle_admitted(&route, req, client, "http://localhost", calls)
             .await
     }
 }
@@ -626,11 +634,12 @@ impl ChainDispatch for Chain {
         &self,
         component_id: String,
         request: http::Request<WasiBody>,
+        calls: Arc<StoreCalls>,
     ) -> BoxFut<Result<http::Response<WasiBody>, String>> {
         let app = self.0.clone();
         Box::pin(async move {
             let started = Instant::now();
-            let resp = app.handle_chained(&component_id, request).await;
+            let resp = app.handle_chained(&component_id, request, calls).await;
             tracing::info!(
                 component = %component_id,
                 route = "(service chaining)",

@@ -18,6 +18,7 @@ use wasmtime_wasi_http::WasiBody;
 use crate::gateway::publish::parse_publish;
 use crate::gateway::websocket::{handle_upgrade, is_websocket_upgrade};
 use crate::gateway::Gateway;
+use crate::host::store_calls::StoreCalls;
 use crate::routes::RouteMatch;
 use crate::runtime::{text_response, App};
 use crate::tls::{self, PeerTls, Tls};
@@ -229,12 +230,23 @@ pub(crate) async fn dispatch_logged(
     base_url: &str,
 ) -> http::Response<WasiBody> {
     let started = Instant::now();
-    let resp = app.handle(route, req, client, base_url).await;
+    let calls = Arc::new(StoreCalls::default());
+    let resp = app
+        .handle(route, req, client, base_url, calls.clone())
+        .await;
+    // What the request cost, chained requests included, as of its response head.
+    let c = calls.counts();
     tracing::info!(
         component = %route.component_id,
         route = %route.raw_route,
         status = resp.status().as_u16(),
         duration_ms = started.elapsed().as_millis() as u64,
+        instances = c.instances,
+        sqlite_opens = c.sqlite_opens,
+        sqlite_statements = c.sqlite_statements,
+        sqlite_commits = c.sqlite_commits,
+        kv_reads = c.kv_reads,
+        kv_writes = c.kv_writes,
         "request"
     );
     resp

@@ -129,6 +129,7 @@ impl HostStore for HostState {
         store: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, Error>> {
+        self.calls.kv_read();
         let s = self.table.get(&store)?;
         Ok(s.backend.with(|c| {
             c.prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?
@@ -143,6 +144,7 @@ impl HostStore for HostState {
         key: String,
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), Error>> {
+        self.calls.kv_write();
         let s = self.table.get(&store)?;
         Ok(s.backend.with(|c| {
             c.prepare_cached(
@@ -159,6 +161,7 @@ impl HostStore for HostState {
         store: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<(), Error>> {
+        self.calls.kv_write();
         let s = self.table.get(&store)?;
         Ok(s.backend.with(|c| {
             c.prepare_cached("DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2")?
@@ -172,6 +175,7 @@ impl HostStore for HostState {
         store: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<bool, Error>> {
+        self.calls.kv_read();
         let s = self.table.get(&store)?;
         Ok(s.backend.with(|c| {
             c.prepare_cached(
@@ -185,6 +189,7 @@ impl HostStore for HostState {
         &mut self,
         store: Resource<StoreHandle>,
     ) -> wasmtime::Result<Result<Vec<String>, Error>> {
+        self.calls.kv_read();
         let s = self.table.get(&store)?;
         Ok(s.backend.with(|c| {
             let mut stmt = c.prepare_cached("SELECT key FROM spin_key_value WHERE store = ?1")?;

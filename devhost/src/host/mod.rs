@@ -8,6 +8,7 @@ pub mod key_value;
 pub mod outbound_http;
 pub mod sqlite;
 pub mod stdio;
+pub mod store_calls;
 pub mod store_file;
 pub mod unsupported;
 pub mod variables;
@@ -46,6 +47,8 @@ pub struct HostState {
     /// Instances of this component's dependencies (see `crate::dependencies`).
     pub(crate) dependencies: Vec<wasmtime::component::Instance>,
     pub(crate) limits: StoreLimits,
+    /// Shared by the request and every component it chains to.
+    pub(crate) calls: Arc<store_calls::StoreCalls>,
 }
 
 impl WasiView for HostState {

@@ -10,6 +10,8 @@ use std::sync::Arc;
 use http_body_util::BodyExt;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
+use super::store_calls::StoreCalls;
+
 /// A malformed `allowed_outbound_hosts` entry.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("invalid allowed_outbound_hosts entry '{entry}': {reason}")]
@@ -140,6 +142,7 @@ pub trait ChainDispatch: Send + Sync {
         &self,
         component_id: String,
         request: http::Request<WasiBody>,
+        calls: Arc<StoreCalls>,
     ) -> BoxFut<Result<http::Response<WasiBody>, String>>;
     fn has_component(&self, component_id: &str) -> bool;
 }
@@ -149,6 +152,8 @@ pub struct OutboundHooks {
     pub(crate) component_id: String,
     pub(crate) allowed: Arc<AllowedHosts>,
     pub(crate) chain: Option<Arc<dyn ChainDispatch>>,
+    /// The calling request's counts, which a chained request adds to.
+    pub(crate) calls: Arc<StoreCalls>,
 }
 
 type IoFuture = Box<dyn Future<Output = Result<(), HttpError>> + Send>;
@@ -170,6 +175,7 @@ impl WasiHttpHooks for OutboundHooks {
             let target = target.to_string();
             let allowed = self.allowed.allows_chaining_to(&target);
             let chain = self.chain.clone();
+            let calls = self.calls.clone();
             return Box::new(async move {
                 if !allowed {
                     tracing::warn!(component = %caller, %uri, "service chaining denied: not in allowed_outbound_hosts");
@@ -179,7 +185,7 @@ impl WasiHttpHooks for OutboundHooks {
                     return Err(HttpError::DestinationNotFound);
                 };
                 let resp = chain
-                    .dispatch(target, request)
+                    .dispatch(target, request, calls)
                     .await
                     .map_err(|e| HttpError::InternalError(Some(e)))?;
                 Ok((resp, Box::new(async { Ok(()) }) as IoFuture))

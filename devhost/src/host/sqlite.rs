@@ -200,7 +200,9 @@ fn execute(
     sql: &str,
     params: Vec<SqlValue>,
 ) -> Result<Executed, String> {
+    let autocommit_before = conn.is_autocommit();
     let mut stmt = conn.prepare_cached(sql).map_err(|e| e.to_string())?;
+    let readonly = stmt.readonly();
     let columns: Vec<String> = stmt.column_names().map(|c| c.to_string()).collect();
     let n = columns.len();
     let mut rows_out = Vec::new();
@@ -223,11 +225,21 @@ fn execute(
     }
     drop(rows);
     drop(stmt);
+    // A commit: a transaction ended other than by ROLLBACK, or a write outside one.
+    let commits = match (autocommit_before, conn.is_autocommit()) {
+        (false, true) => !sql
+            .trim_start()
+            .get(..8)
+            .is_some_and(|word| word.eq_ignore_ascii_case("ROLLBACK")),
+        (true, true) => !readonly,
+        _ => false,
+    };
     Ok(Executed {
         columns,
         rows: rows_out,
         last_insert_rowid: conn.last_insert_rowid(),
         changes: conn.changes(),
+        commits,
     })
 }
 
@@ -236,6 +248,8 @@ struct Executed {
     rows: Vec<Vec<SqlValue>>,
     last_insert_rowid: i64,
     changes: u64,
+    /// It committed (see [`StoreCalls`](super::store_calls::StoreCalls)).
+    commits: bool,
 }
 
 /// All databases of the app, by label.
@@ -287,6 +301,7 @@ impl HostState {
             .ok_or(OpenError::NoSuchDatabase)?;
         let conn = blocking(|| backend.connect())
             .map_err(|e| OpenError::Io(format!("opening database '{label}': {e}")))?;
+        self.calls.sqlite_open();
         Ok(ConnectionHandle {
             conn,
             last_insert_rowid: 0,
@@ -338,9 +353,12 @@ impl v2::HostConnection for HostState {
         statement: String,
         parameters: Vec<v2::Value>,
     ) -> wasmtime::Result<Result<v2::QueryResult, v2::Error>> {
+        let calls = self.calls.clone();
         let h = self.table.get_mut(&conn)?;
         let params = parameters.into_iter().map(v2_to_sql).collect();
-        Ok(match h.conn.execute(&statement, params) {
+        let executed = h.conn.execute(&statement, params);
+        calls.sqlite_statement(executed.as_ref().is_ok_and(|ex| ex.commits));
+        Ok(match executed {
             Ok(ex) => {
                 h.last_insert_rowid = ex.last_insert_rowid;
                 h.changes = ex.changes;
@@ -408,9 +426,12 @@ impl v3::HostConnection for HostState {
         statement: String,
         parameters: Vec<v3::Value>,
     ) -> wasmtime::Result<Result<v3::QueryResult, v3::Error>> {
+        let calls = self.calls.clone();
         let h = self.table.get_mut(&conn)?;
         let params = parameters.into_iter().map(v3_to_sql).collect();
-        Ok(match h.conn.execute(&statement, params) {
+        let executed = h.conn.execute(&statement, params);
+        calls.sqlite_statement(executed.as_ref().is_ok_and(|ex| ex.commits));
+        Ok(match executed {
             Ok(ex) => {
                 h.last_insert_rowid = ex.last_insert_rowid;
                 h.changes = ex.changes;
