@@ -69,41 +69,54 @@ impl SampleGroup {
     }
 }
 
-/// Stores every sampled value of `groups`.
+/// Rows per INSERT: 15 parameters each stays far below SQLite's limit of 32,766.
+const ROWS_PER_INSERT: usize = 500;
+const COLUMNS: usize = 15;
+
+/// Stores every sampled value of `groups`, in one statement (a MeterValues of 9 samples is
+/// one INSERT, not 9: on Spin each statement is a host call on a blocking thread).
 pub(crate) fn store_samples(
     sql: &impl Sql,
     to: &Destination<'_>,
     groups: &[SampleGroup],
 ) -> Result<usize, TxError> {
-    let mut stored = 0;
-    for group in groups {
-        for s in &group.samples {
-            sql.execute(
+    let rows: Vec<(&SampleGroup, &Sample)> = groups
+        .iter()
+        .flat_map(|group| group.samples.iter().map(move |s| (group, s)))
+        .collect();
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut params: Vec<SqlValue> = Vec::with_capacity(chunk.len() * COLUMNS);
+        for (group, s) in chunk {
+            params.extend([
+                to.charge_point_id.into(),
+                to.connector_id.into(),
+                to.transaction_id.into(),
+                to.reported_transaction_id.into(),
+                to.source.into(),
+                group.sampled_at.as_str().into(),
+                s.value.as_str().into(),
+                s.value_wh.into(),
+                s.measurand.as_str().into(),
+                s.phase.clone().into(),
+                s.unit.clone().into(),
+                s.context.as_str().into(),
+                s.location.clone().into(),
+                s.format.clone().into(),
+                to.received_at.into(),
+            ]);
+        }
+        let row = format!("({})", vec!["?"; COLUMNS].join(", "));
+        sql.execute(
+            &format!(
                 "INSERT INTO meter_values (charge_point_id, connector_id, transaction_id, reported_transaction_id, \
                  source, sampled_at, value, value_wh, measurand, phase, unit, context, location, format, received_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                &[
-                    to.charge_point_id.into(),
-                    to.connector_id.into(),
-                    to.transaction_id.into(),
-                    to.reported_transaction_id.into(),
-                    to.source.into(),
-                    group.sampled_at.as_str().into(),
-                    s.value.as_str().into(),
-                    s.value_wh.into(),
-                    s.measurand.as_str().into(),
-                    s.phase.clone().into(),
-                    s.unit.clone().into(),
-                    s.context.as_str().into(),
-                    s.location.clone().into(),
-                    s.format.clone().into(),
-                    to.received_at.into(),
-                ],
-            )?;
-            stored += 1;
-        }
+                 VALUES {}",
+                vec![row; chunk.len()].join(", ")
+            ),
+            &params,
+        )?;
     }
-    Ok(stored)
+    Ok(rows.len())
 }
 
 /// Whether `transaction_id` is a transaction of `charge_point_id`.
@@ -143,5 +156,54 @@ pub(crate) fn implied_transaction(
             Ok(Some(only.i64(0, "transactions.id")?))
         }
         _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use csms_store::native::NativeSql;
+
+    #[test]
+    fn a_thousand_samples_are_all_stored_in_a_few_statements() {
+        let dir = tempfile::tempdir().unwrap();
+        let sql = NativeSql::open(&dir.path().join("db.sqlite")).unwrap();
+        csms_store::migrate(&sql).unwrap();
+        let sample = |i: usize| Sample {
+            measurand: "Energy.Active.Import.Register".into(),
+            phase: None,
+            unit: Some("Wh".into()),
+            context: "Sample.Periodic".into(),
+            location: None,
+            format: None,
+            value: i.to_string(),
+            value_wh: Some(i as i64),
+        };
+        let groups: Vec<SampleGroup> = (0..10)
+            .map(|g| SampleGroup {
+                sampled_at: format!("2026-12-01T10:{g:02}:00Z"),
+                samples: (0..110).map(|i| sample(g * 110 + i)).collect(),
+            })
+            .collect();
+        let to = Destination {
+            charge_point_id: "CP1",
+            connector_id: 1,
+            transaction_id: None,
+            reported_transaction_id: Some(7),
+            source: "MeterValues",
+            received_at: "2026-12-01T10:10:00Z",
+        };
+        assert_eq!(store_samples(&sql, &to, &groups).unwrap(), 1100);
+        let rows = sql
+            .execute(
+                "SELECT COUNT(*), SUM(value_wh), COUNT(DISTINCT sampled_at) FROM meter_values \
+                 WHERE reported_transaction_id = 7",
+                &[],
+            )
+            .unwrap();
+        assert_eq!(rows[0].i64(0, "count").unwrap(), 1100);
+        assert_eq!(rows[0].i64(1, "sum").unwrap(), (0..1100).sum::<i64>());
+        assert_eq!(rows[0].i64(2, "instants").unwrap(), 10);
+        assert_eq!(store_samples(&sql, &to, &[]).unwrap(), 0);
     }
 }
