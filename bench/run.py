@@ -150,21 +150,26 @@ class Target:
         logf = open(self.state / "devhost.log", "w")
         p = subprocess.Popen(args, stdout=logf, stderr=subprocess.STDOUT, env=env_log)
         self.procs, self.logs = [p], [logf]
-        harness.wait_for_port(port, p, "devhost", timeout=180)
-        self.http_url = f"127.0.0.1:{port}"
-        self.pids = [p.pid]
-        if name.startswith("embedded"):
-            self.ws_url = f"ws://127.0.0.1:{port}/ocpp"
-        else:
-            # No grip_sig_key on the backend: the cost probes POST to it directly.
-            pp, http_port, _pub, pp_log = harness.start_pushpin(self.state, port, GRIP_SIG_KEY)
-            self.procs.append(pp)
-            self.logs.append(pp_log)
-            time.sleep(1)
-            self.pids += [pp.pid] + children(pp.pid)
-            self.ws_url = f"ws://127.0.0.1:{http_port}/ocpp"
-        # Warm up: the first request compiles/instantiates; not part of any figure.
-        warm(self.ws_url)
+        # A target that fails to start is stopped, so that no devhost or Pushpin outlives the run.
+        try:
+            harness.wait_for_port(port, p, "devhost", timeout=180)
+            self.http_url = f"127.0.0.1:{port}"
+            self.pids = [p.pid]
+            if name.startswith("embedded"):
+                self.ws_url = f"ws://127.0.0.1:{port}/ocpp"
+            else:
+                # No grip_sig_key on the backend: the cost probes POST to it directly.
+                pp, http_port, _pub, pp_log = harness.start_pushpin(self.state, port, GRIP_SIG_KEY)
+                self.procs.append(pp)
+                self.logs.append(pp_log)
+                time.sleep(1)
+                self.pids += [pp.pid] + children(pp.pid)
+                self.ws_url = f"ws://127.0.0.1:{http_port}/ocpp"
+            # Warm up: the first request compiles/instantiates; not part of any figure.
+            warm(self.ws_url)
+        except BaseException:
+            self.stop()
+            raise
 
     def rss_mib(self) -> float:
         return round(sum(rss_kib(p) for p in self.pids) / 1024, 1)
