@@ -31,6 +31,7 @@ pub const ASSETS: &[Asset] = &[
     script!("api.js"),
     script!("dom.js"),
     script!("chart.js"),
+    script!("paged-list.js"),
     script!("views/overview.js"),
     script!("views/charge-points.js"),
     script!("views/charge-point.js"),

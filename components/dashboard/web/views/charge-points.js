@@ -1,27 +1,10 @@
 import { api, withQuery } from "../api.js";
-import { button, element, empty, field, input, link, select, statusChip, table, typingIn, when } from "../dom.js";
+import { element, empty, field, input, link, select, statusChip, table, typingIn, when } from "../dom.js";
+import { filterForm, pager, queryOf } from "../paged-list.js";
 
 const PAGE = 50;
 const STATUSES = ["Available", "Occupied", "Preparing", "Charging", "SuspendedEV", "SuspendedEVSE",
   "Finishing", "Reserved", "Unavailable", "Faulted"];
-
-// Search and filters live in the URL, so a filtered list is a link, survives a reload and
-// the back button; the cursors of the pages seen are kept to page back.
-function filters() {
-  const q = new URLSearchParams(location.search);
-  return {
-    id_prefix: q.get("id_prefix") || "",
-    status: q.get("status") || "",
-    ocpp_version: q.get("ocpp_version") || "",
-    online: q.get("online") || "",
-    cursor: q.get("cursor") || "",
-  };
-}
-
-function go(params, render) {
-  history.pushState(null, "", withQuery("/charge-points", params));
-  render();
-}
 
 function connectors(cp) {
   const wrap = element("span", undefined, "chips");
@@ -33,26 +16,18 @@ function connectors(cp) {
 }
 
 export async function chargePoints(view, _params, render) {
-  const wanted = filters();
+  const wanted = queryOf(["id_prefix", "status", "ocpp_version", "online"]);
   const page = await api(withQuery("/api/v1/charge-points", { limit: PAGE, ...wanted }));
   if (typingIn(view)) return;
-  const form = element("form", undefined, "filters");
-  form.setAttribute("role", "search");
   const prefix = input("filter-id", wanted.id_prefix, { type: "search", placeholder: "id starts with" });
   const status = select("filter-status", [["", "any status"], ...STATUSES], wanted.status);
   const version = select("filter-version", [["", "any version"], ["ocpp1.6", "1.6"], ["ocpp2.0.1", "2.0.1"]], wanted.ocpp_version);
   const online = select("filter-online", [["", "online or not"], ["true", "online"], ["false", "offline"]], wanted.online);
-  form.append(field("Search by id", prefix), field("Connector status", status),
-    field("OCPP version", version), field("Connection", online), button("Apply", "submit"));
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    document.activeElement.blur();
-    go({ id_prefix: prefix.value.trim(), status: status.value, ocpp_version: version.value,
-      online: online.value }, render);
-  });
-  for (const control of [status, version, online]) {
-    control.addEventListener("change", () => form.requestSubmit());
-  }
+  const form = filterForm(
+    [field("Search by id", prefix), field("Connector status", status), field("OCPP version", version), field("Connection", online)],
+    [status, version, online],
+    () => ({ id_prefix: prefix.value.trim(), status: status.value, ocpp_version: version.value, online: online.value }),
+    "/charge-points", render);
   const content = page.items.length === 0
     ? empty(wanted.id_prefix || wanted.status || wanted.ocpp_version || wanted.online
       ? "No charge point matches these filters on this page."
@@ -67,15 +42,6 @@ export async function chargePoints(view, _params, render) {
       if (index > 0) row.dataset.id = page.items[index - 1].id;
     });
   }
-  const pager = element("nav", undefined, "pager");
-  pager.setAttribute("aria-label", "pages");
-  const first = button("First page");
-  first.disabled = !wanted.cursor;
-  first.addEventListener("click", () => go({ ...wanted, cursor: "" }, render));
-  const next = button("Next page");
-  next.id = "next-page";
-  next.disabled = !page.next_cursor;
-  next.addEventListener("click", () => go({ ...wanted, cursor: page.next_cursor }, render));
-  pager.append(first, next);
-  view.replaceChildren(element("h1", "Charge points"), form, content, pager);
+  view.replaceChildren(element("h1", "Charge points"), form, content,
+    pager("/charge-points", wanted, page.next_cursor, render));
 }
