@@ -543,4 +543,49 @@ mod tests {
         );
         Ok(())
     }
+
+    /// What a connection keeps between opens (a TEMP table stands for its statement cache
+    /// and parsed schema) survives only with `--tuned-stores`: as on Spin, every open of the
+    /// default mode starts from nothing and finds the file's own journal mode.
+    #[test]
+    fn only_tuned_stores_keep_a_connection_between_opens() -> Result<(), Box<dyn std::error::Error>>
+    {
+        for (tuning, kept, journal) in [
+            (StoreTuning::Spin, false, "delete"),
+            (StoreTuning::Tuned, true, "wal"),
+        ] {
+            let dir = tempfile::tempdir()?;
+            let db = SqliteBackend::open("default", Some(&dir.path().join("db.sqlite")), tuning)?;
+            let first = db.connect()?;
+            first.execute("CREATE TEMP TABLE scratch (x)", vec![])?;
+            drop(first);
+            let next = db.connect()?;
+            let found = next.execute("SELECT name FROM sqlite_temp_master", vec![])?;
+            assert_eq!(!found.rows.is_empty(), kept, "{tuning:?}");
+            let mode = next.execute("PRAGMA journal_mode", vec![])?;
+            assert_eq!(
+                mode.rows,
+                vec![vec![SqlValue::Text(journal.into())]],
+                "{tuning:?}"
+            );
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn a_write_outside_a_transaction_and_a_commit_count_as_commits(
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let db = SqliteBackend::open("default", None, StoreTuning::Spin)?;
+        db.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY);")?;
+        let conn = db.connect()?;
+        let commits = |sql: &str| conn.execute(sql, vec![]).map(|ex| ex.commits);
+        assert!(!commits("SELECT * FROM t")?);
+        assert!(commits("INSERT INTO t (id) VALUES (1)")?);
+        assert!(!commits("BEGIN")?);
+        assert!(!commits("INSERT INTO t (id) VALUES (2)")?);
+        assert!(commits("COMMIT")?);
+        assert!(!commits("BEGIN")?);
+        assert!(!commits("ROLLBACK")?);
+        Ok(())
+    }
 }
