@@ -402,7 +402,8 @@ const MIGRATIONS: &[&str] = &[
 /// `schema_migrations`, on the path of every request (each request is a new instance, and on
 /// Spin a new connection, so nothing can remember that the schema was checked).
 ///
-/// A new database is switched to WAL first. Spin opens its files with SQLite's defaults
+/// A database that is to be migrated (a new one, or one a new release brings a migration
+/// for) is switched to WAL first. Spin opens its files with SQLite's defaults
 /// (rollback journal, `synchronous=FULL`), which costs several syncs per commit; the journal
 /// mode is kept in the file, so setting it once is enough for every later connection.
 pub fn migrate(db: &impl Sql) -> Result<(), StoreError> {
@@ -410,9 +411,6 @@ pub fn migrate(db: &impl Sql) -> Result<(), StoreError> {
         Ok(current) => current,
         // Only a database that never saw a migration has no `schema_migrations`.
         Err(StoreError::Sql(message)) if message.contains("no such table") => {
-            // Best effort: it fails only while another connection holds the file, and that
-            // one (a concurrent first request) then sets it; the journal changes only speed.
-            let _ = db.execute("PRAGMA journal_mode = WAL", &[]);
             db.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
                 &[],
@@ -424,6 +422,10 @@ pub fn migrate(db: &impl Sql) -> Result<(), StoreError> {
     if current >= SCHEMA_VERSION {
         return Ok(());
     }
+    // Best effort, before the migration's transaction (the journal mode cannot change inside
+    // one): it fails only while another connection uses the file, and that connection's
+    // request then tries too; the journal changes speed, not meaning.
+    let _ = db.execute("PRAGMA journal_mode = WAL", &[]);
     db.transaction(|db| {
         // Re-read under the write lock: another instance may have won the race.
         let current = current_version(db)?;
