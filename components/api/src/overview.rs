@@ -16,14 +16,12 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::charge_points;
 use crate::problem::ApiError;
 use crate::Reply;
+use crate::{charge_points, security_events};
 
 /// Entries in each "latest" list.
 const LATEST: i64 = 10;
-/// `station_events.action` of security events, as the connection component writes them.
-const SECURITY_ACTIONS: [&str; 2] = ["SecurityEventNotification", "CsmsSecurityEvent"];
 
 #[derive(Debug, Serialize)]
 struct Overview {
@@ -209,8 +207,8 @@ fn latest_security_events(sql: &impl Sql) -> Result<Vec<SecurityEvent>, ApiError
             "SELECT charge_point_id, action, payload, received_at FROM station_events \
              WHERE action IN (?, ?) ORDER BY id DESC LIMIT ?",
             &[
-                SECURITY_ACTIONS[0].into(),
-                SECURITY_ACTIONS[1].into(),
+                security_events::STATION.into(),
+                security_events::CSMS.into(),
                 LATEST.into(),
             ],
         )
@@ -221,11 +219,7 @@ fn latest_security_events(sql: &impl Sql) -> Result<Vec<SecurityEvent>, ApiError
             let payload: Value = serde_json::from_str(&row.text(2, CTX)?).unwrap_or(Value::Null);
             Ok(SecurityEvent {
                 charge_point_id: row.text(0, CTX)?,
-                source: if row.text(1, CTX)? == SECURITY_ACTIONS[1] {
-                    "csms"
-                } else {
-                    "station"
-                },
+                source: security_events::source(&row.text(1, CTX)?),
                 kind: payload["type"].as_str().map(str::to_owned),
                 received_at: row.text(3, CTX)?,
             })

@@ -17,8 +17,17 @@ pub(crate) const PARAMS: [&str; 3] = ["limit", "cursor", "source"];
 const SOURCES: [&str; 2] = ["station", "csms"];
 const LIST: &str = "security-events";
 /// `station_events.action` of each source; the connection component writes both.
-const STATION: &str = "SecurityEventNotification";
-const CSMS: &str = "CsmsSecurityEvent";
+pub(crate) const STATION: &str = "SecurityEventNotification";
+pub(crate) const CSMS: &str = "CsmsSecurityEvent";
+
+/// The source of a security event stored with `action`.
+pub(crate) fn source(action: &str) -> &'static str {
+    if action == CSMS {
+        "csms"
+    } else {
+        "station"
+    }
+}
 
 #[derive(Debug, Serialize)]
 struct SecurityEvent {
@@ -68,11 +77,7 @@ fn event(row: &Row) -> Result<SecurityEvent, StoreError> {
     let text = |field: &str| payload[field].as_str().map(str::to_owned);
     Ok(SecurityEvent {
         id: row.i64(0, "station_events.id")?,
-        source: if row.text(1, "station_events.action")? == CSMS {
-            "csms"
-        } else {
-            "station"
-        },
+        source: source(&row.text(1, "station_events.action")?),
         kind: text("type"),
         timestamp: text("timestamp"),
         tech_info: text("techInfo"),
