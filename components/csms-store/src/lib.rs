@@ -11,6 +11,7 @@
 //! and any component may be the first to touch a fresh database.
 
 pub mod credentials;
+pub mod dialect;
 mod migrations;
 pub mod processed_messages;
 mod value;
@@ -20,6 +21,7 @@ pub mod native;
 #[cfg(target_arch = "wasm32")]
 pub mod spin;
 
+pub use dialect::Dialect;
 pub use migrations::{migrate, SCHEMA_VERSION};
 pub use value::{Row, SqlValue};
 
@@ -40,9 +42,16 @@ pub enum StoreError {
 
 impl StoreError {
     /// Another connection held the write lock for longer than the host's busy timeout
-    /// (5 s on Spin and devhost). Hosts only pass the message text, SQLite's own.
+    /// (5 s on Spin and devhost; hosts only pass the message text, SQLite's own), or
+    /// PostgreSQL gave up on a transaction that conflicted with another: either way, the
+    /// request may be sent again.
     pub fn is_busy(&self) -> bool {
-        matches!(self, Self::Sql(message) if message.contains(BUSY_MESSAGE))
+        matches!(self, Self::Sql(message)
+            if message.contains(BUSY_MESSAGE) || dialect::postgres::is_retryable(message))
+    }
+
+    fn is_retryable_transaction(&self) -> bool {
+        matches!(self, Self::Sql(message) if dialect::postgres::is_retryable(message))
     }
 }
 
@@ -54,20 +63,53 @@ pub const BUSY_MESSAGE: &str = "database is locked";
 /// lose every race for its whole timeout while the others make progress.
 const BUSY_ATTEMPTS: usize = 3;
 
-/// One SQLite connection: statements run in order, so `BEGIN` / `COMMIT`
+/// One database connection: statements run in order, so `BEGIN` / `COMMIT`
 /// around several calls makes them atomic.
 pub trait Sql {
     /// Runs one statement and returns its rows (empty for non-queries).
     fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError>;
 
+    /// The engine behind the connection, for the few statements that differ.
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    /// Whether a statement failed, since the last call, because PostgreSQL aborted the
+    /// transaction for a conflict with another (the body's own error type may hide it).
+    fn take_conflict(&self) -> bool {
+        false
+    }
+
     /// Runs `body` inside a transaction: committed when it returns `Ok`,
-    /// rolled back otherwise, so nothing half-applied is ever visible.
-    fn transaction<T, E>(&self, body: impl FnOnce(&Self) -> Result<T, E>) -> Result<T, E>
+    /// rolled back otherwise, so nothing half-applied is ever visible. On PostgreSQL a body
+    /// that lost a serialization conflict is run again, from the start, in a new transaction.
+    fn transaction<T, E>(&self, mut body: impl FnMut(&Self) -> Result<T, E>) -> Result<T, E>
     where
         E: From<StoreError>,
         Self: Sized,
     {
-        retry_busy(|| self.execute("BEGIN IMMEDIATE", &[]))?;
+        let mut attempt = 1;
+        loop {
+            match self.transaction_once(&mut body) {
+                Err(Attempt::Conflict(_)) if attempt < CONFLICT_ATTEMPTS => attempt += 1,
+                Err(Attempt::Conflict(e) | Attempt::Failed(e)) => return Err(e),
+                Ok(value) => return Ok(value),
+            }
+        }
+    }
+
+    #[doc(hidden)]
+    fn transaction_once<T, E>(
+        &self,
+        body: &mut impl FnMut(&Self) -> Result<T, E>,
+    ) -> Result<T, Attempt<E>>
+    where
+        E: From<StoreError>,
+        Self: Sized,
+    {
+        let begin = self.dialect().begin();
+        self.take_conflict();
+        retry_busy(|| self.execute(begin, &[])).map_err(|e| Attempt::Failed(e.into()))?;
         match body(self) {
             // A COMMIT that found the database busy leaves the transaction open and may
             // be run again.
@@ -78,18 +120,38 @@ pub trait Sql {
                     // transaction open on this connection; end it so the next
                     // request on the connection starts clean.
                     let _ = self.execute("ROLLBACK", &[]);
-                    Err(e.into())
+                    Err(if e.is_retryable_transaction() {
+                        Attempt::Conflict(e.into())
+                    } else {
+                        Attempt::Failed(e.into())
+                    })
                 }
             },
             Err(e) => {
                 // The original error says what went wrong; a failed rollback
                 // leaves nothing committed either.
+                let conflict = self.take_conflict();
                 let _ = self.execute("ROLLBACK", &[]);
-                Err(e)
+                Err(if conflict {
+                    Attempt::Conflict(e)
+                } else {
+                    Attempt::Failed(e)
+                })
             }
         }
     }
 }
+
+/// How one run of a transaction body ended, when it did not commit.
+#[doc(hidden)]
+pub enum Attempt<E> {
+    /// PostgreSQL aborted the transaction for a conflict; running it again may work.
+    Conflict(E),
+    Failed(E),
+}
+
+/// How often a transaction that lost a serialization conflict is run.
+const CONFLICT_ATTEMPTS: usize = 5;
 
 /// Runs `statement` again while it fails only because the database is busy: neither
 /// `BEGIN IMMEDIATE` nor `COMMIT` has changed anything when it does.

@@ -7,7 +7,7 @@
 //! seconds are written only when non-zero, so times do not sort as text:
 //! compare and order them with `julianday(...)`.
 
-use crate::{Sql, SqlValue, StoreError};
+use crate::{Dialect, Sql, SqlValue, StoreError};
 
 /// The newest migration; components compare it to decide whether to migrate.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -407,14 +407,22 @@ const MIGRATIONS: &[&str] = &[
 /// (rollback journal, `synchronous=FULL`), which costs several syncs per commit; the journal
 /// mode is kept in the file, so setting it once is enough for every later connection.
 pub fn migrate(db: &impl Sql) -> Result<(), StoreError> {
+    let dialect = db.dialect();
     let current = match current_version(db) {
         Ok(current) => current,
         // Only a database that never saw a migration has no `schema_migrations`.
-        Err(StoreError::Sql(message)) if message.contains("no such table") => {
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+        Err(StoreError::Sql(message)) if crate::dialect::is_missing_table(&message) => {
+            let created = db.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
                 &[],
-            )?;
+            );
+            // PostgreSQL fails one of two concurrent `IF NOT EXISTS` creations of one table;
+            // the other one's table is as good.
+            if let Err(error) = created {
+                if current_version(db).is_err() {
+                    return Err(error);
+                }
+            }
             0
         }
         Err(error) => return Err(error),
@@ -422,23 +430,36 @@ pub fn migrate(db: &impl Sql) -> Result<(), StoreError> {
     if current >= SCHEMA_VERSION {
         return Ok(());
     }
-    // Best effort, before the migration's transaction (the journal mode cannot change inside
-    // one): it fails only while another connection uses the file, and that connection's
-    // request then tries too; the journal changes speed, not meaning.
-    let _ = db.execute("PRAGMA journal_mode = WAL", &[]);
+    if dialect == Dialect::Sqlite {
+        // Best effort, before the migration's transaction (the journal mode cannot change
+        // inside one): it fails only while another connection uses the file, and that
+        // connection's request then tries too; the journal changes speed, not meaning.
+        let _ = db.execute("PRAGMA journal_mode = WAL", &[]);
+    }
     db.transaction(|db| {
+        if let Some(lock) = dialect.migration_lock() {
+            db.execute(lock, &[])?;
+        }
         // Re-read under the write lock: another instance may have won the race.
         let current = current_version(db)?;
+        if current == 0 {
+            for statement in dialect.prelude() {
+                db.execute(statement, &[])?;
+            }
+        }
         for (index, migration) in MIGRATIONS.iter().enumerate() {
             let version = index as i64 + 1;
             if version <= current {
                 continue;
             }
             for statement in migration.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-                db.execute(statement, &[])?;
+                db.execute(&dialect.schema_statement(statement), &[])?;
             }
             db.execute(
-                "INSERT INTO schema_migrations (version, applied_at) VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
+                &format!(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, {})",
+                    dialect.now()
+                ),
                 &[SqlValue::Integer(version)],
             )?;
         }
@@ -461,6 +482,14 @@ fn current_version(db: &impl Sql) -> Result<i64, StoreError> {
 mod tests {
     use super::*;
     use crate::native::NativeSql;
+    use crate::Dialect;
+
+    /// Whether the column can be read: the same question on both engines, without their
+    /// catalogues.
+    fn has_column(db: &NativeSql, table: &str, column: &str) -> bool {
+        db.execute(&format!("SELECT {column} FROM {table} LIMIT 0"), &[])
+            .is_ok()
+    }
 
     #[test]
     fn migrating_twice_is_harmless_and_records_the_version() {
@@ -474,16 +503,12 @@ mod tests {
         let again = NativeSql::open(&path).unwrap();
         migrate(&again).unwrap();
         assert_eq!(current_version(&again).unwrap(), SCHEMA_VERSION);
-        let tables = again
-            .execute(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'transactions'",
-                &[],
-            )
-            .unwrap();
-        assert_eq!(tables[0].i64(0, "count").unwrap(), 1);
-        // The file was switched to WAL once, and every later connection finds it so.
-        let mode = again.execute("PRAGMA journal_mode", &[]).unwrap();
-        assert_eq!(mode[0].text(0, "journal_mode").unwrap(), "wal");
+        assert!(has_column(&again, "transactions", "id"));
+        if again.dialect() == Dialect::Sqlite {
+            // The file was switched to WAL once, and every later connection finds it so.
+            let mode = again.execute("PRAGMA journal_mode", &[]).unwrap();
+            assert_eq!(mode[0].text(0, "journal_mode").unwrap(), "wal");
+        }
     }
 
     #[test]
@@ -494,22 +519,14 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         let db = NativeSql::open(&path).unwrap();
         migrate(&db).unwrap();
-        for table in ["reservations", "local_list_versions", "local_list_entries"] {
-            let rows = db
-                .execute(
-                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
-                    &[table.into()],
-                )
-                .unwrap();
-            assert_eq!(rows[0].i64(0, "count").unwrap(), 1, "{table}");
+        for (table, column) in [
+            ("reservations", "id"),
+            ("local_list_versions", "charge_point_id"),
+            ("local_list_entries", "id_tag"),
+            ("transactions", "remote_start_command_id"),
+        ] {
+            assert!(has_column(&db, table, column), "{table}.{column}");
         }
-        let linked = db
-            .execute(
-                "SELECT count(*) FROM pragma_table_info('transactions') WHERE name = 'remote_start_command_id'",
-                &[],
-            )
-            .unwrap();
-        assert_eq!(linked[0].i64(0, "count").unwrap(), 1);
     }
 
     #[test]
@@ -524,13 +541,7 @@ mod tests {
             ("transactions", "replaced_close"),
             ("charge_detail_records", "revised_at"),
         ] {
-            let rows = db
-                .execute(
-                    &format!("SELECT count(*) FROM pragma_table_info('{table}') WHERE name = ?"),
-                    &[column.into()],
-                )
-                .unwrap();
-            assert_eq!(rows[0].i64(0, "count").unwrap(), 1, "{table}.{column}");
+            assert!(has_column(&db, table, column), "{table}.{column}");
         }
     }
 

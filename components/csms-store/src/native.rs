@@ -1,20 +1,92 @@
-//! SQLite files on disk through rusqlite, for native tests of domain code.
+//! Native stores for tests of domain code: SQLite files on disk through rusqlite, or, when
+//! [`TEST_DATABASE_URL`] names a PostgreSQL database, one schema of it per file path, so the
+//! same tests also run against the scale-out store.
 
-use crate::{KeyValue, Row, Sql, SqlValue, StoreError};
-use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+use std::cell::{Cell, RefCell};
 use std::path::Path;
 
-/// A SQLite database file, like Spin's `.spin/sqlite_db.db`.
-pub struct NativeSql(rusqlite::Connection);
+use crate::dialect::postgres as pg_dialect;
+use crate::{Dialect, KeyValue, Row, Sql, SqlValue, StoreError};
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+
+/// The environment variable that moves every [`NativeSql`] to PostgreSQL
+/// (`postgres://user@host:port/db`).
+pub const TEST_DATABASE_URL: &str = "CSMS_TEST_DATABASE_URL";
+
+/// A SQLite database file, like Spin's `.spin/sqlite_db.db`, or its PostgreSQL stand-in.
+pub struct NativeSql(Backend);
+
+enum Backend {
+    Sqlite(rusqlite::Connection),
+    Postgres {
+        client: RefCell<postgres::Client>,
+        conflict: Cell<bool>,
+    },
+}
 
 impl NativeSql {
+    /// Opens the database at `path`. Under [`TEST_DATABASE_URL`] the path names a schema
+    /// instead: two opens of one path share it, as two connections share a file, and an
+    /// empty file at the path stands for it, so a test that removes the file to start from
+    /// an empty database gets an empty schema.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        match std::env::var(TEST_DATABASE_URL) {
+            Ok(url) if !url.is_empty() => {
+                let fresh = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(path)
+                    .is_ok();
+                let schema = schema_name(path);
+                if fresh {
+                    let mut client = postgres::Client::connect(&url, postgres::NoTls)
+                        .map_err(|e| StoreError::Sql(format!("connecting to {url}: {e}")))?;
+                    client
+                        .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                        .map_err(|e| StoreError::Sql(format!("dropping {schema}: {e}")))?;
+                }
+                Self::open_postgres(&url, &schema)
+            }
+            _ => Self::open_sqlite(path),
+        }
+    }
+
+    pub fn open_sqlite(path: &Path) -> Result<Self, StoreError> {
         let conn = rusqlite::Connection::open(path).map_err(|e| StoreError::Sql(e.to_string()))?;
         // Several test instances may share a file, as Spin instances do.
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(|e| StoreError::Sql(e.to_string()))?;
-        Ok(Self(conn))
+        Ok(Self(Backend::Sqlite(conn)))
     }
+
+    /// A connection to `url` whose unqualified names resolve in `schema` (created if new).
+    pub fn open_postgres(url: &str, schema: &str) -> Result<Self, StoreError> {
+        let mut client = postgres::Client::connect(url, postgres::NoTls)
+            .map_err(|e| StoreError::Sql(format!("connecting to {url}: {e}")))?;
+        let create = format!("CREATE SCHEMA IF NOT EXISTS {schema}");
+        // Two connections creating one schema at once: one of them fails, and finds it made.
+        if client.batch_execute(&create).is_err() {
+            client
+                .batch_execute(&create)
+                .map_err(|e| StoreError::Sql(format!("{create}: {e}")))?;
+        }
+        client
+            .batch_execute(&format!("SET search_path TO {schema}"))
+            .map_err(|e| StoreError::Sql(e.to_string()))?;
+        Ok(Self(Backend::Postgres {
+            client: RefCell::new(client),
+            conflict: Cell::new(false),
+        }))
+    }
+}
+
+/// A schema name for a path: stable, and a valid unquoted identifier.
+fn schema_name(path: &Path) -> String {
+    use sha2::Digest;
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let digest = sha2::Sha256::digest(absolute.to_string_lossy().as_bytes());
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("test_{hex}")
 }
 
 impl rusqlite::ToSql for SqlValue {
@@ -31,28 +103,146 @@ impl rusqlite::ToSql for SqlValue {
 
 impl Sql for NativeSql {
     fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
-        let err = |e: rusqlite::Error| StoreError::Sql(format!("{e} in {sql}"));
-        let mut stmt = self.0.prepare(sql).map_err(err)?;
-        let columns = stmt.column_count();
-        let mut rows = stmt
-            .query(rusqlite::params_from_iter(params.iter()))
-            .map_err(err)?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next().map_err(err)? {
-            let mut values = Vec::with_capacity(columns);
-            for i in 0..columns {
-                values.push(match row.get_ref(i).map_err(err)? {
-                    ValueRef::Null => SqlValue::Null,
-                    ValueRef::Integer(v) => SqlValue::Integer(v),
-                    ValueRef::Real(v) => SqlValue::Real(v),
-                    ValueRef::Text(v) => SqlValue::Text(String::from_utf8_lossy(v).into_owned()),
-                    ValueRef::Blob(v) => SqlValue::Blob(v.to_vec()),
-                });
+        match &self.0 {
+            Backend::Sqlite(conn) => sqlite_execute(conn, sql, params),
+            Backend::Postgres { client, conflict } => {
+                let result = postgres_execute(&mut client.borrow_mut(), sql, params);
+                if let Err(StoreError::Sql(message)) = &result {
+                    if pg_dialect::is_retryable(message) {
+                        conflict.set(true);
+                    }
+                }
+                result
             }
-            out.push(Row(values));
         }
-        Ok(out)
     }
+
+    fn dialect(&self) -> Dialect {
+        match self.0 {
+            Backend::Sqlite(_) => Dialect::Sqlite,
+            Backend::Postgres { .. } => Dialect::Postgres,
+        }
+    }
+
+    fn take_conflict(&self) -> bool {
+        match &self.0 {
+            Backend::Sqlite(_) => false,
+            Backend::Postgres { conflict, .. } => conflict.replace(false),
+        }
+    }
+}
+
+fn sqlite_execute(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: &[SqlValue],
+) -> Result<Vec<Row>, StoreError> {
+    let err = |e: rusqlite::Error| StoreError::Sql(format!("{e} in {sql}"));
+    let mut stmt = conn.prepare(sql).map_err(err)?;
+    let columns = stmt.column_count();
+    let mut rows = stmt
+        .query(rusqlite::params_from_iter(params.iter()))
+        .map_err(err)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(err)? {
+        let mut values = Vec::with_capacity(columns);
+        for i in 0..columns {
+            values.push(match row.get_ref(i).map_err(err)? {
+                ValueRef::Null => SqlValue::Null,
+                ValueRef::Integer(v) => SqlValue::Integer(v),
+                ValueRef::Real(v) => SqlValue::Real(v),
+                ValueRef::Text(v) => SqlValue::Text(String::from_utf8_lossy(v).into_owned()),
+                ValueRef::Blob(v) => SqlValue::Blob(v.to_vec()),
+            });
+        }
+        out.push(Row(values));
+    }
+    Ok(out)
+}
+
+/// A NULL parameter, which PostgreSQL may take for any type.
+#[derive(Debug)]
+struct Null;
+
+impl postgres::types::ToSql for Null {
+    fn to_sql(
+        &self,
+        _: &postgres::types::Type,
+        _: &mut postgres::types::private::BytesMut,
+    ) -> Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(postgres::types::IsNull::Yes)
+    }
+
+    fn accepts(_: &postgres::types::Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+fn postgres_execute(
+    client: &mut postgres::Client,
+    sql: &str,
+    params: &[SqlValue],
+) -> Result<Vec<Row>, StoreError> {
+    use postgres::types::{ToSql, Type};
+    let statement = pg_dialect::translate(sql, params);
+    let err = |e: postgres::Error| {
+        StoreError::Sql(match e.as_db_error() {
+            Some(db) => format!("{} (SQLSTATE {}) in {statement}", db.message(), db.code().code()),
+            None => format!("{e} in {statement}"),
+        })
+    };
+    let bound: Vec<Box<dyn ToSql + Sync>> = params
+        .iter()
+        .map(|p| -> Box<dyn ToSql + Sync> {
+            match p {
+                SqlValue::Null => Box::new(Null),
+                SqlValue::Integer(v) => Box::new(*v),
+                SqlValue::Real(v) => Box::new(*v),
+                SqlValue::Text(v) => Box::new(v.clone()),
+                SqlValue::Blob(v) => Box::new(v.clone()),
+            }
+        })
+        .collect();
+    let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b.as_ref()).collect();
+    let rows = client.query(statement.as_str(), &refs).map_err(err)?;
+    let unsupported = |ty: &Type| StoreError::Sql(format!("column type {ty} is not read, in {statement}"));
+    rows.iter()
+        .map(|row| {
+            (0..row.len())
+                .map(|i| {
+                    let ty = row.columns()[i].type_();
+                    let value = match *ty {
+                        Type::INT8 => row.try_get::<_, Option<i64>>(i).map(|v| v.map(SqlValue::Integer)),
+                        Type::INT4 => row
+                            .try_get::<_, Option<i32>>(i)
+                            .map(|v| v.map(|v| SqlValue::Integer(v.into()))),
+                        Type::INT2 => row
+                            .try_get::<_, Option<i16>>(i)
+                            .map(|v| v.map(|v| SqlValue::Integer(v.into()))),
+                        Type::BOOL => row
+                            .try_get::<_, Option<bool>>(i)
+                            .map(|v| v.map(|v| SqlValue::Integer(v.into()))),
+                        Type::FLOAT8 => row.try_get::<_, Option<f64>>(i).map(|v| v.map(SqlValue::Real)),
+                        Type::FLOAT4 => row
+                            .try_get::<_, Option<f32>>(i)
+                            .map(|v| v.map(|v| SqlValue::Real(v.into()))),
+                        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => {
+                            row.try_get::<_, Option<String>>(i).map(|v| v.map(SqlValue::Text))
+                        }
+                        Type::BYTEA => row.try_get::<_, Option<Vec<u8>>>(i).map(|v| v.map(SqlValue::Blob)),
+                        Type::NUMERIC => row
+                            .try_get::<_, Option<rust_decimal::Decimal>>(i)
+                            .map(|v| v.map(|v| pg_dialect::numeric(&v.to_string()))),
+                        _ => return Err(unsupported(ty)),
+                    };
+                    value.map(|v| v.unwrap_or(SqlValue::Null)).map_err(err)
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Row)
+        })
+        .collect()
 }
 
 /// A key-value store in a SQLite file, like Spin's `.spin/sqlite_key_value.db`.
@@ -60,7 +250,7 @@ pub struct NativeKeyValue(NativeSql);
 
 impl NativeKeyValue {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let sql = NativeSql::open(path)?;
+        let sql = NativeSql::open_sqlite(path)?;
         sql.execute(
             "CREATE TABLE IF NOT EXISTS spin_key_value (key TEXT PRIMARY KEY, value BLOB NOT NULL)",
             &[],

@@ -50,7 +50,7 @@ pub fn lookup_since(
 ) -> Result<Option<Value>, StoreError> {
     let rows = sql.execute(
         "SELECT action, response, request_digest, \
-         ?3 IS NULL OR julianday(processed_at) >= julianday(?3) \
+         CAST(?3 AS TEXT) IS NULL OR julianday(processed_at) >= julianday(?3) \
          FROM processed_messages WHERE charge_point_id = ?1 AND message_id = ?2",
         &[charge_point_id.into(), message_id.into(), not_before.into()],
     )?;
