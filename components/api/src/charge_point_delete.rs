@@ -52,6 +52,15 @@ pub(crate) fn delete(sql: &impl Sql, kv: &impl KeyValue, id: &str) -> Result<Rep
                 ids.join(", ")
             )));
         }
+        let now = db.dialect().now();
+        let finish_sent = format!(
+            "UPDATE commands SET state = 'offline', finished_at = {now} \
+             WHERE charge_point_id = ? AND state = 'sent'"
+        );
+        let cancel_active = format!(
+            "UPDATE reservations SET state = 'cancelled', updated_at = {now} \
+             WHERE charge_point_id = ? AND state = 'active'"
+        );
         for (statement, what) in [
             ("DELETE FROM connectors WHERE charge_point_id = ?", "connectors"),
             (
@@ -62,16 +71,8 @@ pub(crate) fn delete(sql: &impl Sql, kv: &impl KeyValue, id: &str) -> Result<Rep
                 "DELETE FROM commands WHERE charge_point_id = ? AND state = 'queued'",
                 "queued commands",
             ),
-            (
-                "UPDATE commands SET state = 'offline', finished_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') \
-                 WHERE charge_point_id = ? AND state = 'sent'",
-                "outstanding command",
-            ),
-            (
-                "UPDATE reservations SET state = 'cancelled', updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') \
-                 WHERE charge_point_id = ? AND state = 'active'",
-                "active reservations",
-            ),
+            (finish_sent.as_str(), "outstanding command"),
+            (cancel_active.as_str(), "active reservations"),
             (
                 "DELETE FROM local_list_entries WHERE charge_point_id = ?",
                 "local list",
@@ -172,7 +173,7 @@ mod tests {
         let states = bench
             .sql
             .execute(
-                "SELECT group_concat(state, ',') FROM (SELECT state FROM commands ORDER BY id)",
+                "SELECT group_concat(state, ',') FROM (SELECT state FROM commands ORDER BY id) AS ordered",
                 &[],
             )
             .unwrap()[0]

@@ -474,11 +474,13 @@ mod tests {
     #[test]
     fn online_filter_pages_within_its_scan_budget() {
         let bench = Bench::new();
-        bench.exec(
-            "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 1204) \
-             INSERT INTO charge_points (id, created_at, updated_at) \
-             SELECT printf('CP%04d', i), 'x', 'x' FROM n",
-        );
+        let rows: Vec<String> = (0..=1204)
+            .map(|i| format!("('CP{i:04}', 'x', 'x')"))
+            .collect();
+        bench.exec(&format!(
+            "INSERT INTO charge_points (id, created_at, updated_at) VALUES {}",
+            rows.join(", ")
+        ));
         online(&bench, "CP1100", true);
         online(&bench, "CP1204", true);
         let pages = all_pages(&bench, "/api/v1/charge-points?online=true&limit=500");

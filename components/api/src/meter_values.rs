@@ -115,15 +115,24 @@ mod tests {
         );
         // Sampled once a second from 10:00:00, inserted newest first; every other one with
         // `.000` so that text order and time order differ.
+        let start = chrono::DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z").unwrap();
+        let rows: Vec<String> = (0..samples as i64)
+            .rev()
+            .map(|i| {
+                let at = (start + chrono::Duration::seconds(i)).format("%Y-%m-%dT%H:%M:%S");
+                let fraction = if i % 2 == 0 { "" } else { ".000" };
+                format!(
+                    "('CP1', 1, 9, 'MeterValues', '{at}{fraction}Z', '{}', {}, \
+                     'Energy.Active.Import.Register', 'Wh', 'x')",
+                    i * 10,
+                    i * 10
+                )
+            })
+            .collect();
         bench.exec(&format!(
-            "WITH RECURSIVE n(i) AS (SELECT {} UNION ALL SELECT i - 1 FROM n WHERE i > 0) \
-             INSERT INTO meter_values (charge_point_id, connector_id, transaction_id, source, sampled_at, \
-             value, value_wh, measurand, unit, received_at) \
-             SELECT 'CP1', 1, 9, 'MeterValues', \
-             strftime('%Y-%m-%dT%H:%M:%S', '2026-11-23T10:00:00', '+' || i || ' seconds') || \
-             CASE WHEN i % 2 = 0 THEN 'Z' ELSE '.000Z' END, \
-             CAST(i * 10 AS TEXT), i * 10, 'Energy.Active.Import.Register', 'Wh', 'x' FROM n",
-            samples - 1
+            "INSERT INTO meter_values (charge_point_id, connector_id, transaction_id, source, sampled_at, \
+             value, value_wh, measurand, unit, received_at) VALUES {}",
+            rows.join(", ")
         ));
         // Not this transaction's.
         bench.exec(

@@ -79,7 +79,7 @@ pub(crate) fn open_transactions(
     };
     let rows = sql.execute(
         "SELECT count(*) FROM transactions WHERE id_tag = ?1 COLLATE NOCASE AND stopped_at IS NULL \
-         AND NOT (charge_point_id IS ?2 AND connector_id IS ?3)",
+         AND NOT (charge_point_id IS NOT DISTINCT FROM ?2 AND connector_id IS NOT DISTINCT FROM ?3)",
         &[id_tag.into(), charge_point_id.into(), connector_id.into()],
     )?;
     match rows.first() {

@@ -57,7 +57,7 @@ impl Registry {
         self.db
             .execute(
                 "INSERT INTO transactions (charge_point_id, connector_id, id_tag, start_auth_status, meter_start_wh, \
-                 started_at, stopped_at, created_at) VALUES (?, ?, ?, 'Accepted', 0, ?, ?, ?)",
+                 started_at, stopped_at, created_at) VALUES (?, ?, ?, 'Accepted', 0, ?, ?, ?) RETURNING id",
                 &[
                     charge_point_id.into(),
                     connector.into(),
@@ -67,8 +67,7 @@ impl Registry {
                     "2026-05-04T10:00:00Z".into(),
                 ],
             )
-            .unwrap();
-        self.db.execute("SELECT last_insert_rowid()", &[]).unwrap()[0]
+            .unwrap()[0]
             .i64(0, "id")
             .unwrap()
     }
@@ -347,7 +346,7 @@ fn decisions_are_answered_while_another_connection_is_writing() {
     r.tag("ALICE", "Accepted", None, None, None);
     let path = r._dir.path().join("db.sqlite");
     let writer = NativeSql::open(&path).unwrap();
-    writer.execute("BEGIN IMMEDIATE", &[]).unwrap();
+    writer.execute(writer.dialect().begin(), &[]).unwrap();
     writer
         .execute(
             "UPDATE id_tags SET status = 'Blocked' WHERE id_tag = 'ALICE'",

@@ -65,11 +65,13 @@ pub fn store_report<S: Sql, K: KeyValue, C: crate::forward::Chain>(
         }
         let entries = i64::try_from(part.attributes.len()).unwrap_or(i64::MAX);
         sql.execute(
-            "INSERT INTO device_model_reports (charge_point_id, request_id, parts, entries, last_seq_no, complete, \
+            "INSERT INTO device_model_reports AS r (charge_point_id, request_id, parts, entries, last_seq_no, complete, \
              generated_at, updated_at) VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7) \
-             ON CONFLICT (charge_point_id, request_id) DO UPDATE SET parts = parts + 1, \
-             entries = entries + excluded.entries, last_seq_no = MAX(last_seq_no, excluded.last_seq_no), \
-             complete = MAX(complete, excluded.complete), updated_at = excluded.updated_at",
+             ON CONFLICT (charge_point_id, request_id) DO UPDATE SET parts = r.parts + 1, \
+             entries = r.entries + excluded.entries, \
+             last_seq_no = CASE WHEN excluded.last_seq_no > r.last_seq_no THEN excluded.last_seq_no ELSE r.last_seq_no END, \
+             complete = CASE WHEN excluded.complete > r.complete THEN excluded.complete ELSE r.complete END, \
+             updated_at = excluded.updated_at",
             &[
                 cp.into(),
                 part.request_id.into(),

@@ -57,7 +57,7 @@ pub fn keep_and_answer_with<S: Sql, K: KeyValue, C: crate::forward::Chain>(
     env: &Env<'_, S, K, C>,
     incoming: &Incoming<'_>,
     response: Value,
-    effect: impl FnOnce(&S, &str) -> Result<(), HandlerError>,
+    effect: impl Fn(&S, &str) -> Result<(), HandlerError>,
 ) -> Result<Value, HandlerError> {
     let now = format_utc(env.now);
     env.sql.transaction(|sql| {
@@ -78,6 +78,6 @@ pub fn keep_and_answer_with<S: Sql, K: KeyValue, C: crate::forward::Chain>(
             &response,
             &now,
         )?;
-        Ok(response)
+        Ok(response.clone())
     })
 }

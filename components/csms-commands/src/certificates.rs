@@ -91,9 +91,9 @@ pub fn hold(
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (charge_point_id, issuer_name_hash, serial_number) DO UPDATE SET \
          certificate_type = excluded.certificate_type, \
-         subject = COALESCE(excluded.subject, subject), \
-         not_after = COALESCE(excluded.not_after, not_after), \
-         source = CASE WHEN excluded.source = 'reported' THEN source ELSE excluded.source END, \
+         subject = COALESCE(excluded.subject, station_certificates.subject), \
+         not_after = COALESCE(excluded.not_after, station_certificates.not_after), \
+         source = CASE WHEN excluded.source = 'reported' THEN station_certificates.source ELSE excluded.source END, \
          updated_at = excluded.updated_at",
         &[
             cp.into(),

@@ -29,7 +29,7 @@ pub(crate) fn store(
     sql.execute(
         "INSERT INTO charge_point_configuration (charge_point_id, key, value, readonly, updated_at) \
          VALUES (?, ?, ?, ?, ?) ON CONFLICT (charge_point_id, key) DO UPDATE SET \
-         value = excluded.value, readonly = COALESCE(excluded.readonly, readonly), \
+         value = excluded.value, readonly = COALESCE(excluded.readonly, charge_point_configuration.readonly), \
          updated_at = excluded.updated_at",
         &[
             charge_point_id.into(),

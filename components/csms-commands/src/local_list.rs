@@ -123,7 +123,7 @@ pub fn version(sql: &impl Sql, charge_point_id: &str) -> Result<LocalListVersion
     let rows = sql.execute(
         "SELECT accepted_version, accepted_at, accepted_command_id, reported_version, reported_at, \
          (SELECT count(*) FROM local_list_entries WHERE charge_point_id = ?1) \
-         FROM (SELECT 1) LEFT JOIN local_list_versions ON charge_point_id = ?1",
+         FROM (SELECT 1) AS one LEFT JOIN local_list_versions ON charge_point_id = ?1",
         &[charge_point_id.into()],
     )?;
     let Some(row) = rows.first() else {

@@ -55,10 +55,10 @@ pub fn list_for(
     let now = format_utc(now);
     let rows = sql.execute(
         &format!(
-            "SELECT id, reservation_id, charge_point_id, connector_id, id_tag, parent_id_tag, expiry_date, \
-             {STATE_AT} AS state_now, transaction_id, command_id, created_at, updated_at FROM reservations \
-             WHERE charge_point_id = ? AND (? IS NULL OR state_now = ?) AND (? IS NULL OR id < ?) \
-             ORDER BY id DESC LIMIT ?"
+            "SELECT * FROM (SELECT id, reservation_id, charge_point_id, connector_id, id_tag, parent_id_tag, \
+             expiry_date, {STATE_AT} AS state_now, transaction_id, command_id, created_at, updated_at \
+             FROM reservations WHERE charge_point_id = ?) AS r \
+             WHERE (? IS NULL OR state_now = ?) AND (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?"
         ),
         &[
             now.as_str().into(),

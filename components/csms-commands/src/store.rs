@@ -91,7 +91,8 @@ impl Command {
 
 const COLUMNS: &str = "id, charge_point_id, action, request, state, message_id, response, \
      error_code, error_description, error_details, created_at, sent_at, answered_at, \
-     (SELECT t.id FROM transactions t WHERE t.remote_start_command_id = commands.id), ocpp_version";
+     (SELECT t.id FROM transactions t WHERE t.remote_start_command_id = commands.id) AS started_transaction_id, \
+     ocpp_version";
 
 /// Queues a command; returns its id.
 pub fn insert(

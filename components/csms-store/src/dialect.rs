@@ -37,7 +37,9 @@ impl Dialect {
         match self {
             Self::Sqlite => None,
             // Any constant key: the lock is released with the transaction.
-            Self::Postgres => Some("SELECT 1 FROM (SELECT pg_advisory_xact_lock(7235541)) AS locked"),
+            Self::Postgres => {
+                Some("SELECT 1 FROM (SELECT pg_advisory_xact_lock(7235541)) AS locked")
+            }
         }
     }
 
@@ -53,9 +55,7 @@ impl Dialect {
     pub fn now(self) -> &'static str {
         match self {
             Self::Sqlite => "strftime('%Y-%m-%dT%H:%M:%SZ','now')",
-            Self::Postgres => {
-                "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-            }
+            Self::Postgres => "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
         }
     }
 
@@ -86,8 +86,10 @@ pub mod postgres {
     /// PostgreSQL requires of a function used in an index.
     pub const PRELUDE: &[&str] = &[
         "CREATE OR REPLACE FUNCTION julianday(t text) RETURNS double precision \
-         LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURNS NULL ON NULL INPUT \
-         AS $$ SELECT extract(epoch FROM t::timestamptz)::double precision / 86400.0 + 2440587.5 $$",
+         LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE RETURNS NULL ON NULL INPUT SET TimeZone TO 'UTC' \
+         AS $$ BEGIN \
+         RETURN extract(epoch FROM t::timestamptz)::double precision / 86400.0 + 2440587.5; \
+         EXCEPTION WHEN others THEN RETURN NULL; END $$",
         "CREATE OR REPLACE FUNCTION json_extract(document text, path text) RETURNS text \
          LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURNS NULL ON NULL INPUT \
          AS $$ SELECT document::jsonb #>> string_to_array(substr(path, 3), '.') $$",
@@ -109,12 +111,30 @@ pub mod postgres {
          END IF; END $$",
     ];
 
+    /// A statement rewritten for PostgreSQL, with the parameters it still binds.
+    #[derive(Debug, PartialEq)]
+    pub struct Translated<'a> {
+        pub sql: String,
+        pub params: Vec<&'a SqlValue>,
+    }
+
     /// Rewrites placeholders for PostgreSQL: `?N` becomes `$N`, a bare `?` the next number
     /// after the highest so far (SQLite's rule). Each one is cast to its value's type,
-    /// because PostgreSQL binds parameters by type and SQLite's are typed only by value; a
-    /// NULL is left uncast, for its use to decide. Quoted text, quoted names and comments are
-    /// copied unchanged.
-    pub fn translate(sql: &str, params: &[SqlValue]) -> String {
+    /// because PostgreSQL binds parameters by type and SQLite's are typed only by value. A
+    /// NULL becomes the literal `NULL`, which takes its type from where it stands (a bound
+    /// NULL in `? IS NULL` has none, and PostgreSQL refuses it); the other parameters are
+    /// numbered again without it. Quoted text, quoted names and comments are copied unchanged.
+    pub fn translate<'a>(sql: &str, params: &'a [SqlValue]) -> Translated<'a> {
+        let bound: Vec<&SqlValue> = params.iter().filter(|p| !p.is_null()).collect();
+        // The number each parameter is bound as, NULLs left out.
+        let mut renumbered = Vec::with_capacity(params.len());
+        let mut next = 0usize;
+        for param in params {
+            if !param.is_null() {
+                next += 1;
+            }
+            renumbered.push(next);
+        }
         let mut out = String::with_capacity(sql.len() + 8 * params.len());
         let mut chars = sql.char_indices().peekable();
         let mut highest = 0usize;
@@ -141,29 +161,44 @@ pub mod postgres {
                 }
                 '?' => {
                     let mut digits = String::new();
-                    while let Some((_, d)) = chars.peek().copied().filter(|(_, d)| d.is_ascii_digit()) {
+                    while let Some((_, d)) =
+                        chars.peek().copied().filter(|(_, d)| d.is_ascii_digit())
+                    {
                         digits.push(d);
                         chars.next();
                     }
                     let number = digits.parse::<usize>().unwrap_or(highest + 1);
                     highest = highest.max(number);
-                    out.push('$');
-                    out.push_str(&number.to_string());
-                    out.push_str(cast(params.get(number.wrapping_sub(1))));
+                    match params.get(number.wrapping_sub(1)) {
+                        Some(SqlValue::Null) => out.push_str("NULL"),
+                        Some(value) => {
+                            out.push('$');
+                            out.push_str(&renumbered[number - 1].to_string());
+                            out.push_str(cast(value));
+                        }
+                        // Left for PostgreSQL to refuse, with its own words.
+                        None => {
+                            out.push('$');
+                            out.push_str(&number.to_string());
+                        }
+                    }
                 }
                 _ => out.push(c),
             }
         }
-        out
+        Translated {
+            sql: out,
+            params: bound,
+        }
     }
 
-    fn cast(value: Option<&SqlValue>) -> &'static str {
+    fn cast(value: &SqlValue) -> &'static str {
         match value {
-            Some(SqlValue::Integer(_)) => "::int8",
-            Some(SqlValue::Real(_)) => "::float8",
-            Some(SqlValue::Text(_)) => "::text",
-            Some(SqlValue::Blob(_)) => "::bytea",
-            Some(SqlValue::Null) | None => "",
+            SqlValue::Integer(_) => "::int8",
+            SqlValue::Real(_) => "::float8",
+            SqlValue::Text(_) => "::text",
+            SqlValue::Blob(_) => "::bytea",
+            SqlValue::Null => "",
         }
     }
 
@@ -224,13 +259,21 @@ mod tests {
 
     #[test]
     fn placeholders_are_numbered_as_sqlite_numbers_them_and_cast_by_value() {
-        let sql = translate(
-            "SELECT ?, ?3, ? FROM t WHERE a = ?1 AND b IS ?",
-            &[1.into(), "x".into(), SqlValue::Null, 2.5.into(), SqlValue::Blob(vec![])],
+        let params = [
+            1.into(),
+            "x".into(),
+            SqlValue::Null,
+            2.5.into(),
+            SqlValue::Blob(vec![]),
+        ];
+        let translated = translate("SELECT ?, ?3, ? FROM t WHERE a = ?1 AND b IS ?", &params);
+        assert_eq!(
+            translated.sql,
+            "SELECT $1::int8, NULL, $3::float8 FROM t WHERE a = $1::int8 AND b IS $4::bytea"
         );
         assert_eq!(
-            sql,
-            "SELECT $1::int8, $3, $4::float8 FROM t WHERE a = $1::int8 AND b IS $5::bytea"
+            translated.params,
+            [&params[0], &params[1], &params[3], &params[4]]
         );
     }
 
@@ -239,7 +282,8 @@ mod tests {
         let sql = translate(
             "SELECT 'a?''b?', \"c?\" -- why?\n FROM t WHERE x = ?",
             &["v".into()],
-        );
+        )
+        .sql;
         assert_eq!(
             sql,
             "SELECT 'a?''b?', \"c?\" -- why?\n FROM t WHERE x = $1::text"
@@ -269,7 +313,9 @@ mod tests {
     fn serialization_failures_are_retryable_and_others_are_not() {
         assert!(is_retryable("could not serialize access (SQLSTATE 40001)"));
         assert!(!is_retryable("duplicate key (SQLSTATE 23505)"));
-        assert!(is_missing_table("relation \"schema_migrations\" does not exist"));
+        assert!(is_missing_table(
+            "relation \"schema_migrations\" does not exist"
+        ));
         assert!(is_missing_table("no such table: schema_migrations"));
     }
 }

@@ -151,7 +151,7 @@ pub enum Attempt<E> {
 }
 
 /// How often a transaction that lost a serialization conflict is run.
-const CONFLICT_ATTEMPTS: usize = 5;
+const CONFLICT_ATTEMPTS: usize = 10;
 
 /// Runs `statement` again while it fails only because the database is busy: neither
 /// `BEGIN IMMEDIATE` nor `COMMIT` has changed anything when it does.

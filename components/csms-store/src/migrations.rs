@@ -442,17 +442,24 @@ pub fn migrate(db: &impl Sql) -> Result<(), StoreError> {
         }
         // Re-read under the write lock: another instance may have won the race.
         let current = current_version(db)?;
-        if current == 0 {
-            for statement in dialect.prelude() {
-                db.execute(statement, &[])?;
-            }
+        if current >= SCHEMA_VERSION {
+            return Ok(());
+        }
+        // Every statement of the prelude replaces itself, so a release that changes one
+        // brings it along with its migration.
+        for statement in dialect.prelude() {
+            db.execute(statement, &[])?;
         }
         for (index, migration) in MIGRATIONS.iter().enumerate() {
             let version = index as i64 + 1;
             if version <= current {
                 continue;
             }
-            for statement in migration.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            for statement in migration
+                .split(';')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+            {
                 db.execute(&dialect.schema_statement(statement), &[])?;
             }
             db.execute(

@@ -19,7 +19,7 @@ pub struct NativeSql(Backend);
 enum Backend {
     Sqlite(rusqlite::Connection),
     Postgres {
-        client: RefCell<postgres::Client>,
+        client: Box<RefCell<postgres::Client>>,
         conflict: Cell<bool>,
     },
 }
@@ -74,7 +74,7 @@ impl NativeSql {
             .batch_execute(&format!("SET search_path TO {schema}"))
             .map_err(|e| StoreError::Sql(e.to_string()))?;
         Ok(Self(Backend::Postgres {
-            client: RefCell::new(client),
+            client: Box::new(RefCell::new(client)),
             conflict: Cell::new(false),
         }))
     }
@@ -160,44 +160,30 @@ fn sqlite_execute(
     Ok(out)
 }
 
-/// A NULL parameter, which PostgreSQL may take for any type.
-#[derive(Debug)]
-struct Null;
-
-impl postgres::types::ToSql for Null {
-    fn to_sql(
-        &self,
-        _: &postgres::types::Type,
-        _: &mut postgres::types::private::BytesMut,
-    ) -> Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
-        Ok(postgres::types::IsNull::Yes)
-    }
-
-    fn accepts(_: &postgres::types::Type) -> bool {
-        true
-    }
-
-    postgres::types::to_sql_checked!();
-}
-
 fn postgres_execute(
     client: &mut postgres::Client,
     sql: &str,
     params: &[SqlValue],
 ) -> Result<Vec<Row>, StoreError> {
     use postgres::types::{ToSql, Type};
-    let statement = pg_dialect::translate(sql, params);
+    let translated = pg_dialect::translate(sql, params);
+    let statement = translated.sql;
     let err = |e: postgres::Error| {
         StoreError::Sql(match e.as_db_error() {
-            Some(db) => format!("{} (SQLSTATE {}) in {statement}", db.message(), db.code().code()),
+            Some(db) => format!(
+                "{} (SQLSTATE {}) in {statement}",
+                db.message(),
+                db.code().code()
+            ),
             None => format!("{e} in {statement}"),
         })
     };
-    let bound: Vec<Box<dyn ToSql + Sync>> = params
+    let bound: Vec<Box<dyn ToSql + Sync>> = translated
+        .params
         .iter()
         .map(|p| -> Box<dyn ToSql + Sync> {
             match p {
-                SqlValue::Null => Box::new(Null),
+                SqlValue::Null => Box::new(Option::<String>::None),
                 SqlValue::Integer(v) => Box::new(*v),
                 SqlValue::Real(v) => Box::new(*v),
                 SqlValue::Text(v) => Box::new(v.clone()),
@@ -207,14 +193,17 @@ fn postgres_execute(
         .collect();
     let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b.as_ref()).collect();
     let rows = client.query(statement.as_str(), &refs).map_err(err)?;
-    let unsupported = |ty: &Type| StoreError::Sql(format!("column type {ty} is not read, in {statement}"));
+    let unsupported =
+        |ty: &Type| StoreError::Sql(format!("column type {ty} is not read, in {statement}"));
     rows.iter()
         .map(|row| {
             (0..row.len())
                 .map(|i| {
                     let ty = row.columns()[i].type_();
                     let value = match *ty {
-                        Type::INT8 => row.try_get::<_, Option<i64>>(i).map(|v| v.map(SqlValue::Integer)),
+                        Type::INT8 => row
+                            .try_get::<_, Option<i64>>(i)
+                            .map(|v| v.map(SqlValue::Integer)),
                         Type::INT4 => row
                             .try_get::<_, Option<i32>>(i)
                             .map(|v| v.map(|v| SqlValue::Integer(v.into()))),
@@ -224,14 +213,18 @@ fn postgres_execute(
                         Type::BOOL => row
                             .try_get::<_, Option<bool>>(i)
                             .map(|v| v.map(|v| SqlValue::Integer(v.into()))),
-                        Type::FLOAT8 => row.try_get::<_, Option<f64>>(i).map(|v| v.map(SqlValue::Real)),
+                        Type::FLOAT8 => row
+                            .try_get::<_, Option<f64>>(i)
+                            .map(|v| v.map(SqlValue::Real)),
                         Type::FLOAT4 => row
                             .try_get::<_, Option<f32>>(i)
                             .map(|v| v.map(|v| SqlValue::Real(v.into()))),
-                        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => {
-                            row.try_get::<_, Option<String>>(i).map(|v| v.map(SqlValue::Text))
-                        }
-                        Type::BYTEA => row.try_get::<_, Option<Vec<u8>>>(i).map(|v| v.map(SqlValue::Blob)),
+                        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => row
+                            .try_get::<_, Option<String>>(i)
+                            .map(|v| v.map(SqlValue::Text)),
+                        Type::BYTEA => row
+                            .try_get::<_, Option<Vec<u8>>>(i)
+                            .map(|v| v.map(SqlValue::Blob)),
                         Type::NUMERIC => row
                             .try_get::<_, Option<rust_decimal::Decimal>>(i)
                             .map(|v| v.map(|v| pg_dialect::numeric(&v.to_string()))),
@@ -287,5 +280,56 @@ impl KeyValue for NativeKeyValue {
         self.0
             .execute("DELETE FROM spin_key_value WHERE key = ?", &[key.into()])?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A read-then-write transaction that another connection's write overtakes between its
+    /// read and its write: PostgreSQL refuses the stale write (SQLSTATE 40001) and the body
+    /// runs again on the new value, so no increment is lost. SQLite cannot interleave so:
+    /// `BEGIN IMMEDIATE` holds the write lock from the start and the other writer waits.
+    #[test]
+    fn an_overtaken_read_modify_write_runs_again_and_loses_no_update() {
+        let dir = std::env::temp_dir().join(format!("csms-store-rmw-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("db.sqlite");
+        let _ = std::fs::remove_file(&path);
+        let db = NativeSql::open(&path).unwrap();
+        if db.dialect() == Dialect::Sqlite {
+            return;
+        }
+        crate::migrate(&db).unwrap();
+        db.execute(
+            "INSERT INTO tariffs (id, definition, updated_at) VALUES ('counter', '0', 'x')",
+            &[],
+        )
+        .unwrap();
+        let other = NativeSql::open(&path).unwrap();
+        let increment =
+            "UPDATE tariffs SET definition = CAST(CAST(definition AS INTEGER) + 1 AS TEXT) \
+                         WHERE id = 'counter'";
+        let mut attempts = 0;
+        db.transaction(|db| {
+            attempts += 1;
+            let rows = db.execute("SELECT definition FROM tariffs WHERE id = 'counter'", &[])?;
+            let n: i64 = rows[0].text(0, "definition")?.parse().unwrap_or(-1000);
+            if attempts == 1 {
+                other.execute(increment, &[])?;
+            }
+            db.execute(
+                "UPDATE tariffs SET definition = ? WHERE id = 'counter'",
+                &[(n + 1).to_string().into()],
+            )?;
+            Ok::<(), StoreError>(())
+        })
+        .unwrap();
+        assert_eq!(attempts, 2);
+        let rows = db
+            .execute("SELECT definition FROM tariffs WHERE id = 'counter'", &[])
+            .unwrap();
+        assert_eq!(rows[0].text(0, "definition").unwrap(), "2");
     }
 }

@@ -12,6 +12,12 @@ pub enum SqlValue {
     Blob(Vec<u8>),
 }
 
+impl SqlValue {
+    pub fn is_null(&self) -> bool {
+        matches!(self, Self::Null)
+    }
+}
+
 impl From<i64> for SqlValue {
     fn from(v: i64) -> Self {
         SqlValue::Integer(v)

@@ -30,7 +30,7 @@ pub(crate) fn link_remote_start_id(
     sql.execute(
         "UPDATE transactions SET remote_start_command_id = (SELECT c.id FROM commands c \
          WHERE c.charge_point_id = transactions.charge_point_id AND c.action = 'RequestStartTransaction' \
-         AND json_extract(c.request, '$.remoteStartId') = ?1 \
+         AND CAST(json_extract(c.request, '$.remoteStartId') AS INTEGER) = ?1 \
          AND NOT EXISTS (SELECT 1 FROM transactions t WHERE t.remote_start_command_id = c.id) \
          ORDER BY c.id DESC LIMIT 1) WHERE id = ?2 AND remote_start_command_id IS NULL",
         &[remote_start_id.into(), transaction_id.into()],
@@ -55,7 +55,7 @@ pub(crate) fn link(
          AND json_extract(c.response, '$.status') = 'Accepted' \
          AND json_extract(c.request, '$.idTag') = ?2 COLLATE NOCASE \
          AND (json_extract(c.request, '$.connectorId') IS NULL \
-              OR json_extract(c.request, '$.connectorId') = ?3) \
+              OR CAST(json_extract(c.request, '$.connectorId') AS INTEGER) = ?3) \
          AND julianday(c.answered_at) >= julianday(?4) \
          AND NOT EXISTS (SELECT 1 FROM transactions t WHERE t.remote_start_command_id = c.id) \
          ORDER BY json_extract(c.request, '$.connectorId') IS NULL, c.id LIMIT 1",

@@ -195,8 +195,8 @@ fn values_without_a_transaction_id_join_the_one_open_transaction_on_their_connec
     values("whole-station", 0, "2026-05-04T10:15:00Z");
     assert_eq!(
         h.row(
-            "SELECT group_concat(coalesce(transaction_id, 'none'), ',') FROM \
-             (SELECT transaction_id FROM meter_values ORDER BY id)",
+            "SELECT group_concat(coalesce(CAST(transaction_id AS TEXT), 'none'), ',') FROM \
+             (SELECT transaction_id FROM meter_values ORDER BY id) AS ordered",
             &[]
         ),
         vec![json!("none,none,none,none")],

@@ -158,7 +158,7 @@ fn events_out_of_order_are_all_applied_and_a_late_start_reprices_the_session() {
     );
     assert_eq!(revised[0], json!(1));
     let gaps = h.row(
-        "SELECT group_concat(seq_no) FROM (SELECT seq_no FROM transaction_events ORDER BY seq_no)",
+        "SELECT group_concat(seq_no) FROM (SELECT seq_no FROM transaction_events ORDER BY seq_no) AS ordered",
         &[],
     );
     assert_eq!(gaps[0], json!("0,2"));

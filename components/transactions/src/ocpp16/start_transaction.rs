@@ -163,17 +163,16 @@ fn insert(
         reservation_id.into(),
         now.into(),
     ]);
-    sql.execute(
+    let rows = sql.execute(
         "INSERT INTO transactions (charge_point_id, connector_id, id_tag, started_at, meter_start_wh, \
          start_auth_status, flagged, flag_reason, reservation_id, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         &params,
     )?;
-    let rows = sql.execute("SELECT last_insert_rowid()", &[])?;
     match rows.first() {
-        Some(row) => Ok(row.i64(0, "last_insert_rowid")?),
+        Some(row) => Ok(row.i64(0, "transactions.id")?),
         None => Err(TxError::Store(csms_store::StoreError::Sql(
-            "last_insert_rowid() returned no row".into(),
+            "INSERT INTO transactions ... RETURNING id returned no row".into(),
         ))),
     }
 }
@@ -183,7 +182,7 @@ fn insert(
 fn answer_for_existing(sql: &impl Sql, charge_point_id: &str, id: i64) -> Result<Value, TxError> {
     let rows = sql.execute(
         "SELECT response FROM processed_messages WHERE charge_point_id = ? AND action = ? \
-         AND json_extract(response, '$.transactionId') = ? ORDER BY julianday(processed_at) LIMIT 1",
+         AND CAST(json_extract(response, '$.transactionId') AS INTEGER) = ? ORDER BY julianday(processed_at) LIMIT 1",
         &[charge_point_id.into(), ACTION.into(), id.into()],
     )?;
     if let Some(row) = rows.first() {

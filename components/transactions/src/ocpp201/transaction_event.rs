@@ -444,8 +444,9 @@ fn refresh_meter_start(sql: &impl Sql, id: i64) -> Result<i64, TxError> {
         &format!(
             "UPDATE transactions SET \
              meter_start_wh = COALESCE((SELECT value_wh {REGISTER_READINGS} \
-               ORDER BY context = 'Transaction.Begin' DESC, julianday(sampled_at), id LIMIT 1), meter_start_wh), \
-             meter_start_pending = NOT EXISTS (SELECT 1 {REGISTER_READINGS} AND context = 'Transaction.Begin') \
+               ORDER BY CASE WHEN context = 'Transaction.Begin' THEN 0 ELSE 1 END, julianday(sampled_at), id LIMIT 1), meter_start_wh), \
+             meter_start_pending = CASE WHEN EXISTS (SELECT 1 {REGISTER_READINGS} AND context = 'Transaction.Begin') \
+             THEN 0 ELSE 1 END \
              WHERE id = ? AND meter_start_pending = 1"
         ),
         &[id.into(), DEFAULT_MEASURAND.into(), id.into(), DEFAULT_MEASURAND.into(), id.into()],
@@ -476,7 +477,7 @@ fn started_at(sql: &impl Sql, id: i64) -> Result<String, TxError> {
 fn meter_stop(sql: &impl Sql, id: i64, meter_start_wh: i64) -> Result<i64, TxError> {
     let rows = sql.execute(
         &format!(
-            "SELECT value_wh {REGISTER_READINGS} ORDER BY context = 'Transaction.End' DESC, \
+            "SELECT value_wh {REGISTER_READINGS} ORDER BY CASE WHEN context = 'Transaction.End' THEN 0 ELSE 1 END, \
              CASE WHEN context = 'Transaction.End' THEN julianday(sampled_at) ELSE value_wh END DESC, id DESC LIMIT 1"
         ),
         &[id.into(), DEFAULT_MEASURAND.into()],
