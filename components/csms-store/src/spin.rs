@@ -1,53 +1,200 @@
-//! The stores a Spin component is granted: label `default` of each.
+//! The stores a Spin component is granted: label `default` of each, and PostgreSQL in
+//! place of the SQLite database when the component's `database_url` says so.
 
-use crate::{KeyValue, Row, Sql, SqlValue, StoreError};
+use std::cell::Cell;
+
+use crate::dialect::postgres as pg_dialect;
+use crate::{Dialect, KeyValue, Row, Sql, SqlValue, StoreError};
 use spin_sdk::key_value::Store;
+use spin_sdk::pg4 as pg;
 use spin_sdk::sqlite::{Connection, Value};
 
-/// The component's `default` SQLite database.
-pub struct SpinSql(Connection);
+/// The component's SQL store: the `default` SQLite database, or PostgreSQL when the
+/// component's variable `database_url` names a server.
+pub struct SpinSql(Backend);
+
+enum Backend {
+    Sqlite(Connection),
+    Postgres {
+        connection: pg::Connection,
+        /// Set when a statement failed for a serialization conflict (see [`Sql::take_conflict`]).
+        conflict: Cell<bool>,
+    },
+}
+
+/// The variable that selects the SQL store (empty = SQLite `default`).
+pub const DATABASE_URL_VARIABLE: &str = "database_url";
 
 impl SpinSql {
     pub fn open_default() -> Result<Self, StoreError> {
-        Connection::open_default()
-            .map(Self)
-            .map_err(|e| StoreError::Sql(format!("opening database default: {e}")))
+        let url = spin_sdk::variables::get(DATABASE_URL_VARIABLE).map_err(|e| {
+            StoreError::Sql(format!("reading variable {DATABASE_URL_VARIABLE}: {e}"))
+        })?;
+        if url.trim().is_empty() {
+            return Connection::open_default()
+                .map(|c| Self(Backend::Sqlite(c)))
+                .map_err(|e| StoreError::Sql(format!("opening database default: {e}")));
+        }
+        pg::Connection::open(url.trim())
+            .map(|connection| {
+                Self(Backend::Postgres {
+                    connection,
+                    conflict: Cell::new(false),
+                })
+            })
+            // The URL may carry a password: name the server only.
+            .map_err(|e| {
+                StoreError::Sql(format!(
+                    "opening PostgreSQL {}: {}",
+                    server(&url),
+                    pg_error(&e)
+                ))
+            })
     }
+}
+
+/// `host:port/db` of a `postgres://user:password@host:port/db` URL.
+fn server(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.rsplit_once('@').map_or(rest, |(_, server)| server)
 }
 
 impl Sql for SpinSql {
     fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
-        let params: Vec<Value> = params
-            .iter()
-            .map(|p| match p {
-                SqlValue::Null => Value::Null,
-                SqlValue::Integer(v) => Value::Integer(*v),
-                SqlValue::Real(v) => Value::Real(*v),
-                SqlValue::Text(v) => Value::Text(v.clone()),
-                SqlValue::Blob(v) => Value::Blob(v.clone()),
-            })
-            .collect();
-        let result = self
-            .0
-            .execute(sql, &params)
-            .map_err(|e| StoreError::Sql(format!("{e} in {sql}")))?;
-        Ok(result
-            .rows
-            .into_iter()
-            .map(|row| {
-                Row(row
-                    .values
-                    .into_iter()
-                    .map(|v| match v {
-                        Value::Null => SqlValue::Null,
-                        Value::Integer(v) => SqlValue::Integer(v),
-                        Value::Real(v) => SqlValue::Real(v),
-                        Value::Text(v) => SqlValue::Text(v),
-                        Value::Blob(v) => SqlValue::Blob(v),
+        match &self.0 {
+            Backend::Sqlite(connection) => sqlite_execute(connection, sql, params),
+            Backend::Postgres {
+                connection,
+                conflict,
+            } => {
+                let result = postgres_execute(connection, sql, params);
+                if let Err(StoreError::Sql(message)) = &result {
+                    if pg_dialect::is_retryable(message) {
+                        conflict.set(true);
+                    }
+                }
+                result
+            }
+        }
+    }
+
+    fn dialect(&self) -> Dialect {
+        match self.0 {
+            Backend::Sqlite(_) => Dialect::Sqlite,
+            Backend::Postgres { .. } => Dialect::Postgres,
+        }
+    }
+
+    fn take_conflict(&self) -> bool {
+        match &self.0 {
+            Backend::Sqlite(_) => false,
+            Backend::Postgres { conflict, .. } => conflict.replace(false),
+        }
+    }
+}
+
+fn sqlite_execute(
+    connection: &Connection,
+    sql: &str,
+    params: &[SqlValue],
+) -> Result<Vec<Row>, StoreError> {
+    let params: Vec<Value> = params
+        .iter()
+        .map(|p| match p {
+            SqlValue::Null => Value::Null,
+            SqlValue::Integer(v) => Value::Integer(*v),
+            SqlValue::Real(v) => Value::Real(*v),
+            SqlValue::Text(v) => Value::Text(v.clone()),
+            SqlValue::Blob(v) => Value::Blob(v.clone()),
+        })
+        .collect();
+    let result = connection
+        .execute(sql, &params)
+        .map_err(|e| StoreError::Sql(format!("{e} in {sql}")))?;
+    Ok(result
+        .rows
+        .into_iter()
+        .map(|row| {
+            Row(row
+                .values
+                .into_iter()
+                .map(|v| match v {
+                    Value::Null => SqlValue::Null,
+                    Value::Integer(v) => SqlValue::Integer(v),
+                    Value::Real(v) => SqlValue::Real(v),
+                    Value::Text(v) => SqlValue::Text(v),
+                    Value::Blob(v) => SqlValue::Blob(v),
+                })
+                .collect())
+        })
+        .collect())
+}
+
+fn postgres_execute(
+    connection: &pg::Connection,
+    sql: &str,
+    params: &[SqlValue],
+) -> Result<Vec<Row>, StoreError> {
+    let translated = pg_dialect::translate(sql, params);
+    let statement = translated.sql;
+    let params: Vec<pg::ParameterValue> = translated
+        .params
+        .into_iter()
+        .map(|p| match p {
+            SqlValue::Null => pg::ParameterValue::DbNull,
+            SqlValue::Integer(v) => pg::ParameterValue::Int64(*v),
+            SqlValue::Real(v) => pg::ParameterValue::Floating64(*v),
+            SqlValue::Text(v) => pg::ParameterValue::Str(v.clone()),
+            SqlValue::Blob(v) => pg::ParameterValue::Binary(v.clone()),
+        })
+        .collect();
+    let result = connection
+        .query(&statement, &params)
+        .map_err(|e| StoreError::Sql(format!("{} in {statement}", pg_error(&e))))?;
+    result
+        .rows
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .enumerate()
+                .map(|(i, value)| {
+                    Ok(match value {
+                        pg::DbValue::DbNull => SqlValue::Null,
+                        pg::DbValue::Boolean(v) => SqlValue::Integer(v.into()),
+                        pg::DbValue::Int8(v) => SqlValue::Integer(v.into()),
+                        pg::DbValue::Int16(v) => SqlValue::Integer(v.into()),
+                        pg::DbValue::Int32(v) => SqlValue::Integer(v.into()),
+                        pg::DbValue::Int64(v) => SqlValue::Integer(v),
+                        pg::DbValue::Floating32(v) => SqlValue::Real(v.into()),
+                        pg::DbValue::Floating64(v) => SqlValue::Real(v),
+                        pg::DbValue::Str(v) => SqlValue::Text(v),
+                        pg::DbValue::Binary(v) => SqlValue::Blob(v),
+                        pg::DbValue::Decimal(v) => pg_dialect::numeric(&v),
+                        _ => {
+                            return Err(StoreError::Sql(format!(
+                                "column {i} has a type the store does not read, in {statement}"
+                            )))
+                        }
                     })
-                    .collect())
-            })
-            .collect())
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Row)
+        })
+        .collect()
+}
+
+/// A PostgreSQL error in the words the native backend uses, SQLSTATE included, so that
+/// [`pg_dialect::is_retryable`] reads both alike.
+fn pg_error(error: &pg::PgError) -> String {
+    match error {
+        pg::PgError::QueryFailed(pg::QueryError::DbError(db)) => {
+            format!("{} (SQLSTATE {})", db.message, db.code)
+        }
+        pg::PgError::QueryFailed(pg::QueryError::Text(text)) => text.clone(),
+        pg::PgError::ConnectionFailed(text) => format!("connection failed: {text}"),
+        pg::PgError::BadParameter(text) => format!("bad parameter: {text}"),
+        pg::PgError::ValueConversionFailed(text) => format!("value conversion failed: {text}"),
+        pg::PgError::Other(text) => text.clone(),
     }
 }
 
