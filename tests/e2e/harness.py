@@ -100,6 +100,29 @@ class Backend:
         return "\n".join(Path(f.name).read_text(errors="replace")[-4000:] for f in self.log_files)
 
 
+# When set (postgres://user@host:port/db), every devhost started here keeps its SQL data in
+# PostgreSQL instead of <state-dir>/sqlite_db.db: one database per state directory, so a
+# devhost started again on the same directory finds its data, as it finds the SQLite file.
+DATABASE_URL_ENV = "CSMS_E2E_DATABASE_URL"
+
+
+def postgres_for(state_dir: Path) -> dict[str, str]:
+    """The database_url and database_origin variables of state_dir's own database."""
+    import hashlib
+    import urllib.parse
+    server = urllib.parse.urlsplit(os.environ[DATABASE_URL_ENV])
+    name = "e2e_" + hashlib.sha256(str(state_dir.resolve()).encode()).hexdigest()[:12]
+    created = subprocess.run(["psql", os.environ[DATABASE_URL_ENV], "-qc", f"CREATE DATABASE {name}"],
+                             capture_output=True, text=True)
+    if created.returncode != 0 and "already exists" not in created.stderr:
+        raise RuntimeError(f"creating database {name}: {created.stderr}")
+    port = server.port or 5432
+    return {
+        "database_url": urllib.parse.urlunsplit(server._replace(path=f"/{name}")),
+        "database_origin": f"postgres://{server.hostname}:{port}",
+    }
+
+
 def start_devhost(devhost: Path, state_dir: Path, *, gateway: bool, variables: dict[str, str],
                   manifest: Path | None = None,
                   publish_port: int | None = None, extra_args: tuple[str, ...] = (),
@@ -114,6 +137,8 @@ def start_devhost(devhost: Path, state_dir: Path, *, gateway: bool, variables: d
         args += ["--publish-listen", f"127.0.0.1:{publish_port or free_port()}"]
     else:
         args.append("--no-gateway")
+    if os.environ.get(DATABASE_URL_ENV) and "database_url" not in variables:
+        variables = {**variables, **postgres_for(state_dir)}
     for k, v in variables.items():
         args += ["--variable", f"{k}={v}"]
     args += list(extra_args)

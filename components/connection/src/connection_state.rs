@@ -69,15 +69,30 @@ pub fn update_current(
     kv: &impl KeyValue,
     charge_point_id: &str,
     connection_id: &str,
-    change: impl FnOnce(&mut ConnectionState),
+    mut change: impl FnMut(&mut ConnectionState),
 ) -> Result<(), StoreError> {
-    if let Some(mut state) = load(kv, charge_point_id)? {
-        if state.connection_id == connection_id {
-            change(&mut state);
-            save(kv, charge_point_id, &state)?;
+    change_current(kv, charge_point_id, connection_id, |state| {
+        change(state);
+        true
+    })
+}
+
+/// Writes what `change` made of the state when `connection_id` is still the current
+/// connection and `change` says it changed something. Compare-and-swap: another host may
+/// have opened a newer connection between the read and the write, and that one must win.
+fn change_current(
+    kv: &impl KeyValue,
+    charge_point_id: &str,
+    connection_id: &str,
+    mut change: impl FnMut(&mut ConnectionState) -> bool,
+) -> Result<(), StoreError> {
+    csms_store::update(kv, &key(charge_point_id), |bytes| {
+        let mut state: ConnectionState = serde_json::from_slice(bytes).ok()?;
+        if state.connection_id != connection_id || !change(&mut state) {
+            return None;
         }
-    }
-    Ok(())
+        serde_json::to_vec(&state).ok()
+    })
 }
 
 /// How stale `last_seen_at` may get. Writing it on every request was one of the two
@@ -93,22 +108,65 @@ pub fn touch(
     connection_id: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), StoreError> {
-    let Some(mut state) = load(kv, charge_point_id)? else {
-        return Ok(());
-    };
-    let fresh = ocpp_protocol::timestamp::parse_utc(&state.last_seen_at)
-        .is_some_and(|seen| (now - seen).num_seconds().abs() < LAST_SEEN_RESOLUTION_SECONDS);
-    if state.connection_id != connection_id || fresh {
-        return Ok(());
-    }
-    state.last_seen_at = ocpp_protocol::timestamp::format_utc(now);
-    save(kv, charge_point_id, &state)
+    change_current(kv, charge_point_id, connection_id, |state| {
+        let fresh = ocpp_protocol::timestamp::parse_utc(&state.last_seen_at)
+            .is_some_and(|seen| (now - seen).num_seconds().abs() < LAST_SEEN_RESOLUTION_SECONDS);
+        if !fresh {
+            state.last_seen_at = ocpp_protocol::timestamp::format_utc(now);
+        }
+        !fresh
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use csms_store::native::NativeKeyValue;
+
+    /// A store on which another host opens a new connection for CP1 just before this
+    /// host's first write.
+    struct Overtaken {
+        kv: NativeKeyValue,
+        overtaken: std::cell::Cell<bool>,
+    }
+
+    impl KeyValue for Overtaken {
+        fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+            self.kv.get(key)
+        }
+        fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+            self.kv.set(key, value)
+        }
+        fn delete(&self, key: &str) -> Result<(), StoreError> {
+            self.kv.delete(key)
+        }
+        fn compare_and_swap(
+            &self,
+            key: &str,
+            current: &[u8],
+            new: &[u8],
+        ) -> Result<bool, StoreError> {
+            if !self.overtaken.replace(true) {
+                opened(&self.kv, "CP1", "new", "ocpp2.0.1", "2026-01-01T00:01:00Z")?;
+            }
+            self.kv.compare_and_swap(key, current, new)
+        }
+    }
+
+    #[test]
+    fn a_close_read_before_another_host_opened_a_new_connection_does_not_overwrite_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let kv = Overtaken {
+            kv: NativeKeyValue::open(&dir.path().join("kv.db")).unwrap(),
+            overtaken: Default::default(),
+        };
+        opened(&kv, "CP1", "old", "ocpp1.6", "2026-01-01T00:00:00Z").unwrap();
+        update_current(&kv, "CP1", "old", |s| s.online = false).unwrap();
+        let state = load(&kv, "CP1").unwrap().unwrap();
+        assert_eq!(state.connection_id, "new");
+        assert_eq!(state.ocpp_version, "ocpp2.0.1");
+        assert!(state.online);
+    }
 
     #[test]
     fn a_replaced_connection_cannot_mark_the_charge_point_offline() {

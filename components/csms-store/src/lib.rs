@@ -172,6 +172,36 @@ pub trait KeyValue {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;
     fn delete(&self, key: &str) -> Result<(), StoreError>;
+
+    /// Writes `new` at `key` only if the key still holds `current`; whether it did. With
+    /// several hosts a read-modify-write must not overwrite what another wrote in between.
+    fn compare_and_swap(&self, key: &str, current: &[u8], new: &[u8]) -> Result<bool, StoreError>;
+}
+
+/// How often [`update`] reads again after another writer changed the value first.
+const SWAP_ATTEMPTS: usize = 10;
+
+/// Replaces the value at an existing `key` with what `change` makes of it (`None`: leave it),
+/// reading again when another writer changed it in between.
+pub fn update(
+    kv: &impl KeyValue,
+    key: &str,
+    mut change: impl FnMut(&[u8]) -> Option<Vec<u8>>,
+) -> Result<(), StoreError> {
+    for _ in 0..SWAP_ATTEMPTS {
+        let Some(current) = kv.get(key)? else {
+            return Ok(());
+        };
+        let Some(new) = change(&current) else {
+            return Ok(());
+        };
+        if kv.compare_and_swap(key, &current, &new)? {
+            return Ok(());
+        }
+    }
+    Err(StoreError::KeyValue(format!(
+        "{key} changed under every one of {SWAP_ATTEMPTS} attempts to update it"
+    )))
 }
 
 #[cfg(test)]

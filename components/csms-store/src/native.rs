@@ -281,6 +281,18 @@ impl KeyValue for NativeKeyValue {
             .execute("DELETE FROM spin_key_value WHERE key = ?", &[key.into()])?;
         Ok(())
     }
+
+    fn compare_and_swap(&self, key: &str, current: &[u8], new: &[u8]) -> Result<bool, StoreError> {
+        let swapped = self.0.execute(
+            "UPDATE spin_key_value SET value = ? WHERE key = ? AND value = ? RETURNING key",
+            &[
+                SqlValue::Blob(new.to_vec()),
+                key.into(),
+                SqlValue::Blob(current.to_vec()),
+            ],
+        )?;
+        Ok(!swapped.is_empty())
+    }
 }
 
 #[cfg(test)]

@@ -227,6 +227,27 @@ impl KeyValue for SpinKeyValue {
             .delete(key)
             .map_err(|e| StoreError::KeyValue(format!("delete {key}: {e}")))
     }
+
+    /// Through `wasi:keyvalue/atomics`, which Spin links for every key-value backend (on
+    /// Redis a WATCH/MULTI/EXEC, on SQLite an UPDATE of the value read): the `fermyon:spin`
+    /// interface has no compare-and-swap. The same store, opened by label.
+    fn compare_and_swap(&self, key: &str, current: &[u8], new: &[u8]) -> Result<bool, StoreError> {
+        use spin_sdk::wit::wasi::keyvalue::{atomics, store};
+        let failed = |what: &str, e: &dyn std::fmt::Debug| {
+            StoreError::KeyValue(format!("compare-and-swap {key}: {what}: {e:?}"))
+        };
+        let bucket = store::open("default").map_err(|e| failed("opening store default", &e))?;
+        let cas = atomics::Cas::new(&bucket, key).map_err(|e| failed("reading", &e))?;
+        match cas.current().map_err(|e| failed("reading", &e))? {
+            Some(value) if value == current => {}
+            _ => return Ok(false),
+        }
+        match atomics::swap(cas, new) {
+            Ok(()) => Ok(true),
+            Err(atomics::CasError::CasFailed(_)) => Ok(false),
+            Err(atomics::CasError::StoreError(e)) => Err(failed("writing", &e)),
+        }
+    }
 }
 
 impl SpinSql {
