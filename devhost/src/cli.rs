@@ -51,7 +51,7 @@ pub struct UpArgs {
     /// Set a key in the default key-value store (`key=value`); repeatable.
     #[arg(long = "key-value", value_name = "KEY=VALUE", value_parser = parse_kv)]
     pub key_values: Vec<(String, String)>,
-    /// Spin runtime config file (`type = "spin"` stores are supported).
+    /// Spin runtime config file (`type = "spin"` stores, and `type = "redis"` key-value stores).
     #[arg(long)]
     pub runtime_config_file: Option<PathBuf>,
     /// Serve plain HTTP only (no WebSocket gateway, no publish listener),

@@ -25,6 +25,7 @@ use wasmtime_wasi_http::{WasiBody, WasiHttpCtx, WasiHttpView};
 use crate::dependencies::{link_dependencies, ComponentCache};
 use crate::host::key_value::{ComponentKeyValue, KeyValueStores, KvBackend};
 use crate::host::outbound_http::{AllowedHosts, BoxFut, ChainDispatch, OutboundHooks};
+use crate::host::postgres::PgPools;
 use crate::host::sqlite::{ComponentSqlite, SqliteBackend, SqliteDatabases};
 use crate::host::stdio::{Echo, LoggedOutput};
 use crate::host::store_calls::StoreCalls;
@@ -33,7 +34,7 @@ use crate::host::variables::{resolve_app_variables, ComponentVariables};
 use crate::host::{add_to_linker, HostState};
 use crate::manifest::{render_template, Manifest};
 use crate::routes::{RouteMatch, Router};
-use crate::runtime_config::RuntimeConfig;
+use crate::runtime_config::{KeyValueConfig, RuntimeConfig};
 
 /// Per-request resource limits.
 #[derive(Debug, Clone)]
@@ -86,6 +87,8 @@ struct LoadedComponent {
     allowed_kv: Arc<HashSet<String>>,
     allowed_sqlite: Arc<HashSet<String>>,
     allowed_hosts: Arc<AllowedHosts>,
+    /// Spin keeps PostgreSQL pools per component.
+    postgres: Arc<PgPools>,
     variables: Arc<ComponentVariables>,
     environment: Vec<(String, String)>,
     stdout: LoggedOutput,
@@ -226,10 +229,13 @@ impl App {
             .flat_map(|c| c.sqlite_databases.iter().map(String::as_str))
             .collect();
         for (label, cfg) in &runtime_config.key_value_stores {
-            kv.insert(
-                label,
-                KvBackend::open(label, cfg.path.as_deref(), opts.store_tuning)?,
-            );
+            let backend = match cfg {
+                KeyValueConfig::Spin(file) => {
+                    KvBackend::open(label, file.path.as_deref(), opts.store_tuning)?
+                }
+                KeyValueConfig::Redis { url } => KvBackend::redis(label, url)?,
+            };
+            kv.insert(label, backend);
         }
         if !kv.contains("default") && (wants_kv.contains("default") || !opts.key_values.is_empty())
         {
@@ -372,6 +378,7 @@ impl App {
                     allowed_kv: Arc::new(c.key_value_stores.iter().cloned().collect()),
                     allowed_sqlite: Arc::new(c.sqlite_databases.iter().cloned().collect()),
                     allowed_hosts: Arc::new(AllowedHosts::parse(&hosts)?),
+                    postgres: Arc::new(PgPools::default()),
                     variables: Arc::new(ComponentVariables::resolve(c, &app_values)?),
                     environment: c
                         .environment
@@ -523,6 +530,7 @@ impl App {
                 allowed: comp.allowed_sqlite.clone(),
                 dbs: self.sqlite.clone(),
             },
+            postgres: comp.postgres.clone(),
             variables: comp.variables.clone(),
             dependencies: Vec::new(),
             limits: StoreLimitsBuilder::new()

@@ -1,7 +1,8 @@
-//! `--runtime-config-file`: the subset of Spin's runtime-config.toml that a
-//! local host can honour (`type = "spin"` key-value stores and SQLite
-//! databases backed by local files). Other backend types are refused with a
-//! clear message instead of silently using a different store.
+//! `--runtime-config-file`: the subset of Spin's runtime-config.toml that devhost
+//! can honour: key-value stores of `type = "spin"` (local SQLite files) or
+//! `type = "redis"` (`url = "redis://host:port"`, as Spin's), and SQLite databases of
+//! `type = "spin"`. Other backend types are refused with a clear message instead of
+//! silently using a different store.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,12 +22,15 @@ pub enum RuntimeConfigError {
         path: PathBuf,
         source: Box<toml::de::Error>,
     },
-    #[error("[{table}.{label}] type = \"{kind}\" is not supported by devhost (only \"spin\")")]
+    #[error("[{table}.{label}] type = \"{kind}\" is not supported by devhost (only {supported})")]
     UnsupportedType {
         table: &'static str,
         label: String,
         kind: String,
+        supported: &'static str,
     },
+    #[error("[key_value_store.{label}] type = \"redis\" needs a url (\"redis://host:port\")")]
+    MissingUrl { label: String },
 }
 
 /// A resolved store: `path = None` means in memory.
@@ -35,10 +39,19 @@ pub struct StoreConfig {
     pub path: Option<PathBuf>,
 }
 
+/// A key-value store's backend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyValueConfig {
+    /// `type = "spin"`: a local SQLite file.
+    Spin(StoreConfig),
+    /// `type = "redis"`: the server at `url`.
+    Redis { url: String },
+}
+
 /// The parts of runtime-config.toml devhost uses.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RuntimeConfig {
-    pub key_value_stores: BTreeMap<String, StoreConfig>,
+    pub key_value_stores: BTreeMap<String, KeyValueConfig>,
     pub sqlite_databases: BTreeMap<String, StoreConfig>,
 }
 
@@ -56,6 +69,8 @@ struct RawStore {
     kind: String,
     #[serde(default)]
     path: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
 }
 
 impl RuntimeConfig {
@@ -80,24 +95,51 @@ impl RuntimeConfig {
             path: PathBuf::from("runtime-config.toml"),
             source: Box::new(source),
         })?;
-        let convert = |table: &'static str, m: BTreeMap<String, RawStore>| {
-            m.into_iter()
-                .map(|(label, s)| {
-                    if s.kind != "spin" {
-                        return Err(RuntimeConfigError::UnsupportedType {
-                            table,
-                            label,
-                            kind: s.kind,
-                        });
-                    }
-                    let path = s.path.map(|p| base.join(p));
-                    Ok((label, StoreConfig { path }))
-                })
-                .collect::<Result<BTreeMap<_, _>, _>>()
+        let unsupported = |table, label, kind, supported| RuntimeConfigError::UnsupportedType {
+            table,
+            label,
+            kind,
+            supported,
         };
+        let key_value_stores = raw
+            .key_value_store
+            .into_iter()
+            .map(|(label, s)| {
+                let config = match s.kind.as_str() {
+                    "spin" => KeyValueConfig::Spin(StoreConfig {
+                        path: s.path.map(|p| base.join(p)),
+                    }),
+                    // Spin's redis store reads only `url`.
+                    "redis" => match s.url {
+                        Some(url) => KeyValueConfig::Redis { url },
+                        None => return Err(RuntimeConfigError::MissingUrl { label }),
+                    },
+                    _ => {
+                        return Err(unsupported(
+                            "key_value_store",
+                            label,
+                            s.kind,
+                            "\"spin\" and \"redis\"",
+                        ))
+                    }
+                };
+                Ok((label, config))
+            })
+            .collect::<Result<BTreeMap<_, _>, _>>()?;
+        let sqlite_databases = raw
+            .sqlite_database
+            .into_iter()
+            .map(|(label, s)| {
+                if s.kind != "spin" {
+                    return Err(unsupported("sqlite_database", label, s.kind, "\"spin\""));
+                }
+                let path = s.path.map(|p| base.join(p));
+                Ok((label, StoreConfig { path }))
+            })
+            .collect::<Result<BTreeMap<_, _>, _>>()?;
         Ok(Self {
-            key_value_stores: convert("key_value_store", raw.key_value_store)?,
-            sqlite_databases: convert("sqlite_database", raw.sqlite_database)?,
+            key_value_stores,
+            sqlite_databases,
         })
     }
 }
@@ -124,10 +166,15 @@ path = "/abs/reports.db"
             Path::new("/cfg"),
         )?;
         assert_eq!(
-            rc.key_value_stores["cache"].path,
-            Some(PathBuf::from("/cfg/data/cache.db"))
+            rc.key_value_stores["cache"],
+            KeyValueConfig::Spin(StoreConfig {
+                path: Some(PathBuf::from("/cfg/data/cache.db"))
+            })
         );
-        assert_eq!(rc.key_value_stores["scratch"].path, None);
+        assert_eq!(
+            rc.key_value_stores["scratch"],
+            KeyValueConfig::Spin(StoreConfig { path: None })
+        );
         assert_eq!(
             rc.sqlite_databases["reports"].path,
             Some(PathBuf::from("/abs/reports.db"))
@@ -136,14 +183,41 @@ path = "/abs/reports.db"
     }
 
     #[test]
+    fn reads_redis_stores_as_spin_writes_them() -> Result<(), RuntimeConfigError> {
+        let rc = RuntimeConfig::parse(
+            "[key_value_store.default]\ntype = \"redis\"\nurl = \"redis://127.0.0.1:6379\"\n",
+            Path::new("/"),
+        )?;
+        assert_eq!(
+            rc.key_value_stores["default"],
+            KeyValueConfig::Redis {
+                url: "redis://127.0.0.1:6379".into()
+            }
+        );
+        assert!(matches!(
+            RuntimeConfig::parse("[key_value_store.x]\ntype = \"redis\"\n", Path::new("/")),
+            Err(RuntimeConfigError::MissingUrl { label }) if label == "x"
+        ));
+        Ok(())
+    }
+
+    #[test]
     fn refuses_backends_devhost_cannot_provide() {
         let err = RuntimeConfig::parse(
-            "[key_value_store.default]\ntype = \"redis\"\nurl = \"redis://x\"\n",
+            "[key_value_store.default]\ntype = \"azure_cosmos\"\n",
             Path::new("/"),
         );
         assert!(matches!(
             err,
-            Err(RuntimeConfigError::UnsupportedType { kind, .. }) if kind == "redis"
+            Err(RuntimeConfigError::UnsupportedType { kind, .. }) if kind == "azure_cosmos"
+        ));
+        let err = RuntimeConfig::parse(
+            "[sqlite_database.default]\ntype = \"libsql\"\nurl = \"https://x\"\n",
+            Path::new("/"),
+        );
+        assert!(matches!(
+            err,
+            Err(RuntimeConfigError::UnsupportedType { kind, .. }) if kind == "libsql"
         ));
     }
 }

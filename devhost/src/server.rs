@@ -245,6 +245,8 @@ pub(crate) async fn dispatch_logged(
         sqlite_opens = c.sqlite_opens,
         sqlite_statements = c.sqlite_statements,
         sqlite_commits = c.sqlite_commits,
+        pg_opens = c.pg_opens,
+        pg_statements = c.pg_statements,
         kv_reads = c.kv_reads,
         kv_writes = c.kv_writes,
         "request"

@@ -6,12 +6,14 @@
 
 pub mod key_value;
 pub mod outbound_http;
+pub mod postgres;
 pub mod sqlite;
 pub mod stdio;
 pub mod store_calls;
 pub mod store_file;
 pub mod unsupported;
 pub mod variables;
+pub mod wasi_keyvalue;
 
 use std::sync::Arc;
 
@@ -26,11 +28,21 @@ pub mod bindings {
     wasmtime::component::bindgen!({
         path: "wit",
         world: "devhost:host/host",
-        imports: { default: trappable },
+        // PostgreSQL and Redis wait on the network: those calls are async so a request
+        // waiting for its database leaves the worker thread to the others.
+        imports: {
+            "fermyon:spin/key-value": async | trappable,
+            "spin:postgres/postgres": async | trappable,
+            "wasi:keyvalue": async | trappable,
+            default: trappable,
+        },
         with: {
             "fermyon:spin/key-value.store": crate::host::key_value::StoreHandle,
             "fermyon:spin/sqlite.connection": crate::host::sqlite::ConnectionHandle,
             "spin:sqlite/sqlite.connection": crate::host::sqlite::ConnectionHandle,
+            "spin:postgres/postgres.connection": crate::host::postgres::PgConnection,
+            "wasi:keyvalue/store.bucket": crate::host::key_value::StoreHandle,
+            "wasi:keyvalue/atomics.cas": crate::host::wasi_keyvalue::CasHandle,
         },
     });
 }
@@ -43,6 +55,8 @@ pub struct HostState {
     pub(crate) outbound: outbound_http::OutboundHooks,
     pub(crate) key_value: key_value::ComponentKeyValue,
     pub(crate) sqlite: sqlite::ComponentSqlite,
+    /// This component's PostgreSQL pools (its `allowed_outbound_hosts` are in `outbound`).
+    pub(crate) postgres: Arc<postgres::PgPools>,
     pub(crate) variables: Arc<variables::ComponentVariables>,
     /// Instances of this component's dependencies (see `crate::dependencies`).
     pub(crate) dependencies: Vec<wasmtime::component::Instance>,
@@ -77,7 +91,11 @@ pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     bindings::fermyon::spin::key_value::add_to_linker::<_, HasSelf<HostState>>(linker, |s| s)?;
     bindings::fermyon::spin::sqlite::add_to_linker::<_, HasSelf<HostState>>(linker, |s| s)?;
     bindings::spin::sqlite::sqlite::add_to_linker::<_, HasSelf<HostState>>(linker, |s| s)?;
+    bindings::spin::postgres::postgres::add_to_linker::<_, HasSelf<HostState>>(linker, |s| s)?;
     bindings::fermyon::spin::variables::add_to_linker::<_, HasSelf<HostState>>(linker, |s| s)?;
     bindings::wasi::config::store::add_to_linker::<_, HasSelf<HostState>>(linker, |s| s)?;
+    bindings::wasi::keyvalue::store::add_to_linker::<_, HasSelf<HostState>>(linker, |s| s)?;
+    bindings::wasi::keyvalue::atomics::add_to_linker::<_, HasSelf<HostState>>(linker, |s| s)?;
+    bindings::wasi::keyvalue::batch::add_to_linker::<_, HasSelf<HostState>>(linker, |s| s)?;
     Ok(())
 }

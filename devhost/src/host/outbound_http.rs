@@ -88,6 +88,11 @@ impl AllowedHosts {
             if scheme == "*" && port == PortRule::Default {
                 return Err(err("a wildcard scheme needs an explicit port (or :*)"));
             }
+            // As Spin: without a port the scheme must have a well-known one.
+            if port == PortRule::Default && well_known_port(&scheme.to_ascii_lowercase()).is_none()
+            {
+                return Err(err("no port given and the scheme has no well-known port"));
+            }
             rules.push(HostRule {
                 scheme: (scheme != "*").then(|| scheme.to_ascii_lowercase()),
                 host: host.to_ascii_lowercase(),
@@ -97,15 +102,13 @@ impl AllowedHosts {
         Ok(Self { rules })
     }
 
-    /// Whether a request to `scheme://host:port` is allowed.
+    /// Whether a request to `scheme://host:port` is allowed; no `port` = the scheme's
+    /// well-known one (a scheme without one is then allowed only by a `:*` rule, as in Spin).
     pub fn allows(&self, scheme: &str, host: &str, port: Option<u16>) -> bool {
         let scheme = scheme.to_ascii_lowercase();
         let host = host.to_ascii_lowercase();
-        let default_port = match scheme.as_str() {
-            "https" => 443,
-            _ => 80,
-        };
-        let port = port.unwrap_or(default_port);
+        let default_port = well_known_port(&scheme);
+        let port = port.or(default_port);
         self.rules.iter().any(|r| {
             let scheme_ok = r.scheme.as_deref().is_none_or(|s| s == scheme);
             let host_ok = r.host == "*"
@@ -115,8 +118,8 @@ impl AllowedHosts {
                     .is_some_and(|suffix| host.ends_with(&format!(".{suffix}")));
             let port_ok = match r.port {
                 PortRule::Any => true,
-                PortRule::Default => port == default_port,
-                PortRule::Range(a, b) => (a..=b).contains(&port),
+                PortRule::Default => port.is_some() && port == default_port,
+                PortRule::Range(a, b) => port.is_some_and(|p| (a..=b).contains(&p)),
             };
             scheme_ok && host_ok && port_ok
         })
@@ -130,6 +133,20 @@ impl AllowedHosts {
                 && (r.host == format!("{component_id}.spin.internal")
                     || r.host == "*.spin.internal")
         })
+    }
+}
+
+/// The port an `allowed_outbound_hosts` entry or an address without one means, as Spin's
+/// list of well-known ports.
+pub fn well_known_port(scheme: &str) -> Option<u16> {
+    match scheme {
+        "postgres" => Some(5432),
+        "mysql" => Some(3306),
+        "redis" => Some(6379),
+        "mqtt" => Some(1883),
+        "http" => Some(80),
+        "https" => Some(443),
+        _ => None,
     }
 }
 
@@ -242,7 +259,24 @@ mod tests {
     }
 
     #[test]
+    fn database_schemes_have_their_well_known_ports() -> Result<(), AllowedHostError> {
+        let a = AllowedHosts::parse(&["postgres://db.internal", "redis://127.0.0.1:7000"])?;
+        assert!(a.allows("postgres", "db.internal", None));
+        assert!(a.allows("postgres", "db.internal", Some(5432)));
+        assert!(!a.allows("postgres", "db.internal", Some(5433)));
+        assert!(!a.allows("http", "db.internal", None));
+        assert!(a.allows("redis", "127.0.0.1", Some(7000)));
+        assert!(!a.allows("redis", "127.0.0.1", None));
+        let any = AllowedHosts::parse(&["*://*:*"])?;
+        assert!(any.allows("postgres", "anywhere", None));
+        assert!(any.allows("ftp", "anywhere", Some(21)));
+        assert!(any.allows("ftp", "anywhere", None));
+        Ok(())
+    }
+
+    #[test]
     fn rejects_malformed_entries() {
+        assert!(AllowedHosts::parse(&["ftp://example.com"]).is_err());
         assert!(AllowedHosts::parse(&["example.com"]).is_err());
         assert!(AllowedHosts::parse(&["https://example.com/path"]).is_err());
         assert!(AllowedHosts::parse(&["*://example.com"]).is_err());

@@ -1,6 +1,6 @@
 //! What one request cost in host calls: component instances (its own, its dependencies',
-//! and those of the components it chained to), SQLite opens, statements and commits, and
-//! key-value reads and writes. Each top-level request's counts are in its `request` log
+//! and those of the components it chained to), SQLite opens, statements and commits,
+//! PostgreSQL opens and statements, and key-value reads and writes. Each top-level request's counts are in its `request` log
 //! line, so a benchmark can read what each OCPP message costs on a host that, like Spin,
 //! opens a connection per `open` and an instance per request.
 
@@ -12,6 +12,8 @@ pub struct StoreCalls {
     sqlite_opens: AtomicU64,
     sqlite_statements: AtomicU64,
     sqlite_commits: AtomicU64,
+    pg_opens: AtomicU64,
+    pg_statements: AtomicU64,
     kv_reads: AtomicU64,
     kv_writes: AtomicU64,
 }
@@ -23,6 +25,8 @@ pub struct Counts {
     pub sqlite_opens: u64,
     pub sqlite_statements: u64,
     pub sqlite_commits: u64,
+    pub pg_opens: u64,
+    pub pg_statements: u64,
     pub kv_reads: u64,
     pub kv_writes: u64,
 }
@@ -45,6 +49,15 @@ impl StoreCalls {
             add(&self.sqlite_commits, 1);
         }
     }
+    /// A PostgreSQL `open` that got a (pooled) connection.
+    pub fn pg_open(&self) {
+        add(&self.pg_opens, 1);
+    }
+    /// A PostgreSQL `query` or `execute` sent to the server, whatever its outcome. There is
+    /// no commit count: a PostgreSQL commit is a statement like the others.
+    pub fn pg_statement(&self) {
+        add(&self.pg_statements, 1);
+    }
     pub fn kv_read(&self) {
         add(&self.kv_reads, 1);
     }
@@ -59,8 +72,27 @@ impl StoreCalls {
             sqlite_opens: get(&self.sqlite_opens),
             sqlite_statements: get(&self.sqlite_statements),
             sqlite_commits: get(&self.sqlite_commits),
+            pg_opens: get(&self.pg_opens),
+            pg_statements: get(&self.pg_statements),
             kv_reads: get(&self.kv_reads),
             kv_writes: get(&self.kv_writes),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_opens_and_statements_are_counted_apart_from_sqlite() {
+        let calls = StoreCalls::default();
+        calls.pg_open();
+        calls.pg_statement();
+        calls.pg_statement();
+        calls.sqlite_statement(true);
+        let c = calls.counts();
+        assert_eq!((c.pg_opens, c.pg_statements), (1, 2));
+        assert_eq!((c.sqlite_statements, c.sqlite_commits), (1, 1));
     }
 }

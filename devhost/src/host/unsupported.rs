@@ -1,8 +1,13 @@
-//! Interfaces Spin offers that devhost does not back (redis, mysql, postgres,
-//! mqtt, llm, wasi:keyvalue). A component that merely imports them must still
-//! start, as it does on Spin; calling them returns the interface's own error
-//! variant ("not supported by devhost") instead of trapping, so the component
-//! can handle it like any other backend failure.
+//! Interfaces Spin offers that devhost does not back: outbound redis, mysql, the
+//! older postgres interfaces (`fermyon:spin/postgres` v1 and v2; the current
+//! `spin:postgres/postgres@4.0.0` is implemented in `postgres.rs`), mqtt and llm.
+//! A component that merely imports them must still start, as it
+//! does on Spin; calling them returns the interface's own error variant ("not
+//! supported by devhost") instead of trapping, so the component can handle it
+//! like any other backend failure.
+//!
+//! The same mechanism answers "denied" to a dependency that does not inherit its
+//! importer's configuration, for every Spin capability it imports.
 
 use wasmtime::component::types::{ComponentFunc, ComponentItem, Type};
 use wasmtime::component::{Component, Linker, ResourceType, Val};
@@ -17,8 +22,6 @@ const UNSUPPORTED: &[&str] = &[
     "fermyon:spin/postgres",
     "fermyon:spin/mqtt",
     "fermyon:spin/llm",
-    "spin:postgres/postgres",
-    "wasi:keyvalue/",
 ];
 
 /// Error-variant cases (with a string payload) preferred for the answer, in order.
@@ -38,8 +41,10 @@ const DENIED_TO_DEPENDENCIES: &[&str] = &[
     "fermyon:spin/sqlite",
     "fermyon:spin/variables",
     "spin:sqlite/sqlite",
+    "spin:postgres/postgres",
     "wasi:config/store",
     "wasi:http/outgoing-handler",
+    "wasi:keyvalue/",
 ];
 
 /// Error cases preferred for a denial (payload-less cases first).

@@ -219,3 +219,26 @@ pub fn tiny_server(body: &'static str) -> SocketAddr {
     });
     addr
 }
+
+/// What the probe's `wkv` answers on a fresh store; `get_many` is the backend's own.
+pub fn wkv_transcript(get_many: &str) -> String {
+    [
+        "set Ok(())",
+        "get Ok(Some(\"1\"))",
+        "exists Ok(true)",
+        "cursor Err(Error::Other(\"list_keys: cursor not supported\"))",
+        "set_many Ok(())",
+        get_many,
+        "delete_many Ok(())",
+        "keys Ok([\"w-a\", \"w-c\"])",
+        "incr Ok(5)",
+        "incr Ok(3)",
+        "current Ok(Some(\"3\"))",
+        "racing set Ok(())",
+        "swap cas-failed",
+        "retry current Ok(Some(\"other\"))",
+        "retry swap Ok(())",
+        "get Ok(Some(\"mine\"))",
+    ]
+    .join("\n")
+}
