@@ -5,6 +5,7 @@ Every test module using `backend` runs against both."""
 import asyncio
 import contextlib
 import json
+import os
 
 import pytest
 import websockets
@@ -22,7 +23,13 @@ def devhost_bin():
     return harness.build_once()
 
 
-@pytest.fixture(scope="module", params=["embedded", "pushpin"])
+# Which set-ups every `backend` test runs on (comma-separated): `embedded` (devhost's own
+# gateway), `pushpin` (devhost behind Pushpin), `scale-out` (two devhosts behind one Pushpin
+# that balances over both, sharing PostgreSQL from CSMS_E2E_DATABASE_URL and a Redis).
+BACKENDS = os.environ.get("CSMS_E2E_BACKENDS", "embedded,pushpin").split(",")
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
 def backend(request, devhost_bin, tmp_path_factory):
     state = tmp_path_factory.mktemp(f"backend-{request.param}")
     variables = {
@@ -42,13 +49,46 @@ def backend(request, devhost_bin, tmp_path_factory):
     variables["gateway_publish_url"] = f"http://127.0.0.1:{publish_port}/publish/"
     variables["gateway_publish_origin"] = f"http://127.0.0.1:{publish_port}"
     if request.param == "embedded":
-        import os
         os.environ["DEVHOST_GRIP_SIG_KEY"] = GRIP_SIG_KEY
         proc, port, log = harness.start_devhost(devhost_bin, state, gateway=True, variables=variables,
                                                 publish_port=publish_port)
         b = harness.Backend(ws_url=f"ws://127.0.0.1:{port}/ocpp", api_url=f"http://127.0.0.1:{port}",
                             state_dir=state, processes=[proc], log_files=[log])
         b.direct_url = f"http://127.0.0.1:{port}"
+    elif request.param == "scale-out":
+        if not os.environ.get(harness.DATABASE_URL_ENV):
+            raise RuntimeError(f"the scale-out backend needs {harness.DATABASE_URL_ENV}")
+        redis, redis_port = harness.start_redis(state)
+        runtime_config = harness.redis_runtime_config(state, redis_port)
+        # One database for both hosts, as one SQLite file would be for one.
+        variables.update(harness.postgres_for(state))
+        hosts = []
+
+        def start_host(name, port=None, log_name="devhost.log"):
+            host_state = state / name
+            host_state.mkdir(exist_ok=True)
+            return harness.start_devhost(devhost_bin, host_state, gateway=False, variables=variables,
+                                         extra_args=("--runtime-config-file", str(runtime_config)),
+                                         port=port, log_name=log_name)
+
+        for name in ("host-a", "host-b"):
+            hosts.append(start_host(name))
+        pp, http_port, _publish_port, pp_log = harness.start_pushpin(state, [p for _, p, _ in hosts],
+                                                                     GRIP_SIG_KEY, publish_port=publish_port)
+        b = harness.Backend(ws_url=f"ws://127.0.0.1:{http_port}/ocpp", api_url=f"http://127.0.0.1:{hosts[1][1]}",
+                            state_dir=state, processes=[proc for proc, _, _ in hosts] + [pp, redis],
+                            log_files=[log for _, _, log in hosts] + [pp_log])
+        b.direct_url = f"http://127.0.0.1:{hosts[0][1]}"
+        b.hosts = hosts
+
+        def restart_host(index):
+            """Starts host `index` again on its port, after it was killed."""
+            name = ("host-a", "host-b")[index]
+            hosts[index] = start_host(name, port=hosts[index][1], log_name="devhost-restarted.log")
+            b.processes.append(hosts[index][0])
+            b.log_files.append(hosts[index][2])
+
+        b.restart_host = restart_host
     else:
         proc, port, log = harness.start_devhost(devhost_bin, state, gateway=False, variables=variables)
         pp, http_port, _publish_port, pp_log = harness.start_pushpin(state, port, GRIP_SIG_KEY,

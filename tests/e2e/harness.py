@@ -126,8 +126,8 @@ def postgres_for(state_dir: Path) -> dict[str, str]:
 def start_devhost(devhost: Path, state_dir: Path, *, gateway: bool, variables: dict[str, str],
                   manifest: Path | None = None,
                   publish_port: int | None = None, extra_args: tuple[str, ...] = (),
-                  log_name: str = "devhost.log") -> tuple[subprocess.Popen, int, object]:
-    port = free_port()
+                  log_name: str = "devhost.log", port: int | None = None) -> tuple[subprocess.Popen, int, object]:
+    port = port or free_port()
     args = [
         str(devhost), "up", "-f", str(manifest or ROOT / "spin.toml"),
         "--listen", f"127.0.0.1:{port}",
@@ -178,14 +178,17 @@ push_in_http_port={publish_port}
 """
 
 
-def start_pushpin(state_dir: Path, backend_port: int, sig_key: str,
+def start_pushpin(state_dir: Path, backend_port: int | list[int], sig_key: str,
                   publish_port: int | None = None) -> tuple[subprocess.Popen, int, int, object]:
+    """Pushpin in front of one backend, or balancing over several (one target each)."""
     if shutil.which("pushpin") is None:
         raise RuntimeError("pushpin is not installed (scripts/setup installs it)")
     rundir = state_dir / "pushpin"
     (rundir / "log").mkdir(parents=True, exist_ok=True)
     http_port, publish_port = free_port(), publish_port or free_port()
-    (rundir / "routes").write_text(f"* 127.0.0.1:{backend_port},over_http\n")
+    ports = backend_port if isinstance(backend_port, list) else [backend_port]
+    targets = " ".join(f"127.0.0.1:{port},over_http" for port in ports)
+    (rundir / "routes").write_text(f"* {targets}\n")
     conf = rundir / "pushpin.conf"
     conf.write_text(PUSHPIN_CONF.format(rundir=rundir, http_port=http_port, sig_key=sig_key,
                                         push_port=free_port(), publish_port=publish_port))
@@ -194,6 +197,29 @@ def start_pushpin(state_dir: Path, backend_port: int, sig_key: str,
     wait_for_port(http_port, proc, "pushpin")
     wait_until_proxying(http_port, proc)
     return proc, http_port, publish_port, log
+
+
+def start_redis(state_dir: Path) -> tuple[subprocess.Popen, int]:
+    """A throw-away redis-server: no persistence, its own port."""
+    redis = shutil.which("redis-server") or "/usr/bin/redis-server"
+    if not Path(redis).exists():
+        raise RuntimeError("redis-server is not installed (scripts/setup installs it)")
+    port = free_port()
+    rundir = state_dir / "redis"
+    rundir.mkdir(parents=True, exist_ok=True)
+    log = open(rundir / "redis.out", "w")
+    proc = subprocess.Popen([redis, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(rundir)],
+                            stdout=log, stderr=subprocess.STDOUT)
+    wait_for_port(port, proc, "redis-server")
+    return proc, port
+
+
+def redis_runtime_config(state_dir: Path, redis_port: int) -> Path:
+    """A Spin runtime config that puts the `default` key-value store in Redis."""
+    path = state_dir / "runtime-config.toml"
+    path.write_text(f'[key_value_store.default]\ntype = "redis"\nurl = "redis://127.0.0.1:{redis_port}"\n')
+    return path
 
 
 NGINX_CONF = """

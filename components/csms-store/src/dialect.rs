@@ -31,6 +31,16 @@ impl Dialect {
         }
     }
 
+    /// Opens a migration's transaction. On PostgreSQL not `SERIALIZABLE`: its snapshot would
+    /// be taken by the lock statement before the lock is granted, and a migrator that waited
+    /// would not see the version the one before it recorded.
+    pub(crate) fn migration_begin(self) -> &'static str {
+        match self {
+            Self::Sqlite => "BEGIN IMMEDIATE",
+            Self::Postgres => "BEGIN",
+        }
+    }
+
     /// The statement that makes concurrent migrators wait for each other inside the
     /// migration's transaction (SQLite's write lock already does).
     pub(crate) fn migration_lock(self) -> Option<&'static str> {

@@ -88,9 +88,22 @@ pub trait Sql {
         E: From<StoreError>,
         Self: Sized,
     {
+        self.transaction_begun_by(self.dialect().begin(), body)
+    }
+
+    /// [`Sql::transaction`] opened by the statement `begin`.
+    fn transaction_begun_by<T, E>(
+        &self,
+        begin: &str,
+        mut body: impl FnMut(&Self) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+        Self: Sized,
+    {
         let mut attempt = 1;
         loop {
-            match self.transaction_once(&mut body) {
+            match self.transaction_once(begin, &mut body) {
                 Err(Attempt::Conflict(_)) if attempt < CONFLICT_ATTEMPTS => attempt += 1,
                 Err(Attempt::Conflict(e) | Attempt::Failed(e)) => return Err(e),
                 Ok(value) => return Ok(value),
@@ -101,13 +114,13 @@ pub trait Sql {
     #[doc(hidden)]
     fn transaction_once<T, E>(
         &self,
+        begin: &str,
         body: &mut impl FnMut(&Self) -> Result<T, E>,
     ) -> Result<T, Attempt<E>>
     where
         E: From<StoreError>,
         Self: Sized,
     {
-        let begin = self.dialect().begin();
         self.take_conflict();
         retry_busy(|| self.execute(begin, &[])).map_err(|e| Attempt::Failed(e.into()))?;
         match body(self) {

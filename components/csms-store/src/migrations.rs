@@ -436,7 +436,7 @@ pub fn migrate(db: &impl Sql) -> Result<(), StoreError> {
         // connection's request then tries too; the journal changes speed, not meaning.
         let _ = db.execute("PRAGMA journal_mode = WAL", &[]);
     }
-    db.transaction(|db| {
+    db.transaction_begun_by(dialect.migration_begin(), |db| {
         if let Some(lock) = dialect.migration_lock() {
             db.execute(lock, &[])?;
         }
@@ -550,6 +550,28 @@ mod tests {
         ] {
             assert!(has_column(&db, table, column), "{table}.{column}");
         }
+    }
+
+    /// Every request may be the first on a new database: concurrent migrators wait for each
+    /// other and each finds the schema current.
+    #[test]
+    fn concurrent_first_migrations_all_succeed() {
+        let dir = std::env::temp_dir().join(format!("csms-store-race-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("db.sqlite");
+        let _ = std::fs::remove_file(&path);
+        drop(NativeSql::open(&path).unwrap());
+        let migrators: Vec<_> = (0..6)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || migrate(&NativeSql::open(&path).unwrap()))
+            })
+            .collect();
+        for migrator in migrators {
+            migrator.join().unwrap().unwrap();
+        }
+        let db = NativeSql::open(&path).unwrap();
+        assert_eq!(current_version(&db).unwrap(), SCHEMA_VERSION);
     }
 
     #[test]
