@@ -24,8 +24,9 @@ def devhost_bin():
 
 
 # Which set-ups every `backend` test runs on (comma-separated): `embedded` (devhost's own
-# gateway), `pushpin` (devhost behind Pushpin), `scale-out` (two devhosts behind one Pushpin
-# that balances over both, sharing PostgreSQL from CSMS_E2E_DATABASE_URL and a Redis).
+# gateway), `pushpin` (devhost behind Pushpin), `scale-out` (two devhosts behind one Pushpin,
+# spread round-robin by a load balancer, sharing PostgreSQL from CSMS_E2E_DATABASE_URL and a
+# Redis).
 BACKENDS = os.environ.get("CSMS_E2E_BACKENDS", "embedded,pushpin").split(",")
 
 
@@ -73,11 +74,12 @@ def backend(request, devhost_bin, tmp_path_factory):
 
         for name in ("host-a", "host-b"):
             hosts.append(start_host(name))
-        pp, http_port, _publish_port, pp_log = harness.start_pushpin(state, [p for _, p, _ in hosts],
-                                                                     GRIP_SIG_KEY, publish_port=publish_port)
+        balancer, balancer_port, balancer_log = harness.start_balancer(state, [p for _, p, _ in hosts])
+        pp, http_port, _publish_port, pp_log = harness.start_pushpin(state, balancer_port, GRIP_SIG_KEY,
+                                                                     publish_port=publish_port)
         b = harness.Backend(ws_url=f"ws://127.0.0.1:{http_port}/ocpp", api_url=f"http://127.0.0.1:{hosts[1][1]}",
-                            state_dir=state, processes=[proc for proc, _, _ in hosts] + [pp, redis],
-                            log_files=[log for _, _, log in hosts] + [pp_log])
+                            state_dir=state, processes=[proc for proc, _, _ in hosts] + [balancer, pp, redis],
+                            log_files=[log for _, _, log in hosts] + [balancer_log, pp_log])
         b.direct_url = f"http://127.0.0.1:{hosts[0][1]}"
         b.hosts = hosts
 

@@ -178,17 +178,14 @@ push_in_http_port={publish_port}
 """
 
 
-def start_pushpin(state_dir: Path, backend_port: int | list[int], sig_key: str,
+def start_pushpin(state_dir: Path, backend_port: int, sig_key: str,
                   publish_port: int | None = None) -> tuple[subprocess.Popen, int, int, object]:
-    """Pushpin in front of one backend, or balancing over several (one target each)."""
     if shutil.which("pushpin") is None:
         raise RuntimeError("pushpin is not installed (scripts/setup installs it)")
     rundir = state_dir / "pushpin"
     (rundir / "log").mkdir(parents=True, exist_ok=True)
     http_port, publish_port = free_port(), publish_port or free_port()
-    ports = backend_port if isinstance(backend_port, list) else [backend_port]
-    targets = " ".join(f"127.0.0.1:{port},over_http" for port in ports)
-    (rundir / "routes").write_text(f"* {targets}\n")
+    (rundir / "routes").write_text(f"* 127.0.0.1:{backend_port},over_http\n")
     conf = rundir / "pushpin.conf"
     conf.write_text(PUSHPIN_CONF.format(rundir=rundir, http_port=http_port, sig_key=sig_key,
                                         push_port=free_port(), publish_port=publish_port))
@@ -282,6 +279,59 @@ def start_nginx(state_dir: Path, upstream_port: int, cert: Path, key: Path,
     proc = subprocess.Popen([nginx, "-c", str(conf), "-p", str(rundir)], stdout=log,
                             stderr=subprocess.STDOUT)
     wait_for_port(port, proc, "nginx")
+    return proc, port, log
+
+
+BALANCER_CONF = """
+worker_processes 1;
+daemon off;
+pid {rundir}/nginx.pid;
+error_log {rundir}/error.log warn;
+{user}
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {rundir}/body;
+    proxy_temp_path {rundir}/proxy;
+    fastcgi_temp_path {rundir}/fastcgi;
+    uwsgi_temp_path {rundir}/uwsgi;
+    scgi_temp_path {rundir}/scgi;
+    upstream hosts {{
+{servers}
+        keepalive 32;
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://hosts;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_read_timeout 1h;
+        }}
+    }}
+}}
+"""
+
+
+def start_balancer(state_dir: Path, ports: list[int]) -> tuple[subprocess.Popen, int, object]:
+    """nginx balancing round-robin over `ports`, as a Kubernetes Service or a cloud load
+    balancer spreads requests over the hosts of one app: Pushpin's own route targets are
+    tried in order (failover), not balanced."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        raise RuntimeError("nginx is not installed (scripts/setup installs it)")
+    rundir = state_dir / "balancer"
+    rundir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=2s;" for p in ports)
+    user = "user root;" if os.geteuid() == 0 else ""
+    (rundir / "nginx.conf").write_text(BALANCER_CONF.format(rundir=rundir, port=port, servers=servers,
+                                                            user=user))
+    log = open(rundir / "nginx.out", "w")
+    proc = subprocess.Popen([nginx, "-c", str(rundir / "nginx.conf"), "-p", str(rundir)], stdout=log,
+                            stderr=subprocess.STDOUT)
+    wait_for_port(port, proc, "nginx (balancer)")
     return proc, port, log
 
 

@@ -45,4 +45,4 @@ async def test_both_hosts_see_a_station_online_that_either_accepted(backend):
             status, body = api.api("GET", "/api/v1/charge-points/SCALE-2")
             assert status == 200, body
             assert body["online"] is True, (api.api_url, body)
-            assert body["vendor"] == "V", body
+            assert body["boot"]["vendor"] == "V", body

@@ -50,6 +50,10 @@ impl StoreError {
             if message.contains(BUSY_MESSAGE) || dialect::postgres::is_retryable(message))
     }
 
+    fn is_sqlite_busy(&self) -> bool {
+        matches!(self, Self::Sql(message) if message.contains(BUSY_MESSAGE))
+    }
+
     fn is_retryable_transaction(&self) -> bool {
         matches!(self, Self::Sql(message) if dialect::postgres::is_retryable(message))
     }
@@ -74,16 +78,18 @@ pub trait Sql {
         Dialect::Sqlite
     }
 
-    /// Whether a statement failed, since the last call, because PostgreSQL aborted the
-    /// transaction for a conflict with another (the body's own error type may hide it).
-    fn take_conflict(&self) -> bool {
-        false
+    /// The first statement error since the last call, on engines where a failed statement
+    /// aborts the whole transaction (PostgreSQL; SQLite fails only the statement). A body may
+    /// have handled the error, or its own error type may hide it; either way PostgreSQL
+    /// would answer its COMMIT with a silent ROLLBACK.
+    fn take_failure(&self) -> Option<String> {
+        None
     }
 
     /// Runs `body` inside a transaction: committed when it returns `Ok`,
     /// rolled back otherwise, so nothing half-applied is ever visible. On PostgreSQL a body
     /// that lost a serialization conflict is run again, from the start, in a new transaction.
-    fn transaction<T, E>(&self, mut body: impl FnMut(&Self) -> Result<T, E>) -> Result<T, E>
+    fn transaction<T, E>(&self, body: impl FnMut(&Self) -> Result<T, E>) -> Result<T, E>
     where
         E: From<StoreError>,
         Self: Sized,
@@ -121,9 +127,28 @@ pub trait Sql {
         E: From<StoreError>,
         Self: Sized,
     {
-        self.take_conflict();
+        self.take_failure();
         retry_busy(|| self.execute(begin, &[])).map_err(|e| Attempt::Failed(e.into()))?;
-        match body(self) {
+        let outcome = body(self);
+        let handled_failure = match &outcome {
+            Ok(_) => self.take_failure(),
+            Err(_) => None,
+        };
+        if let Some(message) = handled_failure {
+            // The transaction is aborted whatever the body made of the error: committing
+            // would only roll it back, and the caller would answer for what was not stored.
+            let _ = self.execute("ROLLBACK", &[]);
+            let retryable = dialect::postgres::is_retryable(&message);
+            let e = StoreError::Sql(format!(
+                "a statement failed inside the transaction, which the database then aborted: {message}"
+            ));
+            return Err(if retryable {
+                Attempt::Conflict(e.into())
+            } else {
+                Attempt::Failed(e.into())
+            });
+        }
+        match outcome {
             // A COMMIT that found the database busy leaves the transaction open and may
             // be run again.
             Ok(value) => match retry_busy(|| self.execute("COMMIT", &[])) {
@@ -143,7 +168,9 @@ pub trait Sql {
             Err(e) => {
                 // The original error says what went wrong; a failed rollback
                 // leaves nothing committed either.
-                let conflict = self.take_conflict();
+                let conflict = self
+                    .take_failure()
+                    .is_some_and(|message| dialect::postgres::is_retryable(&message));
                 let _ = self.execute("ROLLBACK", &[]);
                 Err(if conflict {
                     Attempt::Conflict(e)
@@ -174,7 +201,9 @@ fn retry_busy(
     let mut attempt = 1;
     loop {
         match statement() {
-            Err(e) if e.is_busy() && attempt < BUSY_ATTEMPTS => attempt += 1,
+            // SQLite's busy only: a PostgreSQL COMMIT that failed has ended the transaction,
+            // and a second COMMIT would "succeed" with nothing to commit.
+            Err(e) if e.is_sqlite_busy() && attempt < BUSY_ATTEMPTS => attempt += 1,
             result => return result,
         }
     }

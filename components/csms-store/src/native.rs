@@ -2,7 +2,7 @@
 //! [`TEST_DATABASE_URL`] names a PostgreSQL database, one schema of it per file path, so the
 //! same tests also run against the scale-out store.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::path::Path;
 
 use crate::dialect::postgres as pg_dialect;
@@ -20,7 +20,7 @@ enum Backend {
     Sqlite(rusqlite::Connection),
     Postgres {
         client: Box<RefCell<postgres::Client>>,
-        conflict: Cell<bool>,
+        failure: RefCell<Option<String>>,
     },
 }
 
@@ -75,7 +75,7 @@ impl NativeSql {
             .map_err(|e| StoreError::Sql(e.to_string()))?;
         Ok(Self(Backend::Postgres {
             client: Box::new(RefCell::new(client)),
-            conflict: Cell::new(false),
+            failure: RefCell::new(None),
         }))
     }
 }
@@ -105,12 +105,10 @@ impl Sql for NativeSql {
     fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
         match &self.0 {
             Backend::Sqlite(conn) => sqlite_execute(conn, sql, params),
-            Backend::Postgres { client, conflict } => {
+            Backend::Postgres { client, failure } => {
                 let result = postgres_execute(&mut client.borrow_mut(), sql, params);
                 if let Err(StoreError::Sql(message)) = &result {
-                    if pg_dialect::is_retryable(message) {
-                        conflict.set(true);
-                    }
+                    failure.borrow_mut().get_or_insert_with(|| message.clone());
                 }
                 result
             }
@@ -124,10 +122,10 @@ impl Sql for NativeSql {
         }
     }
 
-    fn take_conflict(&self) -> bool {
+    fn take_failure(&self) -> Option<String> {
         match &self.0 {
-            Backend::Sqlite(_) => false,
-            Backend::Postgres { conflict, .. } => conflict.replace(false),
+            Backend::Sqlite(_) => None,
+            Backend::Postgres { failure, .. } => failure.borrow_mut().take(),
         }
     }
 }
@@ -343,5 +341,38 @@ mod tests {
             .execute("SELECT definition FROM tariffs WHERE id = 'counter'", &[])
             .unwrap();
         assert_eq!(rows[0].text(0, "definition").unwrap(), "2");
+    }
+
+    /// PostgreSQL aborts a transaction at its first failed statement and answers the COMMIT
+    /// with a ROLLBACK. A body that handled such an error must not be taken as committed.
+    #[test]
+    fn a_handled_statement_error_on_postgres_fails_the_transaction_instead_of_losing_it() {
+        let dir = std::env::temp_dir().join(format!("csms-store-aborted-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("db.sqlite");
+        let _ = std::fs::remove_file(&path);
+        let db = NativeSql::open(&path).unwrap();
+        crate::migrate(&db).unwrap();
+        let insert = "INSERT INTO tariffs (id, definition, updated_at) VALUES (?, '{}', 'x')";
+        db.execute(insert, &["taken".into()]).unwrap();
+        let result = db.transaction(|db| {
+            db.execute(insert, &["new".into()])?;
+            // A duplicate key, handled: SQLite goes on with the transaction, PostgreSQL not.
+            let _ = db.execute(insert, &["taken".into()]);
+            Ok::<(), StoreError>(())
+        });
+        let stored = db
+            .execute("SELECT count(*) FROM tariffs WHERE id = 'new'", &[])
+            .unwrap()[0]
+            .i64(0, "count")
+            .unwrap();
+        match db.dialect() {
+            Dialect::Sqlite => assert!(result.is_ok() && stored == 1, "{result:?}"),
+            Dialect::Postgres => {
+                let message = result.unwrap_err().to_string();
+                assert!(message.contains("(SQLSTATE 23505)"), "{message}");
+                assert_eq!(stored, 0);
+            }
+        }
     }
 }

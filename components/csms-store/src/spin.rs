@@ -1,7 +1,7 @@
 //! The stores a Spin component is granted: label `default` of each, and PostgreSQL in
 //! place of the SQLite database when the component's `database_url` says so.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 
 use crate::dialect::postgres as pg_dialect;
 use crate::{Dialect, KeyValue, Row, Sql, SqlValue, StoreError};
@@ -17,8 +17,8 @@ enum Backend {
     Sqlite(Connection),
     Postgres {
         connection: pg::Connection,
-        /// Set when a statement failed for a serialization conflict (see [`Sql::take_conflict`]).
-        conflict: Cell<bool>,
+        /// The first statement error since [`Sql::take_failure`] was last called.
+        failure: RefCell<Option<String>>,
     },
 }
 
@@ -39,7 +39,7 @@ impl SpinSql {
             .map(|connection| {
                 Self(Backend::Postgres {
                     connection,
-                    conflict: Cell::new(false),
+                    failure: RefCell::new(None),
                 })
             })
             // The URL may carry a password: name the server only.
@@ -65,13 +65,11 @@ impl Sql for SpinSql {
             Backend::Sqlite(connection) => sqlite_execute(connection, sql, params),
             Backend::Postgres {
                 connection,
-                conflict,
+                failure,
             } => {
                 let result = postgres_execute(connection, sql, params);
                 if let Err(StoreError::Sql(message)) = &result {
-                    if pg_dialect::is_retryable(message) {
-                        conflict.set(true);
-                    }
+                    failure.borrow_mut().get_or_insert_with(|| message.clone());
                 }
                 result
             }
@@ -85,10 +83,10 @@ impl Sql for SpinSql {
         }
     }
 
-    fn take_conflict(&self) -> bool {
+    fn take_failure(&self) -> Option<String> {
         match &self.0 {
-            Backend::Sqlite(_) => false,
-            Backend::Postgres { conflict, .. } => conflict.replace(false),
+            Backend::Sqlite(_) => None,
+            Backend::Postgres { failure, .. } => failure.borrow_mut().take(),
         }
     }
 }
