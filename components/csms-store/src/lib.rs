@@ -12,6 +12,8 @@
 
 pub mod credentials;
 pub mod dialect;
+#[cfg(any(feature = "native", target_arch = "wasm32"))]
+mod engines;
 mod migrations;
 pub mod processed_messages;
 mod value;

@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::path::Path;
 
 use crate::dialect::postgres as pg_dialect;
+use crate::engines::{self, Engines};
 use crate::{Dialect, KeyValue, Row, Sql, SqlValue, StoreError};
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 
@@ -14,14 +15,23 @@ use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 pub const TEST_DATABASE_URL: &str = "CSMS_TEST_DATABASE_URL";
 
 /// A SQLite database file, like Spin's `.spin/sqlite_db.db`, or its PostgreSQL stand-in.
-pub struct NativeSql(Backend);
+pub struct NativeSql(Engines<SqliteConnection, PostgresClient>);
 
-enum Backend {
-    Sqlite(rusqlite::Connection),
-    Postgres {
-        client: Box<RefCell<postgres::Client>>,
-        failure: RefCell<Option<String>>,
-    },
+struct SqliteConnection(rusqlite::Connection);
+
+/// Boxed: a client is several times the size of a SQLite connection.
+struct PostgresClient(Box<RefCell<postgres::Client>>);
+
+impl engines::Connection for SqliteConnection {
+    fn run(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
+        sqlite_execute(&self.0, sql, params)
+    }
+}
+
+impl engines::Connection for PostgresClient {
+    fn run(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
+        postgres_execute(&mut self.0.borrow_mut(), sql, params)
+    }
 }
 
 impl NativeSql {
@@ -56,7 +66,7 @@ impl NativeSql {
         // Several test instances may share a file, as Spin instances do.
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(|e| StoreError::Sql(e.to_string()))?;
-        Ok(Self(Backend::Sqlite(conn)))
+        Ok(Self(Engines::Sqlite(SqliteConnection(conn))))
     }
 
     /// A connection to `url` whose unqualified names resolve in `schema` (created if new).
@@ -73,10 +83,9 @@ impl NativeSql {
         client
             .batch_execute(&format!("SET search_path TO {schema}"))
             .map_err(|e| StoreError::Sql(e.to_string()))?;
-        Ok(Self(Backend::Postgres {
-            client: Box::new(RefCell::new(client)),
-            failure: RefCell::new(None),
-        }))
+        Ok(Self(Engines::postgres(PostgresClient(Box::new(
+            RefCell::new(client),
+        )))))
     }
 }
 
@@ -103,30 +112,15 @@ impl rusqlite::ToSql for SqlValue {
 
 impl Sql for NativeSql {
     fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(conn) => sqlite_execute(conn, sql, params),
-            Backend::Postgres { client, failure } => {
-                let result = postgres_execute(&mut client.borrow_mut(), sql, params);
-                if let Err(StoreError::Sql(message)) = &result {
-                    failure.borrow_mut().get_or_insert_with(|| message.clone());
-                }
-                result
-            }
-        }
+        self.0.execute(sql, params)
     }
 
     fn dialect(&self) -> Dialect {
-        match self.0 {
-            Backend::Sqlite(_) => Dialect::Sqlite,
-            Backend::Postgres { .. } => Dialect::Postgres,
-        }
+        self.0.dialect()
     }
 
     fn take_failure(&self) -> Option<String> {
-        match &self.0 {
-            Backend::Sqlite(_) => None,
-            Backend::Postgres { failure, .. } => failure.borrow_mut().take(),
-        }
+        self.0.take_failure()
     }
 }
 

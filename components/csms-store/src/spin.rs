@@ -1,9 +1,8 @@
 //! The stores a Spin component is granted: label `default` of each, and PostgreSQL in
 //! place of the SQLite database when the component's `database_url` says so.
 
-use std::cell::RefCell;
-
 use crate::dialect::postgres as pg_dialect;
+use crate::engines::{self, Engines};
 use crate::{Dialect, KeyValue, Row, Sql, SqlValue, StoreError};
 use spin_sdk::key_value::Store;
 use spin_sdk::pg4 as pg;
@@ -11,15 +10,22 @@ use spin_sdk::sqlite::{Connection, Value};
 
 /// The component's SQL store: the `default` SQLite database, or PostgreSQL when the
 /// component's variable `database_url` names a server.
-pub struct SpinSql(Backend);
+pub struct SpinSql(Engines<SqliteConnection, PostgresConnection>);
 
-enum Backend {
-    Sqlite(Connection),
-    Postgres {
-        connection: pg::Connection,
-        /// The first statement error since [`Sql::take_failure`] was last called.
-        failure: RefCell<Option<String>>,
-    },
+struct SqliteConnection(Connection);
+
+struct PostgresConnection(pg::Connection);
+
+impl engines::Connection for SqliteConnection {
+    fn run(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
+        sqlite_execute(&self.0, sql, params)
+    }
+}
+
+impl engines::Connection for PostgresConnection {
+    fn run(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
+        postgres_execute(&self.0, sql, params)
+    }
 }
 
 /// The variable that selects the SQL store (empty = SQLite `default`).
@@ -32,16 +38,11 @@ impl SpinSql {
         })?;
         if url.trim().is_empty() {
             return Connection::open_default()
-                .map(|c| Self(Backend::Sqlite(c)))
+                .map(|c| Self(Engines::Sqlite(SqliteConnection(c))))
                 .map_err(|e| StoreError::Sql(format!("opening database default: {e}")));
         }
         pg::Connection::open(url.trim())
-            .map(|connection| {
-                Self(Backend::Postgres {
-                    connection,
-                    failure: RefCell::new(None),
-                })
-            })
+            .map(|connection| Self(Engines::postgres(PostgresConnection(connection))))
             // The URL may carry a password: name the server only.
             .map_err(|e| {
                 StoreError::Sql(format!(
@@ -61,33 +62,15 @@ fn server(url: &str) -> &str {
 
 impl Sql for SpinSql {
     fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(connection) => sqlite_execute(connection, sql, params),
-            Backend::Postgres {
-                connection,
-                failure,
-            } => {
-                let result = postgres_execute(connection, sql, params);
-                if let Err(StoreError::Sql(message)) = &result {
-                    failure.borrow_mut().get_or_insert_with(|| message.clone());
-                }
-                result
-            }
-        }
+        self.0.execute(sql, params)
     }
 
     fn dialect(&self) -> Dialect {
-        match self.0 {
-            Backend::Sqlite(_) => Dialect::Sqlite,
-            Backend::Postgres { .. } => Dialect::Postgres,
-        }
+        self.0.dialect()
     }
 
     fn take_failure(&self) -> Option<String> {
-        match &self.0 {
-            Backend::Sqlite(_) => None,
-            Backend::Postgres { failure, .. } => failure.borrow_mut().take(),
-        }
+        self.0.take_failure()
     }
 }
 
