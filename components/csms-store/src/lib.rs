@@ -318,6 +318,50 @@ mod tests {
         assert_eq!(ran.last().map(String::as_str), Some("ROLLBACK"));
     }
 
+    /// PostgreSQL in miniature: the first COMMIT fails for a serialization conflict, which
+    /// ends the transaction there and then.
+    #[derive(Default)]
+    struct ConflictAtFirstCommit {
+        commits: RefCell<usize>,
+        ran: RefCell<Vec<String>>,
+    }
+
+    impl Sql for ConflictAtFirstCommit {
+        fn execute(&self, sql: &str, _: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
+            self.ran.borrow_mut().push(sql.to_string());
+            if sql == "COMMIT" {
+                *self.commits.borrow_mut() += 1;
+                if *self.commits.borrow() == 1 {
+                    return Err(StoreError::Sql(
+                        "could not serialize access (SQLSTATE 40001) in COMMIT".into(),
+                    ));
+                }
+            }
+            Ok(Vec::new())
+        }
+
+        fn dialect(&self) -> Dialect {
+            Dialect::Postgres
+        }
+    }
+
+    #[test]
+    fn a_refused_postgres_commit_runs_the_whole_body_again_and_is_never_sent_twice() {
+        let sql = ConflictAtFirstCommit::default();
+        let mut bodies = 0;
+        let result = sql.transaction(|sql| {
+            bodies += 1;
+            sql.execute("INSERT", &[]).map(drop)
+        });
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(bodies, 2);
+        let begin = Dialect::Postgres.begin();
+        assert_eq!(
+            sql.ran.into_inner(),
+            [begin, "INSERT", "COMMIT", "ROLLBACK", begin, "INSERT", "COMMIT"]
+        );
+    }
+
     #[test]
     fn other_sql_errors_are_not_busy() {
         assert!(!StoreError::Sql("no such table: x".into()).is_busy());
