@@ -90,7 +90,13 @@ def frozen_app(work: Path) -> Path:
     for wasm in WASM_DIR.glob("*.wasm"):
         shutil.copy2(wasm.resolve(), dest / wasm.name)
     shutil.copy2(ROOT / "spin.toml", app / "spin.toml")
+    # The gateway's ceiling: the same host in front of a component that does no work.
+    shutil.copy2(ROOT / "bench" / "empty-origin" / "spin.toml", dest / "empty-origin.toml")
     return app / "spin.toml"
+
+
+def empty_manifest(manifest: Path) -> Path:
+    return manifest.parent / "target" / "wasm32-wasip2" / "release" / "empty-origin.toml"
 
 
 def rss_kib(pid: int) -> int:
@@ -134,6 +140,10 @@ class Target:
             self.ws_url, self.http_url = f"ws://127.0.0.1:{port}/ocpp", None
             self.pids = [p.pid]
             return
+        # `embedded-empty`, `pushpin-empty`: the gateway in front of bench/empty-origin.
+        if name.endswith("-empty"):
+            manifest = empty_manifest(manifest)
+            variables = {}
         args = [str(DEVHOST), "up", "-f", str(manifest), "--state-dir", str(self.state)]
         port = harness.free_port()
         args += ["--listen", f"127.0.0.1:{port}"]

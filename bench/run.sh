@@ -18,6 +18,8 @@ if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
     # The tests' Python (websockets, the `ocpp` package for the peer), Pushpin.
     scripts/setup
     scripts/build-components
+    # The gateway-ceiling fixture of the `*-empty` targets.
+    cargo build --release --target wasm32-wasip2 --quiet -p empty-origin
     # run.py copies the components from here into its own frozen app.
     export BENCH_WASM_DIR="$CARGO_TARGET_DIR/wasm32-wasip2/release"
     cargo build --release --quiet -p devhost -p loadgen

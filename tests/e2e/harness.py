@@ -337,21 +337,51 @@ def start_balancer(state_dir: Path, ports: list[int]) -> tuple[subprocess.Popen,
 
 def wait_until_proxying(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
     """Pushpin's listener opens before its proxy and zurl are connected; until
-    they are, requests fail with 502/503 from Pushpin itself."""
+    they are, requests fail with 502/503 from Pushpin itself. Plain HTTP and
+    WebSocket-over-HTTP are separate paths through Pushpin and become ready one
+    after the other, so both are probed, at a path that only the dashboard
+    answers (it refuses a WebSocket, which is an origin's answer all the same)."""
     deadline = time.monotonic() + timeout
+    ready = {"http": False, "websocket": False}
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"pushpin exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/__ready__", timeout=2):
-                return
-        except urllib.error.HTTPError as e:
-            if e.code not in (502, 503):
-                return
-        except OSError:
-            pass
+        if not ready["http"]:
+            ready["http"] = _origin_answers_http(port)
+        if ready["http"] and not ready["websocket"]:
+            ready["websocket"] = _origin_answers_websocket(port)
+        if all(ready.values()):
+            return
         time.sleep(0.1)
-    raise RuntimeError("pushpin did not start proxying")
+    raise RuntimeError(f"pushpin did not start proxying ({ready})")
+
+
+def _origin_answers_http(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/__ready__", timeout=2):
+            return True
+    except urllib.error.HTTPError as e:
+        return e.code not in (502, 503)
+    except OSError:
+        return False
+
+
+def _origin_answers_websocket(port: int) -> bool:
+    handshake = (
+        "GET /__ready__ HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{port}\r\n"
+        "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+            s.sendall(handshake.encode())
+            status_line = s.recv(256).split(b"\r\n", 1)[0].split()
+    except OSError:
+        return False
+    if len(status_line) < 2 or not status_line[1].isdigit():
+        return False
+    return int(status_line[1]) not in (502, 503)
 
 
 def basic_auth(user: str, password: str) -> str:

@@ -64,11 +64,6 @@ impl StoreError {
 /// What SQLite says when the write lock stayed taken past the busy timeout.
 pub const BUSY_MESSAGE: &str = "database is locked";
 
-/// How often a transaction asks again for the write lock after the host's busy timeout.
-/// Under a burst of thousands of writers SQLite's busy handler is not fair: one writer can
-/// lose every race for its whole timeout while the others make progress.
-const BUSY_ATTEMPTS: usize = 3;
-
 /// One database connection: statements run in order, so `BEGIN` / `COMMIT`
 /// around several calls makes them atomic.
 pub trait Sql {
@@ -130,7 +125,8 @@ pub trait Sql {
         Self: Sized,
     {
         self.take_failure();
-        retry_busy(|| self.execute(begin, &[])).map_err(|e| Attempt::Failed(e.into()))?;
+        self.execute(begin, &[])
+            .map_err(|e| Attempt::Failed(e.into()))?;
         let outcome = body(self);
         let handled_failure = match &outcome {
             Ok(_) => self.take_failure(),
@@ -151,9 +147,7 @@ pub trait Sql {
             });
         }
         match outcome {
-            // A COMMIT that found the database busy leaves the transaction open and may
-            // be run again.
-            Ok(value) => match retry_busy(|| self.execute("COMMIT", &[])) {
+            Ok(value) => match self.execute("COMMIT", &[]) {
                 Ok(_) => Ok(value),
                 Err(e) => {
                     // A failed COMMIT (e.g. the database is busy) can leave the
@@ -194,22 +188,6 @@ pub enum Attempt<E> {
 
 /// How often a transaction that lost a serialization conflict is run.
 const CONFLICT_ATTEMPTS: usize = 10;
-
-/// Runs `statement` again while it fails only because the database is busy: neither
-/// `BEGIN IMMEDIATE` nor `COMMIT` has changed anything when it does.
-fn retry_busy(
-    mut statement: impl FnMut() -> Result<Vec<Row>, StoreError>,
-) -> Result<Vec<Row>, StoreError> {
-    let mut attempt = 1;
-    loop {
-        match statement() {
-            // SQLite's busy only: a PostgreSQL COMMIT that failed has ended the transaction,
-            // and a second COMMIT would "succeed" with nothing to commit.
-            Err(e) if e.is_sqlite_busy() && attempt < BUSY_ATTEMPTS => attempt += 1,
-            result => return result,
-        }
-    }
-}
 
 /// A key-value store of byte values.
 pub trait KeyValue {
@@ -282,40 +260,17 @@ mod tests {
     }
 
     #[test]
-    fn a_busy_begin_is_asked_again_and_the_body_runs_once() {
-        let (result, ran) = run(vec!["BEGIN IMMEDIATE", "BEGIN IMMEDIATE"]);
-        assert!(result.is_ok(), "{result:?}");
-        assert_eq!(
-            ran,
-            [
-                "BEGIN IMMEDIATE",
-                "BEGIN IMMEDIATE",
-                "BEGIN IMMEDIATE",
-                "INSERT",
-                "COMMIT"
-            ]
-        );
+    fn a_begin_that_stays_busy_fails_the_transaction_with_nothing_run() {
+        let (result, ran) = run(vec!["BEGIN IMMEDIATE"]);
+        assert!(result.is_err_and(|e| e.is_busy()));
+        assert_eq!(ran, ["BEGIN IMMEDIATE"]);
     }
 
     #[test]
-    fn a_busy_commit_is_run_again_without_running_the_body_again() {
+    fn a_commit_that_stays_busy_is_rolled_back() {
         let (result, ran) = run(vec!["COMMIT"]);
-        assert!(result.is_ok(), "{result:?}");
-        assert_eq!(ran, ["BEGIN IMMEDIATE", "INSERT", "COMMIT", "COMMIT"]);
-    }
-
-    #[test]
-    fn a_lock_busy_on_every_attempt_fails_the_transaction_with_nothing_run() {
-        let (result, ran) = run(vec!["BEGIN IMMEDIATE"; BUSY_ATTEMPTS]);
         assert!(result.is_err_and(|e| e.is_busy()));
-        assert_eq!(ran, vec!["BEGIN IMMEDIATE"; BUSY_ATTEMPTS]);
-    }
-
-    #[test]
-    fn a_commit_busy_on_every_attempt_is_rolled_back() {
-        let (result, ran) = run(vec!["COMMIT"; BUSY_ATTEMPTS]);
-        assert!(result.is_err_and(|e| e.is_busy()));
-        assert_eq!(ran.last().map(String::as_str), Some("ROLLBACK"));
+        assert_eq!(ran, ["BEGIN IMMEDIATE", "INSERT", "COMMIT", "ROLLBACK"]);
     }
 
     /// PostgreSQL in miniature: the first COMMIT fails for a serialization conflict, which

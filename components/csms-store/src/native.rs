@@ -63,10 +63,9 @@ impl NativeSql {
 
     pub fn open_sqlite(path: &Path) -> Result<Self, StoreError> {
         let conn = rusqlite::Connection::open(path).map_err(|e| StoreError::Sql(e.to_string()))?;
-        // Several test instances may share a file, as Spin instances do.
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(|e| StoreError::Sql(e.to_string()))?;
-        Ok(Self(Engines::Sqlite(SqliteConnection(conn))))
+        // Several test instances may share a file, as Spin instances do; they wait for
+        // each other's locks as on Spin.
+        Engines::sqlite(SqliteConnection(conn)).map(Self)
     }
 
     /// A connection to `url` whose unqualified names resolve in `schema` (created if new).

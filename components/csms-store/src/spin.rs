@@ -37,9 +37,9 @@ impl SpinSql {
             StoreError::Sql(format!("reading variable {DATABASE_URL_VARIABLE}: {e}"))
         })?;
         if url.trim().is_empty() {
-            return Connection::open_default()
-                .map(|c| Self(Engines::Sqlite(SqliteConnection(c))))
-                .map_err(|e| StoreError::Sql(format!("opening database default: {e}")));
+            let connection = Connection::open_default()
+                .map_err(|e| StoreError::Sql(format!("opening database default: {e}")))?;
+            return Engines::sqlite(SqliteConnection(connection)).map(Self);
         }
         pg::Connection::open(url.trim())
             .map(|connection| Self(Engines::postgres(PostgresConnection(connection))))

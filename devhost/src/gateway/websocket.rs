@@ -154,7 +154,16 @@ impl Session {
 
     async fn post(&mut self, events: &[WsEvent]) -> Reply {
         let req = self.build_request(events);
-        let resp = dispatch_logged(&self.app, &self.route, req, self.client, &self.base_url).await;
+        // Boxed: the request's future (the component call and all it awaits) is several
+        // KiB, and inlined it would make every idle socket's task that large.
+        let resp = Box::pin(dispatch_logged(
+            &self.app,
+            &self.route,
+            req,
+            self.client,
+            &self.base_url,
+        ))
+        .await;
         let (parts, body) = resp.into_parts();
         let body = match body.collect().await {
             Ok(c) => c.to_bytes(),
@@ -370,7 +379,7 @@ pub async fn handle_upgrade(
         h.insert("sec-websocket-protocol", proto.clone());
     }
 
-    tokio::spawn(async move {
+    let socket = async move {
         let upgraded = match on_upgrade.await {
             Ok(u) => u,
             Err(e) => {
@@ -385,7 +394,8 @@ pub async fn handle_upgrade(
         )
         .await;
         run_socket(session, ws, events).await;
-    });
+    };
+    tokio::spawn(socket);
     resp
 }
 
