@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -399,92 +399,65 @@ pub async fn handle_upgrade(
     resp
 }
 
-async fn run_socket(
-    mut session: Session,
-    ws: WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>,
-    open_events: Vec<WsEvent>,
-) {
-    let (mut sink, mut stream) = ws.split();
+type ClientSocket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+
+/// One task per socket: it reads the client's frames, posts them to the backend (one POST
+/// in flight; frames that arrive meanwhile go together in the next one, in order) and
+/// writes what the backend and publishers send. A task and a channel less per socket than
+/// a reader and a writer of their own: idle sockets are what a CSMS holds most of.
+async fn run_socket(mut session: Session, mut ws: ClientSocket, open_events: Vec<WsEvent>) {
+    // Everything sent to the client goes through one channel so that replies and
+    // published messages keep their order.
     let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Outgoing>();
     let conn_id = session.conn_id.clone();
-
-    // Writer: everything sent to the client goes through one channel so
-    // replies and published messages keep their order.
-    let writer = tokio::spawn(async move {
-        while let Some(msg) = out_rx.recv().await {
-            let (frame, last) = match msg {
-                Outgoing::Text(t) => (Message::Text(t.into()), false),
-                Outgoing::Binary(b) => (Message::Binary(b), false),
-                Outgoing::Ping(p) => (Message::Ping(p), false),
-                Outgoing::Pong(p) => (Message::Pong(p), false),
-                Outgoing::Close(Some((code, reason))) => (
-                    Message::Close(Some(CloseFrame {
-                        code: CloseCode::from(code),
-                        reason: reason.into(),
-                    })),
-                    true,
-                ),
-                Outgoing::Close(None) => (Message::Close(None), true),
-            };
-            if sink.send(frame).await.is_err() || last {
-                break;
-            }
-        }
-        let _ = sink.close().await;
-    });
-
-    // Reader: client frames become events, queued for the next POST.
-    let (ev_tx, mut ev_rx) = mpsc::unbounded_channel::<WsEvent>();
-    let reader = tokio::spawn(async move {
-        loop {
-            let ev = match stream.next().await {
-                Some(Ok(Message::Text(t))) => WsEvent::Text(Bytes::from(t.as_str().to_string())),
-                Some(Ok(Message::Binary(b))) => WsEvent::Binary(b),
-                Some(Ok(Message::Ping(p))) => WsEvent::Ping(p),
-                Some(Ok(Message::Pong(p))) => WsEvent::Pong(p),
-                Some(Ok(Message::Close(frame))) => {
-                    let mut payload = Vec::new();
-                    if let Some(f) = frame {
-                        payload.extend_from_slice(&u16::from(f.code).to_be_bytes());
-                        payload.extend_from_slice(f.reason.as_bytes());
-                    }
-                    let _ = ev_tx.send(WsEvent::Close(Bytes::from(payload)));
-                    break;
-                }
-                Some(Ok(Message::Frame(_))) => continue,
-                Some(Err(_)) | None => {
-                    let _ = ev_tx.send(WsEvent::Disconnect);
-                    break;
-                }
-            };
-            if ev_tx.send(ev).is_err() {
-                break;
-            }
-        }
-    });
-
+    let mut client = ClientFrames::default();
     let mut open = session.apply(open_events, &out_tx);
     while open {
-        let mut batch = Vec::new();
-        // `None`: quiet for the whole keep-alive interval.
-        let next = match session.keep_alive {
-            Some(interval) => tokio::time::timeout(interval, ev_rx.recv()).await.ok(),
-            None => Some(ev_rx.recv().await),
+        if !write_pending(&mut ws, &mut out_rx).await {
+            client.end();
+        }
+        // Idle: wait for a client frame, a message to write, or the keep-alive (which
+        // posts no events, as Pushpin does).
+        if client.queued.is_empty() && !client.ended {
+            let keep_alive = session
+                .keep_alive
+                .map(|interval| tokio::time::Instant::now() + interval);
+            loop {
+                tokio::select! {
+                    biased;
+                    Some(msg) = out_rx.recv() => {
+                        if !write(&mut ws, msg).await {
+                            client.end();
+                            break;
+                        }
+                    }
+                    frame = ws.next() => {
+                        client.take(frame);
+                        client.take_ready(&mut ws);
+                        break;
+                    }
+                    () = sleep_until(keep_alive) => break,
+                }
+            }
+        }
+        let batch = std::mem::take(&mut client.queued);
+        let ending = client.ended;
+        let reply = {
+            let post = session.post(&batch);
+            tokio::pin!(post);
+            loop {
+                tokio::select! {
+                    biased;
+                    reply = &mut post => break reply,
+                    Some(msg) = out_rx.recv() => {
+                        if !write(&mut ws, msg).await {
+                            client.end();
+                        }
+                    }
+                    frame = ws.next(), if !client.ended => client.take(frame),
+                }
+            }
         };
-        match next {
-            Some(Some(first)) => batch.push(first),
-            // The reader ended; it sent the socket's end before it did.
-            Some(None) => break,
-            // A request with no events, as Pushpin sends.
-            None => {}
-        }
-        while let Ok(ev) = ev_rx.try_recv() {
-            batch.push(ev);
-        }
-        let ending = batch
-            .iter()
-            .any(|e| matches!(e, WsEvent::Close(_) | WsEvent::Disconnect));
-        let reply = session.post(&batch).await;
         if !reply.status.is_success() {
             tracing::warn!(conn = %conn_id, status = %reply.status, "backend refused events; closing socket");
             let _ = out_tx.send(Outgoing::Close(Some((1011, String::new()))));
@@ -505,8 +478,101 @@ async fn run_socket(
     }
     session.gateway.subscriptions.remove_connection(&conn_id);
     drop(out_tx);
-    reader.abort();
-    let _ = writer.await;
+    // What was queued before the end goes out, up to its close frame.
+    write_pending(&mut ws, &mut out_rx).await;
+    // The sink's close, not `WebSocketStream::close` (a close frame, refused once the
+    // client closed): it flushes the reply to a client's close that tungstenite queued.
+    let _ = SinkExt::close(&mut ws).await;
+}
+
+/// What the client sent that is not posted yet.
+#[derive(Default)]
+struct ClientFrames {
+    queued: Vec<WsEvent>,
+    /// The client closed or the socket broke: nothing more will be read.
+    ended: bool,
+}
+
+impl ClientFrames {
+    fn take(&mut self, frame: Option<Result<Message, tokio_tungstenite::tungstenite::Error>>) {
+        let event = match frame {
+            Some(Ok(Message::Text(t))) => WsEvent::Text(Bytes::from(t.as_str().to_string())),
+            Some(Ok(Message::Binary(b))) => WsEvent::Binary(b),
+            Some(Ok(Message::Ping(p))) => WsEvent::Ping(p),
+            Some(Ok(Message::Pong(p))) => WsEvent::Pong(p),
+            Some(Ok(Message::Close(frame))) => {
+                let mut payload = Vec::new();
+                if let Some(f) = frame {
+                    payload.extend_from_slice(&u16::from(f.code).to_be_bytes());
+                    payload.extend_from_slice(f.reason.as_bytes());
+                }
+                self.ended = true;
+                WsEvent::Close(Bytes::from(payload))
+            }
+            Some(Ok(Message::Frame(_))) => return,
+            Some(Err(_)) | None => {
+                self.ended = true;
+                WsEvent::Disconnect
+            }
+        };
+        self.queued.push(event);
+    }
+
+    /// The socket can no longer be written: the backend hears of its end as of a broken one.
+    fn end(&mut self) {
+        if !self.ended {
+            self.take(None);
+        }
+    }
+
+    /// Frames already received go in the same POST as the one that woke the socket.
+    fn take_ready(&mut self, ws: &mut ClientSocket) {
+        while !self.ended {
+            match ws.next().now_or_never() {
+                Some(frame) => self.take(frame),
+                None => break,
+            }
+        }
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Writes one message; false when the socket is done (a close was sent, or it broke).
+async fn write(ws: &mut ClientSocket, msg: Outgoing) -> bool {
+    let (frame, last) = match msg {
+        Outgoing::Text(t) => (Message::Text(t.into()), false),
+        Outgoing::Binary(b) => (Message::Binary(b), false),
+        Outgoing::Ping(p) => (Message::Ping(p), false),
+        Outgoing::Pong(p) => (Message::Pong(p), false),
+        Outgoing::Close(Some((code, reason))) => (
+            Message::Close(Some(CloseFrame {
+                code: CloseCode::from(code),
+                reason: reason.into(),
+            })),
+            true,
+        ),
+        Outgoing::Close(None) => (Message::Close(None), true),
+    };
+    ws.send(frame).await.is_ok() && !last
+}
+
+/// Writes what is queued for the client; false when the socket is done.
+async fn write_pending(
+    ws: &mut ClientSocket,
+    out_rx: &mut mpsc::UnboundedReceiver<Outgoing>,
+) -> bool {
+    while let Ok(msg) = out_rx.try_recv() {
+        if !write(ws, msg).await {
+            return false;
+        }
+    }
+    true
 }
 
 #[cfg(test)]
