@@ -59,10 +59,13 @@ def main():
             series.append((f"{path.name.removesuffix('-ramp.json')}: {best:.0f} msg/s", steps))
     body = panel(0, "achieved rate (the grey line: all of it)", series, "achieved_rate", None, "msg/s (log)", True)
     body += panel(W, "p99 latency (limit 100 ms)", series, "p99_ms", 100, "ms (log)", True)
+    # Three legend entries per row, as many rows as needed.
     for i, (name, _) in enumerate(series):
-        body.append(f'<rect x="{PAD + i * 260}" y="{H + 4}" width="12" height="12" fill="{COLOURS[i % 5]}"/>'
-                    f'<text x="{PAD + 18 + i * 260}" y="{H + 14}">{name}</text>')
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {2 * W} {H + 24}" '
+        x, y = PAD + (i % 3) * 260, H + 4 + (i // 3) * 18
+        body.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{COLOURS[i % 5]}"/>'
+                    f'<text x="{x + 18}" y="{y + 10}">{name}</text>')
+    rows = (len(series) + 2) // 3
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {2 * W} {H + 6 + 18 * rows}" '
            f'font-family="sans-serif" font-size="12"><rect width="100%" height="100%" fill="#fff"/>'
            + "".join(body) + "</svg>\n")
     (folder / "ramp.svg").write_text(svg)

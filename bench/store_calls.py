@@ -28,8 +28,19 @@ from websockets.sync.client import connect  # noqa: E402
 
 N = int(os.environ.get("BENCH_N", "20"))
 FIELDS = ("instances", "sqlite_opens", "sqlite_statements", "sqlite_commits", "kv_reads", "kv_writes")
-LINE = re.compile(r"request component=connection route=/ocpp/\S* .*?" +
-                  "".join(rf"{f}=(\d+) " for f in FIELDS[:-1]) + rf"{FIELDS[-1]}=(\d+)")
+LINE = re.compile(r"request component=connection route=/ocpp/\S* ")
+# Each count by name: the log line has more fields (PostgreSQL's) between them.
+FIELD = {f: re.compile(rf"\b{f}=(\d+)") for f in FIELDS}
+
+
+def parse(line: str):
+    """The counts of one connection request's log line, or None for any other line."""
+    line = re.sub(r"\x1b\[[0-9;]*m", "", line)
+    if not LINE.search(line):
+        return None
+    found = [FIELD[f].search(line) for f in FIELDS]
+    return tuple(int(m.group(1)) for m in found) if all(found) else None
+
 
 # loadgen's MeterValues: 9 sampled values.
 SAMPLES_16 = [
@@ -68,8 +79,7 @@ def counts(log: Path, since: int, expected: int) -> dict:
     while True:
         with open(log, errors="replace") as f:
             f.seek(since)
-            rows = [tuple(int(g) for g in m.groups())
-                    for m in (LINE.search(re.sub(r"\x1b\[[0-9;]*m", "", line)) for line in f) if m]
+            rows = [r for r in map(parse, f) if r]
         if len(rows) >= expected or time.monotonic() > deadline:
             break
         time.sleep(0.05)
