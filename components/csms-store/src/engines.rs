@@ -105,22 +105,11 @@ mod tests {
     use super::*;
     use crate::Sql;
 
-    /// Answers each statement from a script of busy refusals, recording what ran.
-    #[derive(Default)]
-    struct Scripted {
-        busy: RefCell<Vec<&'static str>>,
-        ran: RefCell<Vec<String>>,
-    }
+    use crate::tests::Scripted;
 
     impl Connection for Scripted {
-        fn run(&self, sql: &str, _: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
-            self.ran.borrow_mut().push(sql.to_string());
-            let mut busy = self.busy.borrow_mut();
-            if let Some(at) = busy.iter().position(|s| *s == sql) {
-                busy.remove(at);
-                return Err(StoreError::Sql(format!("database is locked in {sql}")));
-            }
-            Ok(Vec::new())
+        fn run(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
+            self.execute(sql, params)
         }
     }
 

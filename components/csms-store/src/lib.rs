@@ -227,15 +227,15 @@ pub fn update(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::cell::RefCell;
 
     /// Answers each statement from a script of busy failures, recording what ran.
     #[derive(Default)]
-    struct Scripted {
-        busy: RefCell<Vec<&'static str>>,
-        ran: RefCell<Vec<String>>,
+    pub(crate) struct Scripted {
+        pub(crate) busy: RefCell<Vec<&'static str>>,
+        pub(crate) ran: RefCell<Vec<String>>,
     }
 
     impl Sql for Scripted {
