@@ -6,6 +6,7 @@ stopped, and deletes that refuse to lose what is still in use."""
 import asyncio
 import csv
 import io
+import urllib.error
 import urllib.request
 
 from ocpp.v16 import call
@@ -203,3 +204,19 @@ async def test_the_charge_points_own_stop_after_an_operator_close_reprices_the_s
     _, _, text = get_text(backend, "/api/v1/cdrs.csv?charge_point_id=OPS-3")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [(r["total_incl_vat"], bool(r["revised_at"])) for r in rows] == [("3.00", True)]
+
+
+def test_every_answer_arrives_whole_with_its_length(backend):
+    """The components hand over the whole body before the response, so the host sends a
+    Content-Length and no chunked encoding: head and body leave together (Spin's listener
+    has no TCP_NODELAY, and a body sent after its head waits for the client's ACK)."""
+    for path, token in (("/api/v1/overview", harness.API_TOKEN), ("/api/v1/overview", None), ("/", None)):
+        headers = {"authorization": f"Bearer {token}"} if token else {}
+        req = urllib.request.Request(backend.api_url + path, headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=30, context=backend.ssl_context) as resp:
+                status, got, body = resp.status, resp.headers, resp.read()
+        except urllib.error.HTTPError as e:
+            status, got, body = e.code, e.headers, e.read()
+        assert got.get("transfer-encoding") is None, (path, status, dict(got))
+        assert got.get("content-length") == str(len(body)), (path, status, dict(got))

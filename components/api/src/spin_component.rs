@@ -4,7 +4,7 @@
 
 use anyhow::Context as _;
 use csms_store::spin::{SpinKeyValue, SpinSql};
-use spin_sdk::http::{IntoResponse, Method, Request, Response};
+use spin_sdk::http::{IncomingRequest, IntoResponse, Method, Request, Response, ResponseOutparam};
 use spin_sdk::http_component;
 use spin_sdk::variables;
 
@@ -102,7 +102,14 @@ impl crate::TransactionsService for TransactionsComponent {
 }
 
 #[http_component]
-fn handle_request(req: Request) -> anyhow::Result<impl IntoResponse> {
+async fn handle_request(req: IncomingRequest, outparam: ResponseOutparam) {
+    spin_response::serve(req, outparam, |req| {
+        answer(req).map(IntoResponse::into_response)
+    })
+    .await;
+}
+
+fn answer(req: Request) -> anyhow::Result<impl IntoResponse> {
     let answer = serve(&req).unwrap_or_else(|e| crate::internal_error(&e));
     let mut response = Response::builder();
     response.status(answer.status);

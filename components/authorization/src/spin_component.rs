@@ -3,11 +3,18 @@
 
 use anyhow::Context as _;
 use csms_store::spin::SpinSql;
-use spin_sdk::http::{IntoResponse, Request, Response};
+use spin_sdk::http::{IncomingRequest, IntoResponse, Request, Response, ResponseOutparam};
 use spin_sdk::http_component;
 
 #[http_component]
-fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
+async fn handle(req: IncomingRequest, outparam: ResponseOutparam) {
+    spin_response::serve(req, outparam, |req| {
+        answer(req).map(IntoResponse::into_response)
+    })
+    .await;
+}
+
+fn answer(req: Request) -> anyhow::Result<impl IntoResponse> {
     let (status, body) = match open() {
         Ok(sql) => {
             let method = req.method().to_string();

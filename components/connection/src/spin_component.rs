@@ -5,7 +5,7 @@ use crate::{handle, Config, Env, GripRequest};
 use anyhow::Context as _;
 use csms_store::spin::{SpinKeyValue, SpinSql};
 use serde_json::Value;
-use spin_sdk::http::{IntoResponse, Request, Response};
+use spin_sdk::http::{IncomingRequest, IntoResponse, Request, Response, ResponseOutparam};
 use spin_sdk::http_component;
 use spin_sdk::variables;
 
@@ -32,7 +32,14 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 #[http_component]
-fn handle_request(req: Request) -> anyhow::Result<impl IntoResponse> {
+async fn handle_request(req: IncomingRequest, outparam: ResponseOutparam) {
+    spin_response::serve(req, outparam, |req| {
+        answer(req).map(IntoResponse::into_response)
+    })
+    .await;
+}
+
+fn answer(req: Request) -> anyhow::Result<impl IntoResponse> {
     let grip_request = GripRequest {
         path: req.path().to_owned(),
         headers: req

@@ -1,10 +1,17 @@
 //! The Spin adapter: the path and `If-None-Match` in, the reply out.
 
-use spin_sdk::http::{IntoResponse, Request, Response};
+use spin_sdk::http::{IncomingRequest, IntoResponse, Request, Response, ResponseOutparam};
 use spin_sdk::http_component;
 
 #[http_component]
-fn handle_request(req: Request) -> anyhow::Result<impl IntoResponse> {
+async fn handle_request(req: IncomingRequest, outparam: ResponseOutparam) {
+    spin_response::serve(req, outparam, |req| {
+        answer(req).map(IntoResponse::into_response)
+    })
+    .await;
+}
+
+fn answer(req: Request) -> anyhow::Result<impl IntoResponse> {
     let method = req.method().to_string();
     let if_none_match = req.header("if-none-match").and_then(|v| v.as_str());
     let reply = crate::respond(&method, req.path(), if_none_match);

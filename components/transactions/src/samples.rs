@@ -105,7 +105,7 @@ pub(crate) fn store_samples(
                 to.received_at.into(),
             ]);
         }
-        let row = format!("({})", vec!["?"; COLUMNS].join(", "));
+        let row = format!("({})", ["?"; COLUMNS].join(", "));
         sql.execute(
             &format!(
                 "INSERT INTO meter_values (charge_point_id, connector_id, transaction_id, reported_transaction_id, \

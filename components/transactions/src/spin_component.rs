@@ -4,7 +4,7 @@
 use anyhow::Context as _;
 use csms_store::spin::SpinSql;
 use serde_json::Value;
-use spin_sdk::http::{IntoResponse, Request, Response};
+use spin_sdk::http::{IncomingRequest, IntoResponse, Request, Response, ResponseOutparam};
 use spin_sdk::http_component;
 
 use crate::{
@@ -108,7 +108,14 @@ impl Pricing for WitPricing {
 }
 
 #[http_component]
-fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
+async fn handle(req: IncomingRequest, outparam: ResponseOutparam) {
+    spin_response::serve(req, outparam, |req| {
+        answer(req).map(IntoResponse::into_response)
+    })
+    .await;
+}
+
+fn answer(req: Request) -> anyhow::Result<impl IntoResponse> {
     let every = spin_sdk::variables::get("cost_updated_interval_minutes")
         .context("reading variable cost_updated_interval_minutes")?;
     let cost_updated_every =
