@@ -103,10 +103,7 @@ impl crate::TransactionsService for TransactionsComponent {
 
 #[http_component]
 async fn handle_request(req: IncomingRequest, outparam: ResponseOutparam) {
-    spin_response::serve(req, outparam, |req| {
-        answer(req).map(IntoResponse::into_response)
-    })
-    .await;
+    spin_response::serve(req, outparam, answer).await;
 }
 
 fn answer(req: Request) -> anyhow::Result<impl IntoResponse> {

@@ -8,10 +8,7 @@ use spin_sdk::http_component;
 
 #[http_component]
 async fn handle(req: IncomingRequest, outparam: ResponseOutparam) {
-    spin_response::serve(req, outparam, |req| {
-        answer(req).map(IntoResponse::into_response)
-    })
-    .await;
+    spin_response::serve(req, outparam, answer).await;
 }
 
 fn answer(req: Request) -> anyhow::Result<impl IntoResponse> {

@@ -33,10 +33,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 #[http_component]
 async fn handle_request(req: IncomingRequest, outparam: ResponseOutparam) {
-    spin_response::serve(req, outparam, |req| {
-        answer(req).map(IntoResponse::into_response)
-    })
-    .await;
+    spin_response::serve(req, outparam, answer).await;
 }
 
 fn answer(req: Request) -> anyhow::Result<impl IntoResponse> {

@@ -8,7 +8,7 @@
 //! until the client acknowledges the head, which Pushpin's side delays by up to 40 ms.
 //! Written before the response is set, head and body reach the host together.
 
-use spin_sdk::http::{OutgoingBody, OutgoingResponse, Response, ResponseOutparam};
+use spin_sdk::http::{IntoResponse, OutgoingBody, OutgoingResponse, Response, ResponseOutparam};
 
 /// Sends `response` with its `content-length`, writing as much of the body as the host
 /// buffers before the response is set (1 MiB on Spin and devhost), the rest after.
@@ -26,22 +26,21 @@ pub fn send(outparam: ResponseOutparam, mut response: Response) -> Result<(), St
         .map_err(|()| "the response body stream was taken already".to_string())?;
     // Without blocking: before the response is set nobody reads, so a write that waits for
     // room would wait for ever.
-    let ahead = stream
+    let room = stream
         .check_write()
         .map_or(0, |room| usize::try_from(room).unwrap_or(usize::MAX))
         .min(body.len());
-    let (first, rest) = body.split_at(ahead);
-    let written_ahead = !first.is_empty() && stream.write(first).is_ok();
-    if written_ahead {
+    let ahead = if room > 0 && stream.write(&body[..room]).is_ok() {
         stream
             .flush()
             .map_err(|e| format!("flushing the response body: {e}"))?;
-    }
-    let rest = if written_ahead { rest } else { &body[..] };
+        room
+    } else {
+        0
+    };
+    let rest = &body[ahead..];
     if rest.is_empty() {
-        drop(stream);
-        OutgoingBody::finish(outgoing_body, None)
-            .map_err(|e| format!("finishing the response body: {e}"))?;
+        finish(stream, outgoing_body)?;
         outparam.set(outgoing);
         return Ok(());
     }
@@ -51,22 +50,26 @@ pub fn send(outparam: ResponseOutparam, mut response: Response) -> Result<(), St
             .blocking_write_and_flush(chunk)
             .map_err(|e| format!("writing the response body: {e}"))?;
     }
+    finish(stream, outgoing_body)
+}
+
+/// Ends the body: its stream must be dropped first.
+fn finish(stream: impl Sized, body: OutgoingBody) -> Result<(), String> {
     drop(stream);
-    OutgoingBody::finish(outgoing_body, None)
-        .map_err(|e| format!("finishing the response body: {e}"))
+    OutgoingBody::finish(body, None).map_err(|e| format!("finishing the response body: {e}"))
 }
 
 /// Runs `handler` on the request and sends what it answers with [`send`]: what a component's
 /// `#[http_component]` does with the SDK's `Request` and `Response` types. A handler's error
 /// becomes a 500 with its message, as the SDK makes of one, and goes to stderr with its causes.
-pub async fn serve<E: std::fmt::Display>(
+pub async fn serve<R: IntoResponse, E: std::fmt::Display>(
     request: spin_sdk::http::IncomingRequest,
     outparam: ResponseOutparam,
-    handler: impl FnOnce(spin_sdk::http::Request) -> Result<Response, E>,
+    handler: impl FnOnce(spin_sdk::http::Request) -> Result<R, E>,
 ) {
     use spin_sdk::http::conversions::TryFromIncomingRequest;
     let response = match spin_sdk::http::Request::try_from_incoming_request(request).await {
-        Ok(request) => handler(request).unwrap_or_else(|e| {
+        Ok(request) => handler(request).map(R::into_response).unwrap_or_else(|e| {
             eprintln!("Handler returned an error: {e:#}");
             Response::new(500, e.to_string())
         }),

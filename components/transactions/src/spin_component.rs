@@ -109,10 +109,7 @@ impl Pricing for WitPricing {
 
 #[http_component]
 async fn handle(req: IncomingRequest, outparam: ResponseOutparam) {
-    spin_response::serve(req, outparam, |req| {
-        answer(req).map(IntoResponse::into_response)
-    })
-    .await;
+    spin_response::serve(req, outparam, answer).await;
 }
 
 fn answer(req: Request) -> anyhow::Result<impl IntoResponse> {
