@@ -19,6 +19,7 @@ use csms_commands::delivery::{self, Published};
 use csms_commands::operations::{self, follow_up, report, Resolved, WhilePending};
 use csms_commands::password;
 use csms_commands::publish::Publish;
+use csms_commands::queue_marker;
 use csms_commands::store::{self, Command, ErrorInfo, State};
 use csms_store::{KeyValue, Sql};
 use ocpp_protocol::timestamp::format_utc;
@@ -198,6 +199,12 @@ pub(crate) fn enqueue(
         let id = store::insert(sql, cp, version, resolved.action, request, now)
             .with_context(|| format!("storing a {action} command for charge point {cp:?}"))?;
         ids.push(id);
+    }
+    if let Some(&last) = ids.last() {
+        // The connection component looks for queued commands only when this moved.
+        if let Err(e) = queue_marker::queued(kv, cp, last) {
+            eprintln!("charge point {cp:?}: marking command {last} queued: {e}");
+        }
     }
     if live.reachable {
         send_next(sql, outbound, cp, now);

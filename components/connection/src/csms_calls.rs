@@ -9,7 +9,8 @@
 //!   (answered already, ended offline, not ours) is ignored;
 //! - at the end of every request on a live socket, [`next_call`] times out an overdue call
 //!   and returns the oldest queued one when nothing is outstanding, so a reconnecting charge
-//!   point gets its queue right after the OPEN, and the next command follows each answer;
+//!   point gets its queue right after the OPEN, and the next command follows each answer; it
+//!   looks in SQL only when [`queue_marker`] says a command may be waiting;
 //! - when the socket closes, the outstanding call ends as `offline` ([`connection_lost`]);
 //!   so it does when a new socket of the same charge point opens ([`connection_replaced`]):
 //!   OCPP-J answers a call on the connection that carried it, and a charge point that
@@ -23,7 +24,7 @@
 use crate::connection_state;
 use crate::forward::Chain;
 use crate::session::Env;
-use csms_commands::{answer, delivery};
+use csms_commands::{answer, delivery, queue_marker};
 use csms_store::{KeyValue, Sql};
 use ocpp_protocol::{CallError, CallResult, FrameError};
 
@@ -89,6 +90,8 @@ pub fn next_call<S: Sql, K: KeyValue, C: Chain>(
     env: &Env<'_, S, K, C>,
     charge_point_id: &str,
 ) -> Option<String> {
+    // Most requests end here, without opening the database.
+    let look = queue_marker::look(env.kv, charge_point_id, env.now)?;
     let result = delivery::expire(
         env.sql,
         charge_point_id,
@@ -97,11 +100,37 @@ pub fn next_call<S: Sql, K: KeyValue, C: Chain>(
     )
     .and_then(|_| delivery::claim_next(env.sql, charge_point_id, env.now));
     match result {
-        Ok(call) => call.map(|c| c.text),
+        Ok(Some(call)) => Some(call.text),
+        Ok(None) => {
+            match delivery::idle(env.sql, charge_point_id) {
+                Ok(true) => {
+                    if let Err(e) =
+                        queue_marker::nothing_left(env.kv, charge_point_id, &look, env.now)
+                    {
+                        eprintln!("{charge_point_id}: recording its empty command queue: {e}");
+                    }
+                }
+                Ok(false) => {}
+                Err(e) => eprintln!("{charge_point_id}: reading its command queue: {e}"),
+            }
+            None
+        }
         Err(e) => {
             eprintln!("{charge_point_id}: sending the next queued command: {e}");
             None
         }
+    }
+}
+
+/// Command `command_id`, committed, is queued for the charge point (by this component, or
+/// by the transactions component for the message it forwarded).
+pub fn mark_queued<S: Sql, K: KeyValue, C: Chain>(
+    env: &Env<'_, S, K, C>,
+    charge_point_id: &str,
+    command_id: i64,
+) {
+    if let Err(e) = queue_marker::queued(env.kv, charge_point_id, command_id) {
+        eprintln!("{charge_point_id}: marking command {command_id} queued: {e}");
     }
 }
 
@@ -228,7 +257,7 @@ mod tests {
         }
 
         fn queue(&self, action: &str, request: Value) -> i64 {
-            store::insert(
+            let id = store::insert(
                 &self.sql,
                 "CP1",
                 ocpp_protocol::OcppVersion::V16,
@@ -236,7 +265,9 @@ mod tests {
                 &request,
                 t0(),
             )
-            .unwrap()
+            .unwrap();
+            csms_commands::queue_marker::queued(&self.kv, "CP1", id).unwrap();
+            id
         }
 
         fn command(&self, id: i64) -> store::Command {

@@ -3,9 +3,11 @@
 //! [`crate::ocpp201::ROUTES`]), payload validation, retransmission records and the
 //! registration gate are the same for every version; the table entry's adapter does the rest.
 
-use crate::routing::{self, Gate, Route};
+use crate::routing::{self, Gate, Handler, Route};
 use crate::session::Env;
-use crate::{csms_calls, forward, ocpp16, ocpp201, registry, HandlerError};
+use crate::{csms_calls, forward, ocpp16, ocpp201, HandlerError};
+use csms_commands::registration_gate;
+use csms_contracts::registration::NOT_ACCEPTED;
 use csms_store::processed_messages;
 use csms_store::{KeyValue, Sql};
 use ocpp_protocol::messages::{v16, v201};
@@ -22,6 +24,8 @@ pub struct Incoming<'a> {
     pub action: &'a str,
     /// Validated against the action's schema of the negotiated version.
     pub payload: &'a Value,
+    /// The registration states its route admits.
+    pub gate: Gate,
 }
 
 /// How long a BootNotification's recorded answer is given again to a retransmission.
@@ -72,17 +76,22 @@ fn on_call<S: Sql, K: KeyValue, C: forward::Chain>(
     version: OcppVersion,
     call: &Call,
 ) -> Frame {
-    let incoming = Incoming {
+    let call = Received {
         charge_point_id,
         connection_id,
-        message_id: &call.message_id,
-        action: &call.action,
-        payload: &call.payload,
+        call,
     };
     match version {
-        OcppVersion::V16 => routed(env, version, &incoming, ocpp16::ROUTES, ocpp16::run),
-        OcppVersion::V201 => routed(env, version, &incoming, ocpp201::ROUTES, ocpp201::run),
+        OcppVersion::V16 => routed(env, version, &call, ocpp16::ROUTES, ocpp16::run),
+        OcppVersion::V201 => routed(env, version, &call, ocpp201::ROUTES, ocpp201::run),
     }
+}
+
+/// A CALL before its route is known.
+struct Received<'a> {
+    charge_point_id: &'a str,
+    connection_id: &'a str,
+    call: &'a Call,
 }
 
 type Adapter<S, K, C, A> = fn(&Env<'_, S, K, C>, A, &Incoming<'_>) -> Result<Value, HandlerError>;
@@ -90,60 +99,78 @@ type Adapter<S, K, C, A> = fn(&Env<'_, S, K, C>, A, &Incoming<'_>) -> Result<Val
 fn routed<S: Sql, K: KeyValue, C: forward::Chain, A: Copy>(
     env: &Env<'_, S, K, C>,
     version: OcppVersion,
-    incoming: &Incoming<'_>,
+    received: &Received<'_>,
     table: &'static [Route<A>],
     run: Adapter<S, K, C, A>,
 ) -> Frame {
+    let call = received.call;
     let fail = |code: ErrorCode, description: &str| -> Frame {
-        CallError::new(incoming.message_id, code, version, description).into()
+        CallError::new(&call.message_id, code, version, description).into()
     };
     let supported: Vec<&str> = table.iter().map(|r| r.action).collect();
-    if let Err(e) = check_supported(version, incoming.action, &supported) {
+    if let Err(e) = check_supported(version, &call.action, &supported) {
         return fail(e.code, &e.description);
     }
-    let Some(route) = routing::find(table, incoming.action) else {
+    let Some(route) = routing::find(table, &call.action) else {
         return fail(ErrorCode::NotSupported, "not routed");
     };
-    if let Err(e) = decode_request(version, incoming.action, incoming.payload) {
+    if let Err(e) = decode_request(version, &call.action, &call.payload) {
         return fail(e.code, &e.description);
     }
-    // BootNotification's answer carries the current time and the registration status, both
-    // stale after a while, and applying a boot again is harmless: only a quick retransmission
-    // gets the recorded answer.
-    let not_before = (incoming.action == "BootNotification")
-        .then(|| format_utc(env.now - chrono::Duration::seconds(BOOT_ANSWER_FRESH_SECONDS)));
-    match processed_messages::lookup_since(
-        env.sql,
-        incoming.charge_point_id,
-        incoming.message_id,
-        incoming.action,
-        incoming.payload,
-        not_before.as_deref(),
-    ) {
-        Ok(Some(answer)) => return answer_with(incoming.message_id, answer),
-        Ok(None) => {}
-        Err(e) => {
-            return fail(
-                ErrorCode::InternalError,
-                &format!("checking for a retransmission: {e}"),
-            )
-        }
-    }
-    if route.gate != Gate::Always {
-        match registry::find(env.sql, incoming.charge_point_id) {
-            Ok(Some(cp)) if cp.is_accepted() => {}
-            Ok(Some(cp)) if cp.is_pending() && route.gate == Gate::WhilePending => {}
-            Ok(Some(cp)) if cp.is_pending() && triggered(env, incoming) => {}
-            Ok(_) => {
+    let incoming = Incoming {
+        charge_point_id: received.charge_point_id,
+        connection_id: received.connection_id,
+        message_id: &call.message_id,
+        action: &call.action,
+        payload: &call.payload,
+        gate: route.gate,
+    };
+    if route.recorded_here {
+        // BootNotification's answer carries the current time and the registration status,
+        // both stale after a while, and applying a boot again is harmless: only a quick
+        // retransmission gets the recorded answer.
+        let not_before = (incoming.action == "BootNotification")
+            .then(|| format_utc(env.now - chrono::Duration::seconds(BOOT_ANSWER_FRESH_SECONDS)));
+        match processed_messages::lookup_since(
+            env.sql,
+            incoming.charge_point_id,
+            incoming.message_id,
+            incoming.action,
+            incoming.payload,
+            not_before.as_deref(),
+        ) {
+            Ok(Some(answer)) => return answer_with(incoming.message_id, answer),
+            Ok(None) => {}
+            Err(e) => {
                 return fail(
-                    ErrorCode::SecurityError,
-                    "this charge point is not accepted yet: send BootNotification and wait for Accepted",
+                    ErrorCode::InternalError,
+                    &format!("checking for a retransmission: {e}"),
                 )
             }
-            Err(e) => return fail(ErrorCode::InternalError, &format!("reading the registry: {e}")),
         }
     }
-    match run(env, route.run, incoming) {
+    // What is forwarded to the transactions component is gated there, in the database
+    // connection it opens anyway: this component then opens none for it.
+    if route.handler != Handler::Transactions {
+        match registration_gate::admits(
+            env.sql,
+            incoming.charge_point_id,
+            incoming.action,
+            route.gate,
+            env.now,
+            env.config.command_timeout_seconds,
+        ) {
+            Ok(true) => {}
+            Ok(false) => return fail(ErrorCode::SecurityError, NOT_ACCEPTED),
+            Err(e) => {
+                return fail(
+                    ErrorCode::InternalError,
+                    &format!("reading the registry: {e}"),
+                )
+            }
+        }
+    }
+    match run(env, route.run, &incoming) {
         Ok(payload) => match decode_response(version, incoming.action, &payload) {
             Ok(()) => answer_with(incoming.message_id, payload),
             Err(e) => fail(
@@ -154,33 +181,14 @@ fn routed<S: Sql, K: KeyValue, C: forward::Chain, A: Copy>(
                 ),
             ),
         },
+        Err(HandlerError::Forward(forward::ForwardError::NotAdmitted)) => {
+            fail(ErrorCode::SecurityError, NOT_ACCEPTED)
+        }
         Err(e) => fail(
             ErrorCode::InternalError,
             &format!("{}: {e}", incoming.action),
         ),
     }
-}
-
-/// Whether the CSMS asked a Pending station for this message (a TriggerMessage it accepted);
-/// a store failure means no.
-fn triggered<S: Sql, K: KeyValue, C: forward::Chain>(
-    env: &Env<'_, S, K, C>,
-    incoming: &Incoming<'_>,
-) -> bool {
-    csms_commands::operations::trigger_message::triggered(
-        env.sql,
-        incoming.charge_point_id,
-        incoming.action,
-        env.now,
-        env.config.command_timeout_seconds,
-    )
-    .unwrap_or_else(|e| {
-        eprintln!(
-            "{}: reading its triggered messages: {e}",
-            incoming.charge_point_id
-        );
-        false
-    })
 }
 
 fn decode_request(

@@ -2,8 +2,12 @@
 //! and transactions components by Spin service chaining (in-process HTTP to
 //! `http://<component>.spin.internal`).
 
+use crate::session::Env;
+use crate::HandlerError;
 use csms_contracts::authorization::{self, TokenDecision};
-use csms_contracts::transactions::{Forwarded, ForwardedAnswer};
+use csms_contracts::registration::{Admission, NOT_ACCEPTED};
+use csms_contracts::transactions::{Forwarded, ForwardedAnswer, NOT_ADMITTED_STATUS};
+use csms_store::{KeyValue, Sql};
 use serde_json::{json, Value};
 
 pub const AUTHORIZATION: &str = authorization::BASE_URL;
@@ -17,6 +21,9 @@ pub trait Chain {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ForwardError {
+    /// The station's registration does not admit the message.
+    #[error("{NOT_ACCEPTED}")]
+    NotAdmitted,
     #[error("calling {url}: {message}")]
     Transport { url: String, message: String },
     #[error("{url} answered {status}: {body}")]
@@ -31,6 +38,8 @@ fn post_ok(chain: &impl Chain, url: String, body: &Value) -> Result<Value, Forwa
     let (status, answer) = chain.post_json(&url, body)?;
     if status == 200 {
         Ok(answer)
+    } else if status == NOT_ADMITTED_STATUS {
+        Err(ForwardError::NotAdmitted)
     } else {
         Err(ForwardError::Status {
             url,
@@ -70,29 +79,39 @@ pub fn authorize(
         })
 }
 
-/// The transaction messages of both versions: the transactions component applies them
-/// (idempotently, by message id) and answers. `version_path` is
-/// [`csms_contracts::transactions::OCPP16_PATH`] or [`csms_contracts::transactions::OCPP201_PATH`].
-pub fn transaction_message(
-    chain: &impl Chain,
+/// The transaction messages of both versions: the transactions component checks the
+/// registration gate, applies them (idempotently, by message id) and answers, all in its own
+/// database connection; the commands it queued are marked for this request's look.
+/// `version_path` is [`csms_contracts::transactions::OCPP16_PATH`] or
+/// [`csms_contracts::transactions::OCPP201_PATH`].
+pub fn transaction_message<S: Sql, K: KeyValue, C: Chain>(
+    env: &Env<'_, S, K, C>,
     version_path: &str,
     incoming: &crate::dispatch::Incoming<'_>,
-) -> Result<Value, ForwardError> {
+) -> Result<Value, HandlerError> {
     let url = format!("{TRANSACTIONS}/{version_path}/{}", incoming.action);
     let answer = post_ok(
-        chain,
+        env.chain,
         url.clone(),
         &json!(Forwarded {
             charge_point_id: incoming.charge_point_id.to_owned(),
             message_id: incoming.message_id.to_owned(),
             payload: incoming.payload.clone(),
+            admission: Some(Admission {
+                gate: incoming.gate,
+                trigger_window_seconds: env.config.command_timeout_seconds,
+            }),
         }),
     )?;
-    serde_json::from_value::<ForwardedAnswer>(answer.clone())
-        .map(|a| a.payload)
-        .map_err(|e| ForwardError::Status {
+    let answer = serde_json::from_value::<ForwardedAnswer>(answer.clone()).map_err(|e| {
+        ForwardError::Status {
             url,
             status: 200,
             body: format!("no CALLRESULT payload ({e}): {answer}"),
-        })
+        }
+    })?;
+    for &command_id in &answer.queued_commands {
+        crate::csms_calls::mark_queued(env, incoming.charge_point_id, command_id);
+    }
+    Ok(answer.payload)
 }

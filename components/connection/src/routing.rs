@@ -1,5 +1,7 @@
-//! What a routing table entry says: an action, who handles it, and whether a station that
-//! is not Accepted yet may send it.
+//! What a routing table entry says: an action, who handles it, whether a station that is not
+//! Accepted yet may send it, and whether its answer is recorded for a retransmission.
+
+pub use csms_contracts::registration::Gate;
 
 /// Where an action is applied (shown in the README's table of supported messages).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -7,18 +9,6 @@ pub enum Handler {
     Here,
     Authorization,
     Transactions,
-}
-
-/// Which registration states may send an action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Gate {
-    /// BootNotification (and 1.6 Heartbeat): before any registration.
-    Always,
-    /// What a Pending station may send: what the CSMS can ask for with TriggerMessage, and
-    /// the reports of what it may ask while Pending (2.0.1 GetBaseReport).
-    WhilePending,
-    /// Only once Accepted.
-    Accepted,
 }
 
 /// One entry of a version's routing table; `run` names the adapter that the version's
@@ -29,6 +19,10 @@ pub struct Route<A: 'static> {
     pub handler: Handler,
     pub gate: Gate,
     pub run: A,
+    /// Whether this component records the answer (`processed_messages`), so that a
+    /// retransmission is looked up here first. The transactions component looks up and
+    /// records what it applies itself; Authorize changes nothing and is not recorded.
+    pub recorded_here: bool,
 }
 
 /// A table entry (a `const fn`, so tables stay `const`).
@@ -43,6 +37,18 @@ pub const fn route<A: Copy>(
         handler,
         gate,
         run,
+        recorded_here: matches!(handler, Handler::Here),
+    }
+}
+
+impl<A: Copy> Route<A> {
+    /// An action handled here whose answer is not recorded: applying it again is harmless
+    /// and its answer would be stale (Heartbeat's time).
+    pub const fn unrecorded(self) -> Self {
+        Self {
+            recorded_here: false,
+            ..self
+        }
     }
 }
 

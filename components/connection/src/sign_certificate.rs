@@ -103,10 +103,12 @@ pub fn handle<S: Sql, K: KeyValue, C: crate::forward::Chain>(
             "additionalInfo": truncate(&not_signed.reason, 512),
         });
     }
-    station_events::keep_and_answer_with(env, incoming, answer, |sql, now| {
+    let queued = std::cell::Cell::new(None);
+    let answer = station_events::keep_and_answer_with(env, incoming, answer, |sql, now| {
         match &decision {
             Ok(request) => {
-                store::insert(sql, cp, version, "CertificateSigned", request, env.now)?;
+                let id = store::insert(sql, cp, version, "CertificateSigned", request, env.now)?;
+                queued.set(Some(id));
             }
             Err(not_signed) => {
                 eprintln!(
@@ -119,7 +121,12 @@ pub fn handle<S: Sql, K: KeyValue, C: crate::forward::Chain>(
             }
         }
         Ok(())
-    })
+    })?;
+    if let Some(id) = queued.get() {
+        // Committed: this request's own look for a command to send must see it.
+        crate::csms_calls::mark_queued(env, cp, id);
+    }
+    Ok(answer)
 }
 
 /// A certificate names the station, so only a station that proved its identity when it

@@ -71,7 +71,9 @@ fn answer(req: Request) -> anyhow::Result<impl IntoResponse> {
     } else {
         config
     };
-    let sql = SpinSql::open_default_migrated().context("opening the default database")?;
+    // Opened at the first statement: a 1.6 Heartbeat, a forwarded message and most others
+    // need only the key-value store here.
+    let sql = SpinSql::lazy_default_migrated();
     let kv = SpinKeyValue::open_default().context("opening the default key-value store")?;
     let env = Env {
         sql: &sql,

@@ -15,13 +15,58 @@ use grip::events::{encode, WsEvent};
 use serde_json::{json, Value};
 use std::cell::RefCell;
 
+/// The other components: a fixed answer per path, after the registration gate the
+/// transactions component checks for what it is forwarded (the shared check, on the same
+/// database).
 struct FakeChain {
     calls: RefCell<Vec<(String, Value)>>,
+    db_path: std::path::PathBuf,
+    /// A command the next forwarded transaction message queues, as a 2.0.1 TransactionEvent
+    /// queues a CostUpdated.
+    queues: RefCell<Option<&'static str>>,
+}
+
+impl FakeChain {
+    fn admits(&self, url: &str, body: &Value) -> bool {
+        let Some(admission) = body.get("admission") else {
+            return true;
+        };
+        let admission: csms_contracts::registration::Admission =
+            serde_json::from_value(admission.clone()).unwrap();
+        let sql = NativeSql::open(&self.db_path).unwrap();
+        let action = url.rsplit('/').next().unwrap();
+        csms_commands::registration_gate::admits(
+            &sql,
+            body["charge_point_id"].as_str().unwrap(),
+            action,
+            admission.gate,
+            Utc::now(),
+            admission.trigger_window_seconds,
+        )
+        .unwrap()
+    }
 }
 
 impl Chain for FakeChain {
     fn post_json(&self, url: &str, body: &Value) -> Result<(u16, Value), ForwardError> {
         self.calls.borrow_mut().push((url.to_owned(), body.clone()));
+        if !self.admits(url, body) {
+            return Ok((403, json!({"error": "not admitted"})));
+        }
+        if let Some(action) = self.queues.borrow_mut().take() {
+            let sql = NativeSql::open(&self.db_path).unwrap();
+            let cp = body["charge_point_id"].as_str().unwrap();
+            let id = csms_commands::store::insert(
+                &sql,
+                cp,
+                ocpp_protocol::OcppVersion::V16,
+                action,
+                &json!({}),
+                Utc::now(),
+            )
+            .unwrap();
+            return Ok((200, json!({"payload": {}, "queued_commands": [id]})));
+        }
         if url.ends_with("/authorize") {
             let status = if body["id_tag"] == "GOOD" {
                 "Accepted"
@@ -59,17 +104,19 @@ impl Harness {
         csms_store::migrate(&sql).unwrap();
         let kv = NativeKeyValue::open(&dir.path().join("sqlite_key_value.db")).unwrap();
         Self {
-            _dir: dir,
             sql,
             kv,
             chain: FakeChain {
                 calls: RefCell::new(Vec::new()),
+                db_path: dir.path().join("sqlite_db.db"),
+                queues: RefCell::new(None),
             },
             config: Config {
                 unknown_charge_points: policy,
                 ..Config::default()
             },
             now: Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap(),
+            _dir: dir,
         }
     }
 
@@ -239,6 +286,31 @@ fn unknown_charge_point_under_pending_policy_boots_pending_and_may_not_start() {
     assert_eq!(answers[1][2], "SecurityError");
     assert_eq!(answers[2][0], 3);
     assert_eq!(h.count("SELECT count(*) FROM connectors"), 1);
+    // The transactions component refused it, by the gate this component's table names.
+    let calls = h.chain.calls.borrow();
+    let (url, body) = calls.last().unwrap();
+    assert!(url.ends_with("/ocpp16/StartTransaction"), "{url}");
+    assert_eq!(body["admission"]["gate"], "Accepted");
+}
+
+#[test]
+fn a_command_the_transactions_component_queued_follows_the_answer_of_its_message() {
+    let h = Harness::new(UnknownChargePoints::Accept);
+    h.register("CP1", None);
+    assert_eq!(h.open("CP1").status, 200);
+    // The queue was looked at and found empty: later messages need not look again...
+    let heartbeat = h.calls("CP1", &[r#"[2,"h1","Heartbeat",{}]"#]);
+    assert_eq!(heartbeat.len(), 1, "{heartbeat:?}");
+    // ...until a component marks a command it queued.
+    *h.chain.queues.borrow_mut() = Some("ClearCache");
+    let answers = h.calls(
+        "CP1",
+        &[r#"[2,"m1","MeterValues",{"connectorId":1,"meterValue":[{"timestamp":"2026-11-23T08:00:00Z","sampledValue":[{"value":"1"}]}]}]"#],
+    );
+    assert_eq!(answers.len(), 2, "{answers:?}");
+    assert_eq!(answers[0], json!([3, "m1", {}]));
+    assert_eq!(answers[1][0], 2);
+    assert_eq!(answers[1][2], "ClearCache");
 }
 
 #[test]

@@ -147,6 +147,15 @@ fn has_work(sql: &impl Sql, charge_point_id: &str) -> Result<bool, CommandError>
     })
 }
 
+/// Whether the charge point has nothing queued and nothing outstanding.
+pub fn idle(sql: &impl Sql, charge_point_id: &str) -> Result<bool, CommandError> {
+    let rows = sql.execute(
+        "SELECT 1 FROM commands WHERE charge_point_id = ? AND state IN ('sent', 'queued') LIMIT 1",
+        &[charge_point_id.into()],
+    )?;
+    Ok(rows.is_empty())
+}
+
 /// Puts a claimed command back at the head of the queue (its CALL could not be delivered).
 pub fn release(sql: &impl Sql, command_id: i64) -> Result<(), CommandError> {
     sql.execute(

@@ -9,6 +9,9 @@
 //!   order, [`delivery::claim_next`] marks the oldest queued one `sent` inside a SQL transaction
 //!   (a partial unique index keeps it to one), [`delivery::expire`] times out a call lazily
 //!   (Spin has no timers), [`delivery::publish_next`] sends through a [`publish::Publish`].
+//! - [`queue_marker`]: whether a charge point may have a command waiting, from the key-value
+//!   store, so that most messages never open the database to look.
+//! - [`registration_gate`]: whether a station's registration admits a message it sent.
 //! - [`configuration`]: the keys charge points reported or accepted.
 //! - [`answer`]: a CALLRESULT or CALLERROR matched by message id, validated, stored, and its
 //!   effect applied (by the operation's unit) in the same transaction.
@@ -34,6 +37,8 @@ pub mod local_list;
 pub mod operations;
 pub mod password;
 pub mod publish;
+pub mod queue_marker;
+pub mod registration_gate;
 pub mod reservations;
 pub mod store;
 

@@ -10,6 +10,9 @@
 //!   [`authorization::TokenDecision::to_ocpp201`] write it the way each version does.
 //! - [`transactions`]: the station messages the connection component forwards to the
 //!   transactions component (both versions), and the api component's operator close.
+//! - [`registration`]: which registration states may send an action, checked by the
+//!   component that opens the database for the message.
 
 pub mod authorization;
+pub mod registration;
 pub mod transactions;

@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::registration::Admission;
+
 /// Where the transactions component answers (service chaining).
 pub const BASE_URL: &str = "http://transactions.spin.internal";
 /// `POST {BASE_URL}/{version path}/{Action}`, one path segment per OCPP version.
@@ -22,6 +24,11 @@ pub struct Forwarded {
     pub message_id: String,
     /// The CALL payload, validated against the action's schema of its version.
     pub payload: Value,
+    /// The registration states that may send it, checked by the transactions component in
+    /// its own database connection, so that the connection component opens none for it.
+    /// Refused: `403` with [`crate::registration::NOT_ACCEPTED`]. `None`: not checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admission: Option<Admission>,
 }
 
 /// The answer to a forwarded message once its effect is committed.
@@ -29,7 +36,15 @@ pub struct Forwarded {
 pub struct ForwardedAnswer {
     /// The CALLRESULT payload.
     pub payload: Value,
+    /// Commands the message queued for the station (a 2.0.1 CostUpdated), committed with it:
+    /// the connection component marks them (`csms_commands::queue_marker`) and sends the
+    /// first in the same GRIP answer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queued_commands: Vec<i64>,
 }
+
+/// The status of a forwarded message its station's registration does not admit.
+pub const NOT_ADMITTED_STATUS: u16 = 403;
 
 /// The body of `POST /operator/close`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,6 +14,7 @@ pub mod credentials;
 pub mod dialect;
 #[cfg(any(feature = "native", target_arch = "wasm32"))]
 mod engines;
+pub mod lazy;
 mod migrations;
 pub mod processed_messages;
 mod value;

@@ -3,6 +3,7 @@
 
 use crate::dialect::postgres as pg_dialect;
 use crate::engines::{self, Engines};
+use crate::lazy::Lazy;
 use crate::{Dialect, KeyValue, Row, Sql, SqlValue, StoreError};
 use spin_sdk::key_value::Store;
 use spin_sdk::pg4 as pg;
@@ -238,6 +239,12 @@ impl SpinSql {
         let sql = Self::open_default()?;
         crate::migrate(&sql)?;
         Ok(sql)
+    }
+
+    /// [`SpinSql::open_default_migrated`] at the first statement, for a component that
+    /// answers many requests without one.
+    pub fn lazy_default_migrated() -> Lazy<Self, fn() -> Result<Self, StoreError>> {
+        Lazy::new(Self::open_default_migrated)
     }
 }
 

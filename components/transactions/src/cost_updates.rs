@@ -28,7 +28,7 @@ pub fn interval(value: Option<&str>) -> Result<Option<Duration>, String> {
 }
 
 /// Queues a CostUpdated for open transaction `transaction_id` (station id `station_id`) when
-/// the last one, or the start, is at least `every` before `now`; returns whether it did.
+/// the last one, or the start, is at least `every` before `now`; returns the queued command.
 pub fn queue_if_due(
     sql: &impl Sql,
     pricing: &impl Pricing,
@@ -37,19 +37,19 @@ pub fn queue_if_due(
     station_id: &str,
     every: Duration,
     now: DateTime<Utc>,
-) -> Result<bool, TxError> {
+) -> Result<Option<i64>, TxError> {
     let rows = sql.execute(
         "SELECT COALESCE(cost_updated_at, started_at) FROM transactions WHERE id = ? AND stopped_at IS NULL",
         &[transaction_id.into()],
     )?;
     let Some(row) = rows.first() else {
-        return Ok(false);
+        return Ok(None);
     };
     // An unreadable time counts as long ago: the session gets its update rather than none.
     let due = parse_utc(&row.text(0, "transactions.cost_updated_at")?)
         .is_none_or(|last| now - last >= every);
     if !due {
-        return Ok(false);
+        return Ok(None);
     }
     let cost = running_cost::quote(sql, pricing, transaction_id)?;
     let Some(total) = cost
@@ -57,10 +57,10 @@ pub fn queue_if_due(
         .as_deref()
         .and_then(csms_contracts::transactions::total_cost)
     else {
-        return Ok(false);
+        return Ok(None);
     };
     let request = json!({"totalCost": total, "transactionId": station_id});
-    csms_commands::store::insert(
+    let command_id = csms_commands::store::insert(
         sql,
         charge_point_id,
         OcppVersion::V201,
@@ -73,7 +73,7 @@ pub fn queue_if_due(
         "UPDATE transactions SET cost_updated_at = ? WHERE id = ?",
         &[format_utc(now).into(), transaction_id.into()],
     )?;
-    Ok(true)
+    Ok(Some(command_id))
 }
 
 #[cfg(test)]

@@ -6,8 +6,10 @@
 //! `{"charge_point_id": "...", "message_id": "...", "payload": <the CALL payload>}`
 //! -> 200 `{"payload": <the CALLRESULT payload>}` once the effect is committed. Otherwise
 //! `{"error": "..."}` with 400 (not JSON, or a payload that does not fit the action's schema),
+//! 403 (the station's registration does not admit it, by the `admission` the caller sent),
 //! 404 (unknown path), 405 (not POST), 500 (store), 502 (authorization component unavailable)
-//! or 503 (retry); nothing is committed then, and the charge point's retry is safe.
+//! or 503 (retry); nothing is committed then, and the charge point's retry is safe. The answer
+//! lists the commands the message queued (`queued_commands`).
 //!
 //! `POST /operator/close` with `{"transaction_id": 7, "closed_by": "operator"}`, from the api
 //! component: closes a transaction the charge point never stopped ([`operator_close`]) -> 200
@@ -56,10 +58,14 @@ impl Answer {
     }
 }
 
+use csms_commands::registration_gate;
+use csms_contracts::registration::NOT_ACCEPTED;
 use csms_contracts::transactions::{
-    CloseRequest, Forwarded, ForwardedAnswer, RunningCostRequest, OCPP16_PATH, OCPP201_PATH,
+    CloseRequest, Forwarded, ForwardedAnswer, RunningCostRequest, NOT_ADMITTED_STATUS, OCPP16_PATH,
+    OCPP201_PATH,
 };
 pub use csms_contracts::transactions::{OPERATOR_CLOSE, OPERATOR_RUNNING_COST};
+use csms_store::processed_messages;
 
 /// Routes one request: `path` ends in `/ocpp16/<Action>` or is [`OPERATOR_CLOSE`].
 pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
@@ -112,6 +118,9 @@ pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
         "{action} message {:?} of charge point {:?}",
         forwarded.message_id, forwarded.charge_point_id
     );
+    if let Some(refused) = not_admitted(env, action, &forwarded) {
+        return refused;
+    }
     let applied = if version == OCPP201_PATH {
         apply_201(env, action, &forwarded)
     } else {
@@ -120,9 +129,48 @@ pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
     match applied {
         Ok(payload) => Answer {
             status: 200,
-            body: json!(ForwardedAnswer { payload }),
+            body: json!(ForwardedAnswer {
+                payload,
+                queued_commands: env.queued_commands.take(),
+            }),
         },
         Err(e) => Answer::error(e.status(), format!("{context}: {e}")),
+    }
+}
+
+/// The answer to a message its station's registration does not admit: the recorded answer
+/// when it is a retransmission of one applied before, else a refusal.
+fn not_admitted<S: Sql, A, P>(
+    env: &Env<'_, S, A, P>,
+    action: &str,
+    f: &Forwarded,
+) -> Option<Answer> {
+    let admission = f.admission?;
+    let cp = f.charge_point_id.as_str();
+    let admitted = registration_gate::admits(
+        env.sql,
+        cp,
+        action,
+        admission.gate,
+        env.now,
+        admission.trigger_window_seconds,
+    );
+    match admitted {
+        Ok(true) => None,
+        Ok(false) => Some(
+            match processed_messages::lookup(env.sql, cp, &f.message_id, action, &f.payload) {
+                Ok(Some(payload)) => Answer {
+                    status: 200,
+                    body: json!(ForwardedAnswer {
+                        payload,
+                        queued_commands: Vec::new(),
+                    }),
+                },
+                Ok(None) => Answer::error(NOT_ADMITTED_STATUS, NOT_ACCEPTED),
+                Err(e) => Answer::error(500, format!("checking for a retransmission: {e}")),
+            },
+        ),
+        Err(e) => Some(Answer::error(500, format!("reading the registry: {e}"))),
     }
 }
 

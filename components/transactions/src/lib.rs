@@ -61,6 +61,9 @@ pub struct Env<'a, S, A, P> {
     /// How often an ongoing 2.0.1 session gets a CostUpdated (`None`: never;
     /// [`cost_updates`]).
     pub cost_updated_every: Option<chrono::Duration>,
+    /// Commands the message queued (committed once it is answered), for the caller to mark
+    /// ([`csms_contracts::transactions::ForwardedAnswer::queued_commands`]).
+    pub queued_commands: std::cell::RefCell<Vec<i64>>,
 }
 
 /// The name OCPP gives a value of one of its enums (`Energy.Active.Import.Register`), which is

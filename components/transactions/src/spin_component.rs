@@ -125,6 +125,7 @@ fn answer(req: Request) -> anyhow::Result<impl IntoResponse> {
                 pricing: &WitPricing,
                 now: chrono::Utc::now(),
                 cost_updated_every,
+                queued_commands: Default::default(),
             };
             let method = req.method().to_string();
             let answer = crate::http::handle(&env, &method, req.path(), req.body());

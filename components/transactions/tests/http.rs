@@ -36,6 +36,62 @@ fn answers_are_wrapped_in_payload() {
     assert_eq!((status, answer), (200, json!({"payload": {}})));
 }
 
+fn meter_values(message_id: &str, admission: Option<Value>) -> Vec<u8> {
+    let mut body = json!({"charge_point_id": "CP1", "message_id": message_id,
+        "payload": {"connectorId": 1, "meterValue": [{"timestamp": "2026-05-04T10:00:00Z", "sampledValue": [{"value": "1"}]}]}});
+    if let Some(admission) = admission {
+        body["admission"] = admission;
+    }
+    body.to_string().into_bytes()
+}
+
+#[test]
+fn a_message_its_registration_does_not_admit_is_refused_with_403_and_not_stored() {
+    let h = Harness::new();
+    let accepted_only = json!({"gate": "Accepted", "trigger_window_seconds": 60});
+    let while_pending = json!({"gate": "WhilePending", "trigger_window_seconds": 60});
+    h.sql(
+        "UPDATE charge_points SET registration_status = 'Pending' WHERE id = 'CP1'",
+        &[],
+    );
+    let (status, body) = raw(
+        &h,
+        "POST",
+        "/ocpp16/MeterValues",
+        &meter_values("m1", Some(accepted_only.clone())),
+    );
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(error_of(&body), csms_contracts::registration::NOT_ACCEPTED);
+    assert_eq!(h.count("meter_values"), 0);
+    // The 1.6 table lets a Pending station send MeterValues.
+    let (status, body) = raw(
+        &h,
+        "POST",
+        "/ocpp16/MeterValues",
+        &meter_values("m2", Some(while_pending)),
+    );
+    assert_eq!((status, &body), (200, &json!({"payload": {}})));
+    assert_eq!(h.count("meter_values"), 1);
+    // Without an admission the caller checked: applied.
+    assert_eq!(
+        raw(&h, "POST", "/ocpp16/MeterValues", &meter_values("m3", None)).0,
+        200
+    );
+    // A retransmission of what was applied keeps its answer, whatever the registration now.
+    h.sql(
+        "UPDATE charge_points SET registration_status = 'Rejected' WHERE id = 'CP1'",
+        &[],
+    );
+    let (status, body) = raw(
+        &h,
+        "POST",
+        "/ocpp16/MeterValues",
+        &meter_values("m2", Some(accepted_only)),
+    );
+    assert_eq!((status, &body), (200, &json!({"payload": {}})));
+    assert_eq!(h.count("meter_values"), 2);
+}
+
 #[test]
 fn bad_json_gets_400_with_a_message() {
     let h = Harness::new();
@@ -93,6 +149,7 @@ fn a_store_failure_is_a_500_with_context() {
         pricing: &EnginePricing,
         now: h.now,
         cost_updated_every: None,
+        queued_commands: Default::default(),
     };
     let body = json!({"charge_point_id": "CP9", "message_id": "m7",
         "payload": {"connectorId": 1, "meterValue": [{"timestamp": "2026-05-04T10:00:00Z", "sampledValue": [{"value": "1"}]}]}});

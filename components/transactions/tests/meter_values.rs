@@ -143,6 +143,7 @@ fn another_charge_points_transaction_is_unknown_here() {
         pricing: &common::EnginePricing,
         now: h.now,
         cost_updated_every: None,
+        queued_commands: Default::default(),
     };
     let answer = transactions::http::handle(
         &env,

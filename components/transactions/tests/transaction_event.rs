@@ -214,9 +214,31 @@ fn with_an_interval_a_live_event_after_it_queues_a_cost_updated_with_the_running
     // Queued while offline: it reports the past, and sends nothing.
     periodic(&h, 2, "2026-05-04T10:05:00Z", 1500.0, true);
     assert!(queued(&h).is_empty());
-    periodic(&h, 3, "2026-05-04T10:20:00Z", 3000.0, false);
+    let due = event(
+        "Updated",
+        3,
+        "2026-05-04T10:20:00Z",
+        Some("Charging"),
+        Some((3000.0, "Sample.Periodic")),
+    );
+    let body = json!({"charge_point_id": common::CP, "message_id": "e3", "payload": due});
+    let answer = h.request(
+        "POST",
+        "/ocpp201/TransactionEvent",
+        body.to_string().as_bytes(),
+    );
     let first = queued(&h);
     assert_eq!(first.len(), 1);
+    // The answer names it, so the connection component marks it and sends it at once.
+    let id = h.sql("SELECT id FROM commands WHERE action = 'CostUpdated'", &[])[0]
+        .i64(0, "id")
+        .unwrap();
+    assert_eq!(
+        answer.body["queued_commands"],
+        json!([id]),
+        "{}",
+        answer.body
+    );
     let request: Value = serde_json::from_str(&first[0]).unwrap();
     // 2 kWh x 0.35 + 20 min x 2.00/h + 1.00 = 2.37, with 25 % VAT: 2.9625, rounded.
     assert_eq!(request["transactionId"], "tx-A");

@@ -35,7 +35,7 @@ pub const ROUTES: &[Route<Run>] = &[
         Gate::Always,
         Run::BootNotification,
     ),
-    route("Heartbeat", Handler::Here, Gate::Always, Run::Heartbeat),
+    route("Heartbeat", Handler::Here, Gate::Always, Run::Heartbeat).unrecorded(),
     // OCPP 1.6 4.2: a Pending charge point sends only what TriggerMessage can ask for.
     // Whether one asked is not checked: what it reports is kept rather than refused.
     route(
@@ -126,10 +126,8 @@ pub fn run<S: Sql, K: KeyValue, C: forward::Chain>(
         Run::Kept => station_events::handle(env, incoming),
         Run::Authorize => authorize::handle(env, incoming),
         Run::SignCertificate => sign_certificate::handle(env, incoming, OcppVersion::V16),
-        Run::Transaction => Ok(forward::transaction_message(
-            env.chain,
-            csms_contracts::transactions::OCPP16_PATH,
-            incoming,
-        )?),
+        Run::Transaction => {
+            forward::transaction_message(env, csms_contracts::transactions::OCPP16_PATH, incoming)
+        }
     }
 }

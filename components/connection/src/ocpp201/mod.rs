@@ -46,7 +46,7 @@ use Handler::{Authorization, Here, Transactions};
 /// (the dispatch gate). Anything else is a SecurityError (TC_B_30).
 pub const ROUTES: &[Route<Run>] = &[
     route("BootNotification", Here, Always, Run::BootNotification),
-    route("Heartbeat", Here, Accepted, Run::Heartbeat),
+    route("Heartbeat", Here, Accepted, Run::Heartbeat).unrecorded(),
     route(
         "StatusNotification",
         Here,
@@ -114,10 +114,8 @@ pub fn run<S: Sql, K: KeyValue, C: forward::Chain>(
         Run::SignCertificate => {
             sign_certificate::handle(env, incoming, ocpp_protocol::OcppVersion::V201)
         }
-        Run::Transaction => Ok(forward::transaction_message(
-            env.chain,
-            csms_contracts::transactions::OCPP201_PATH,
-            incoming,
-        )?),
+        Run::Transaction => {
+            forward::transaction_message(env, csms_contracts::transactions::OCPP201_PATH, incoming)
+        }
     }
 }

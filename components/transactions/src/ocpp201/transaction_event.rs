@@ -229,7 +229,7 @@ pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
         // Queued events report the past: the running cost is for the station's live messages.
         if let Some(every) = env.cost_updated_every.filter(|_| !event.offline) {
             if !event.is_ended() && !tx.ended {
-                crate::cost_updates::queue_if_due(
+                if let Some(command_id) = crate::cost_updates::queue_if_due(
                     sql,
                     env.pricing,
                     charge_point_id,
@@ -237,7 +237,9 @@ pub fn handle<S: Sql, A: Authorizer, P: Pricing>(
                     event.transaction_id,
                     every,
                     env.now,
-                )?;
+                )? {
+                    env.queued_commands.borrow_mut().push(command_id);
+                }
             }
         }
         let mut response = Map::new();

@@ -185,6 +185,7 @@ impl Harness {
             pricing: &EnginePricing,
             now: self.now,
             cost_updated_every: self.cost_updated_every,
+            queued_commands: Default::default(),
         };
         let body = serde_json::json!({"charge_point_id": CP, "message_id": message_id, "payload": payload});
         handle(
@@ -203,6 +204,7 @@ impl Harness {
             pricing: &EnginePricing,
             now: self.now,
             cost_updated_every: self.cost_updated_every,
+            queued_commands: Default::default(),
         };
         handle(&env, method, path, body)
     }
